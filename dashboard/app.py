@@ -1,0 +1,51 @@
+"""Entry point: `streamlit run dashboard/app.py`. Sets up the page list and the session's data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from analysis.tables import DataError, load_sample
+from dashboard import state
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+DEFAULT_SAMPLE = "customers.csv"
+
+# (file in app_pages/, title, icon). Each capability adds its page here when it lands.
+PAGES = [
+    ("data.py", "Data", ":material/table:"),
+    ("pii_scan.py", "PII scan", ":material/person_search:"),
+    ("anonymize.py", "Anonymize", ":material/shield_person:"),
+    ("model_audit.py", "Model audit", ":material/policy:"),
+    ("memorization.py", "Memorization", ":material/key:"),
+    ("privacy_utility.py", "Privacy-utility", ":material/balance:"),
+    ("report.py", "Report", ":material/summarize:"),
+    ("history.py", "History", ":material/history:"),
+]
+
+
+def _init_session() -> None:
+    """Load the bundled sample on a session's first run so the first page shows data."""
+    if state.table() is None and not state.get("_sample_tried"):
+        state.put("_sample_tried", True)
+        try:
+            state.set_table(load_sample(DEFAULT_SAMPLE))
+        except DataError as exc:
+            state.put(state.LOAD_MESSAGE, ("error", str(exc)))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=":material/shield:", layout="wide")
+    _init_session()
+    pages = [st.Page(str(PAGES_DIR / f), title=t, icon=i, default=(f == "data.py"))
+             for f, t, i in PAGES if (PAGES_DIR / f).is_file()]
+    table = state.table()
+    with st.sidebar:
+        st.caption("Privacy Audit Dashboard")
+        if table is not None:
+            st.caption(f"Dataset: **{table.name}** · {table.rows:,} rows · {len(table.columns)} columns")
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,72 @@
+"""Data page: upload a file or pick a bundled dataset; preview, counts, column profile, label."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.tables import SUPPORTED_EXTENSIONS, DataError, list_samples, load_sample, load_table, profile_table
+from dashboard import cache, state
+
+st.title("Data")
+st.caption("Load a table to audit. Uploads stay in this browser session's memory and are written nowhere.")
+
+source_col, sample_col = st.columns([3, 2])
+with source_col:
+    upload = st.file_uploader(f"Upload a table ({', '.join(SUPPORTED_EXTENSIONS)})", key="uploader")
+with sample_col:
+    samples = list_samples()
+    choice = st.selectbox("…or a bundled dataset", list(samples), format_func=lambda n: f"{n} — {samples[n]}")
+    if st.button("Load bundled dataset", key="load_sample"):
+        try:
+            state.set_table(load_sample(choice))
+            state.put(state.LOAD_MESSAGE, ("success", f"Loaded {choice}."))
+        except DataError as exc:
+            state.put(state.LOAD_MESSAGE, ("error", str(exc)))
+
+# Process each uploaded file once (Streamlit reruns the page on every widget change).
+if upload is not None and state.get("_last_upload_id") != upload.file_id:
+    state.put("_last_upload_id", upload.file_id)
+    try:
+        state.set_table(load_table(upload.getvalue(), name=upload.name))
+        state.put(state.LOAD_MESSAGE, ("success", f"Loaded {upload.name}."))
+    except DataError as exc:
+        state.put(state.LOAD_MESSAGE, ("error", f"{exc} The previously loaded dataset is still in use."))
+
+message = state.get(state.LOAD_MESSAGE)
+if message:
+    level, text = message
+    (st.error if level == "error" else st.success)(text)
+
+table = state.table()
+if table is None:
+    st.info("No dataset loaded yet.")
+    st.stop()
+
+profile = cache.memo("profile", table.fingerprint, lambda: profile_table(table))
+
+st.subheader(table.name)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Rows", f"{profile.rows:,}")
+m2.metric("Columns", profile.columns)
+m3.metric("Format", profile.format.upper())
+m4.metric("Fingerprint", profile.fingerprint[:12], help=f"SHA-256 of the file: {profile.fingerprint}")
+
+options = [None] + table.columns
+current = state.label_column()
+label = st.selectbox(
+    "Label (target) column", options, index=options.index(current) if current in options else 0,
+    format_func=lambda c: "(none)" if c is None else (f"{c} (suggested)" if c in profile.label_candidates[:3] else c),
+    help="The column a model predicts. Suggested: columns with 2–20 values and a label-like name.")
+state.put(state.LABEL_COLUMN, label)
+
+st.markdown("**Preview** (first 100 rows)")
+st.dataframe(table.frame.head(100), width="stretch", hide_index=True)
+
+st.markdown("**Columns**")
+st.dataframe(
+    pd.DataFrame([{"column": c.name, "type": c.inferred_type, "missing": c.missing_share,
+                   "distinct": c.distinct_count} for c in profile.column_profiles]),
+    width="stretch", hide_index=True,
+    column_config={"missing": st.column_config.ProgressColumn("missing", format="percent", min_value=0, max_value=1)},
+)

@@ -1,0 +1,52 @@
+"""Session-scoped memo by content hash: leave a page, come back, and the result is still there.
+
+Uploaded data must stay with the session that uploaded it, so results are kept in st.session_state
+(not in Streamlit's process-wide caches), keyed by a hash of the inputs, a few per namespace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from typing import Any, Callable, TypeVar
+
+import streamlit as st
+
+T = TypeVar("T")
+_STORE = "_memo_store"
+_KEEP_PER_NAMESPACE = 4
+
+
+def content_key(*parts: Any) -> str:
+    """A stable hash of fingerprints and settings (anything json.dumps can show with default=str)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def memo(namespace: str, key: str, compute: Callable[[], T]) -> T:
+    """Return the cached value for (namespace, key), computing and storing it on a miss."""
+    store: dict[str, OrderedDict] = st.session_state.setdefault(_STORE, {})
+    entries = store.setdefault(namespace, OrderedDict())
+    if key in entries:
+        entries.move_to_end(key)
+        return entries[key]
+    value = compute()
+    entries[key] = value
+    while len(entries) > _KEEP_PER_NAMESPACE:
+        entries.popitem(last=False)
+    return value
+
+
+def cached(namespace: str, key: str) -> Any:
+    """The cached value for (namespace, key), or None."""
+    return st.session_state.get(_STORE, {}).get(namespace, {}).get(key)
+
+
+def progress_bar(label: str) -> Callable[[float, str], None]:
+    """An engine progress callback drawn as st.progress."""
+    bar = st.progress(0.0, text=label)
+
+    def update(fraction: float, message: str) -> None:
+        bar.progress(min(1.0, max(0.0, fraction)), text=f"{label}: {message}")
+
+    return update
