@@ -62,8 +62,9 @@ def _ray_map(fn: Callable[[T], R], items: list[T], progress: Optional[ProgressCa
     if not ray.is_initialized():
         address = get_settings().ray_address or None
         ray.init(address=address, **({} if address else _LOCAL_RAY_OPTIONS))
-    remote_fn = ray.remote(fn)
-    refs = [remote_fn.remote(item) for item in items]
+    remote_call = ray.remote(_call)
+    fn_ref = ray.put(fn)
+    refs = [remote_call.remote(fn_ref, item) for item in items]
     index = {ref: i for i, ref in enumerate(refs)}
     results: list[Any] = [None] * len(refs)
     pending, done_count = list(refs), 0
@@ -74,6 +75,10 @@ def _ray_map(fn: Callable[[T], R], items: list[T], progress: Optional[ProgressCa
             done_count += 1
             report(progress, done_count / len(refs), f"{label} {done_count}/{len(refs)} (Ray)")
     return results
+
+
+def _call(fn: Callable[[T], R], item: T) -> R:
+    return fn(item)
 
 
 # A local Ray kept small: no dashboard, a modest object store, quiet logs.
