@@ -38,7 +38,8 @@ def _init_session() -> None:
 def main() -> None:
     st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=":material/shield:", layout="wide")
     _init_session()
-    pages = [st.Page(str(PAGES_DIR / f), title=t, icon=i, default=(f == "data.py"))
+    # Paths relative to this entry file, as st.Page resolves them (AppTest too).
+    pages = [st.Page(f"app_pages/{f}", title=t, icon=i, default=(f == "data.py"))
              for f, t, i in PAGES if (PAGES_DIR / f).is_file()]
     table = state.table()
     with st.sidebar:

@@ -1,0 +1,47 @@
+"""The loader and the app open no network connection: a socket guard fails any attempt."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis.tables import load_sample, load_table, profile_table
+
+
+class NetworkAttempt(AssertionError):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[:2])
+        raise NetworkAttempt(f"network use attempted: {args[:2]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    yield attempts
+    assert attempts == [], f"network attempts: {attempts}"
+
+
+def test_guard_catches_a_connection(no_network):
+    with pytest.raises(NetworkAttempt):
+        socket.create_connection(("example.org", 80))
+    no_network.clear()
+
+
+def test_loader_opens_no_connection(no_network):
+    for sample in ("customers.csv", "adult.csv"):
+        profile_table(load_sample(sample))
+    load_table(b"a,b\n1,2\n", name="tiny.csv")
+
+
+def test_app_opens_no_connection(no_network):
+    at = AppTest.from_file("dashboard/app.py", default_timeout=60).run()
+    assert not at.exception
