@@ -1,0 +1,1 @@
+"""Private training: DP-SGD settings and accounting (dp.py), the shared Keras loop (training.py)."""
