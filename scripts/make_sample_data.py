@@ -62,7 +62,7 @@ def make_customers(rows: int, seed: int = SEED) -> pd.DataFrame:
         records.append({
             "customer_name": f"{first} {last}",
             "email": f"{first}.{last}{rng.integers(1, 99)}@{fake.free_email_domain()}".lower(),
-            "phone": fake.numerify("(###) ###-####").replace("(0", "(2").replace("(1", "(3"),
+            "phone": _phone(rng),
             "ssn": fake.ssn(),
             "card_number": fake.credit_card_number(card_type="visa16"),
             "address": f"{fake.street_address()}, {city}, {state} {zip_code}",
@@ -94,12 +94,18 @@ def _note(fake: Faker, rng: np.random.Generator, first: str, last: str) -> str:
     if roll < 0.12:
         return f"{first} {last} called: {base[0].lower()}{base[1:]}"
     if roll < 0.20:
-        return f"{base} Call back on {fake.numerify('(###) ###-####').replace('(0', '(2').replace('(1', '(3')}."
+        return f"{base} Call back on {_phone(rng)}."
     if roll < 0.28:
         return f"{base} Send the receipt to {fake.email()}."
     if roll < 0.32:
         return f"{base} Card on file {fake.credit_card_number(card_type='visa16')} was declined."
     return base
+
+
+def _phone(rng: np.random.Generator) -> str:
+    # A valid North American number: area code and exchange start with 2-9.
+    area, exchange, line = rng.integers(200, 1000), rng.integers(200, 1000), rng.integers(0, 10000)
+    return f"({area}) {exchange}-{line:04d}"
 
 
 def _churn(frame: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
