@@ -1,0 +1,224 @@
+"""Re-identification risk of a table for a chosen set of quasi-identifiers.
+
+`assess_risk(frame, quasi_identifiers, ...)` returns a `RiskReport`: equivalence classes (k, class-size
+histogram, records below k, sample uniques), prosecutor / journalist / marketer risk as ARX reports
+them, l-diversity and t-closeness per sensitive attribute, a population-uniqueness estimate when a
+population size is given, and the riskiest quasi-identifier subsets. Definitions: `metrics.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.progress import ProgressCallback, report, scaled
+from analysis.results import Result, package_versions
+from analysis.risk import metrics
+from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
+from analysis.risk.combinations import riskiest_combinations
+from analysis.risk.suggest import suggest_quasi_identifiers, suggest_sensitive
+
+__all__ = ["assess_risk", "RiskReport", "AttackerRisk", "LDiversity", "TCloseness",
+           "PopulationUniqueness", "record_class_sizes", "suggest_quasi_identifiers", "suggest_sensitive"]
+
+
+@dataclass(frozen=True)
+class AttackerRisk(Result):
+    """One attacker model. Shares and probabilities in [0, 1]; lower is better.
+
+    records_at_risk_share: share of records whose re-identification probability exceeds the threshold.
+    highest_risk: the largest re-identification probability of any record.
+    average_risk: the success rate, i.e. the expected share of records re-identified.
+    For the marketer model ARX reports only the success rate; the other two are None.
+    """
+
+    model: str
+    records_at_risk_share: Optional[float]
+    highest_risk: Optional[float]
+    average_risk: float
+    threshold: float
+    population: str  # "sample" (F = f), "population size N=..." or "population table"
+
+
+@dataclass(frozen=True)
+class LDiversity(Result):
+    attribute: str
+    distinct_l: int            # fewest distinct sensitive values in any class
+    entropy_l: float           # exp(smallest class entropy); >= l means entropy l-diversity holds
+    homogeneous_classes: int   # classes with a single sensitive value (attribute disclosure)
+    records_in_homogeneous_classes_share: float
+
+
+@dataclass(frozen=True)
+class TCloseness(Result):
+    attribute: str
+    t: float                   # largest EMD between a class's distribution and the table's
+    average_distance: float    # record-weighted mean EMD
+    ground_distance: str
+
+
+@dataclass(frozen=True)
+class PopulationUniqueness(Result):
+    estimator: str
+    population_size: int
+    sampling_fraction: float
+    population_uniques_share: float     # estimated share of records unique in the population
+    population_uniques: float           # estimated count of population uniques
+    sample_unique_is_population_unique: float
+    assumptions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskReport(Result):
+    quasi_identifiers: list[str]
+    sensitive: list[str]
+    target_k: int
+    risk_threshold: float
+    population_size: Optional[int]
+    rows: int
+    classes: int
+    k: int                              # smallest equivalence class
+    records_below_k: int                # records in classes smaller than target_k
+    share_below_k: float
+    sample_uniques: int                 # records alone in their class
+    sample_uniques_share: float
+    average_class_size: float
+    class_size_histogram: list[dict]
+    risk_distribution: list[dict]
+    prosecutor: AttackerRisk
+    journalist: AttackerRisk
+    marketer: AttackerRisk
+    l_diversity: dict[str, LDiversity]
+    t_closeness: dict[str, TCloseness]
+    population_uniqueness: Optional[PopulationUniqueness]
+    riskiest_combinations: list[dict]
+    combinations_evaluated: int
+    versions: dict = field(default_factory=package_versions)
+
+    @property
+    def k_anonymous(self) -> bool:
+        return self.k >= self.target_k
+
+
+def _check(frame: pd.DataFrame, quasi_identifiers: Sequence[str], sensitive: Sequence[str], k: int,
+           risk_threshold: float, population_size: Optional[int]) -> tuple[list[str], list[str]]:
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    if len(frame) == 0:
+        raise ValueError("frame has no rows; risk needs at least one record")
+    if isinstance(quasi_identifiers, str):
+        quasi_identifiers = [quasi_identifiers]
+    if isinstance(sensitive, str):
+        sensitive = [sensitive]
+    qis, sens = [str(c) for c in quasi_identifiers], [str(c) for c in sensitive]
+    if not qis:
+        raise ValueError("quasi_identifiers is empty; choose at least one column")
+    missing = [c for c in qis + sens if c not in frame.columns]
+    if missing:
+        raise ValueError(f"column(s) not in the table: {', '.join(missing)}")
+    dup = [c for c in sens if c in qis]
+    if dup:
+        raise ValueError(f"column(s) {', '.join(dup)} cannot be both quasi-identifier and sensitive")
+    if len(set(qis)) != len(qis):
+        raise ValueError(f"quasi_identifiers has duplicates: {qis}")
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    if not 0.0 < float(risk_threshold) <= 1.0:
+        raise ValueError(f"risk_threshold must be in (0, 1], got {risk_threshold!r}")
+    if population_size is not None and population_size < len(frame):
+        raise ValueError(f"population_size {population_size} is smaller than the table ({len(frame)} rows)")
+    return qis, sens
+
+
+def record_class_sizes(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) -> np.ndarray:
+    """Size of each record's equivalence class (one integer per row, in row order)."""
+    ids, sizes = class_ids(frame, list(quasi_identifiers))
+    return sizes[ids]
+
+
+def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive: Sequence[str] = (),
+                k: int = 5, risk_threshold: float = 0.2, population_size: Optional[int] = None,
+                population: Optional[pd.DataFrame] = None, max_combination_size: int = 3,
+                max_combinations: int = 100, progress: Optional[ProgressCallback] = None) -> RiskReport:
+    """Every risk metric for `frame` with these quasi-identifiers (see the module docstring).
+
+    population_size: N of the population the table was sampled from (journalist/marketer risk use
+    F_j = f_j N / n, the expected population class size; the Zayatz estimate is added).
+    population: optionally the population table itself (journalist/marketer use its class sizes).
+    """
+    qis, sens = _check(frame, quasi_identifiers, sensitive, k, risk_threshold, population_size)
+    threshold = float(risk_threshold)
+    report(progress, 0.0, "building equivalence classes")
+    encoded = encode_columns(frame, qis)
+    ids, sizes = combine([encoded[c] for c in qis])
+    n = int(len(frame))
+    report(progress, 0.3, "attacker-model risks")
+
+    if population is not None:
+        missing = [c for c in qis if c not in population.columns]
+        if missing:
+            raise ValueError(f"population table lacks quasi-identifier(s) {', '.join(missing)}")
+        both = pd.concat([frame[qis], population[qis]], ignore_index=True)
+        all_ids, _ = class_ids(both, qis)
+        sample_class = np.zeros(len(sizes), dtype=np.int64)
+        sample_class[ids] = all_ids[:n]
+        pop_counts = np.bincount(all_ids[n:], minlength=int(all_ids.max()) + 1)
+        pop_sizes = np.maximum(pop_counts[sample_class], sizes).astype(np.float64)
+        source = "population table"
+    elif population_size is not None:
+        pop_sizes = sizes * (float(population_size) / n)
+        source = f"population size N={population_size} (F = f N/n)"
+    else:
+        pop_sizes = sizes.astype(np.float64)
+        source = "sample (F = f)"
+
+    prosecutor = AttackerRisk(model="prosecutor", threshold=threshold, population="sample",
+                              **metrics.attacker_summary(sizes, sizes, threshold))
+    journalist = AttackerRisk(model="journalist", threshold=threshold, population=source,
+                              **metrics.attacker_summary(sizes, pop_sizes, threshold))
+    marketer = AttackerRisk(model="marketer", threshold=threshold, population=source,
+                            records_at_risk_share=None, highest_risk=None,
+                            average_risk=metrics.marketer_rate(sizes, pop_sizes))
+
+    report(progress, 0.45, "l-diversity and t-closeness")
+    l_div, t_close = {}, {}
+    for attr in sens:
+        numeric = _is_numeric(frame[attr])
+        codes = encode_column(frame[attr], sort=numeric)
+        l_div[attr] = LDiversity(attribute=attr, **metrics.l_diversity(ids, sizes, codes))
+        t_close[attr] = TCloseness(attribute=attr, **metrics.t_closeness(ids, sizes, codes, ordered=numeric))
+
+    pop_unique = None
+    if population_size is not None:
+        est = metrics.zayatz_population_uniques(sizes, int(population_size))
+        pop_unique = PopulationUniqueness(estimator="Zayatz (1991)", population_size=int(population_size),
+                                          sampling_fraction=n / float(population_size),
+                                          assumptions=metrics.ZAYATZ_ASSUMPTIONS, **est)
+
+    report(progress, 0.6, "riskiest quasi-identifier combinations")
+    combos, evaluated = riskiest_combinations(encoded, max_size=min(max_combination_size, max(1, len(qis) - 1)),
+                                              max_evaluations=max_combinations,
+                                              progress=scaled(progress, 0.6, 0.99))
+    below = sizes < k
+    uniques = int((sizes == 1).sum())
+    result = RiskReport(
+        quasi_identifiers=qis, sensitive=sens, target_k=int(k), risk_threshold=threshold,
+        population_size=None if population_size is None else int(population_size),
+        rows=n, classes=int(len(sizes)), k=int(sizes.min()),
+        records_below_k=int(sizes[below].sum()), share_below_k=float(sizes[below].sum() / n),
+        sample_uniques=uniques, sample_uniques_share=uniques / n, average_class_size=n / len(sizes),
+        class_size_histogram=metrics.class_size_histogram(sizes),
+        risk_distribution=metrics.record_risk_distribution(sizes),
+        prosecutor=prosecutor, journalist=journalist, marketer=marketer,
+        l_diversity=l_div, t_closeness=t_close, population_uniqueness=pop_unique,
+        riskiest_combinations=combos, combinations_evaluated=evaluated)
+    report(progress, 1.0, "done")
+    return result
+
+
+def _is_numeric(series: pd.Series) -> bool:
+    """Numeric attributes use the ordered ground distance in t-closeness."""
+    return bool(pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
