@@ -1,0 +1,440 @@
+"""The privacy-utility trade-off: the same MLP trained non-privately and with DP-SGD at several budgets.
+
+For each seed the labelled rows are split once into members (the training set, `member_share` of the
+rows) and non-members (held out). Every budget of that seed trains the *same* recipe on the *same*
+members with the *same* seed (twins differ only in DP-SGD), then is scored on:
+- utility on the non-members: accuracy, ROC AUC, F1 and accuracy per value of `group_column`;
+- privacy: the accounted epsilon (RDP, the calibration target, and PLD), delta, noise multiplier;
+- measured leakage: membership-inference attacks (loss-threshold family from `analysis.attacks`)
+  on all members against all non-members: AUC and TPR at 0.1% and 1% FPR.
+A logistic-regression baseline (scikit-learn, same preprocessing, same split) runs once per seed.
+
+Everything is reproducible from (data, label, config, seed): same inputs, same numbers. The result
+carries `data_fingerprint` and `config_key`, the content hash callers cache it by.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.progress import ProgressCallback, report, scaled
+from analysis.results import Result, package_versions
+
+DEFAULT_EPSILONS = (0.5, 1.0, 2.0, 4.0, 8.0, math.inf)
+DEFAULT_ATTACKS = ("loss", "loss_per_class")
+FPR_KEYS = ("0.001", "0.01")
+RETENTION_TARGET = 0.95  # a budget "keeps utility" when its accuracy is >= 95% of the non-private one
+MAX_GROUPS = 12
+KERAS_MODEL = "keras_mlp"
+BASELINE_MODEL = "logistic_regression"
+
+
+@dataclass(frozen=True)
+class TradeoffConfig(Result):
+    """Every setting that shapes a trade-off run (the cache key is a hash of this plus the data)."""
+
+    label: str
+    epsilons: tuple[float, ...] = DEFAULT_EPSILONS
+    seeds: int = 3
+    seed: int = 0
+    group_column: Optional[str] = None
+    member_share: float = 0.5
+    hidden: tuple[int, ...] = (64, 32)
+    epochs: int = 10
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    clip_norm: float = 1.0
+    delta: Optional[float] = None
+    attacks: tuple[str, ...] = DEFAULT_ATTACKS
+    baseline: bool = True
+    max_rows: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if not self.epsilons:
+            raise ValueError("epsilons must name at least one budget")
+        for eps in self.epsilons:
+            if not (eps > 0):
+                raise ValueError(f"every epsilon must be > 0 (math.inf for non-private), got {eps!r}")
+        if self.seeds < 1:
+            raise ValueError(f"seeds must be >= 1, got {self.seeds!r}")
+        if not 0.05 <= self.member_share <= 0.95:
+            raise ValueError(f"member_share must be in [0.05, 0.95], got {self.member_share!r}")
+        if self.max_rows is not None and self.max_rows < 20:
+            raise ValueError(f"max_rows must be >= 20, got {self.max_rows!r}")
+        from analysis.attacks.threshold import THRESHOLD_KINDS
+
+        unknown = [a for a in self.attacks if a not in THRESHOLD_KINDS]
+        if unknown:
+            raise ValueError(f"unknown attack(s) {unknown}; choose from {THRESHOLD_KINDS}")
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TradeoffRun(Result):
+    """One trained model of the grid: a (budget, seed) cell, or the baseline for a seed."""
+
+    model: str                      # keras_mlp or logistic_regression
+    private: bool
+    epsilon_target: float           # math.inf (JSON null) for non-private
+    seed: int
+    epsilon: float                  # RDP epsilon actually accounted (inf when non-private)
+    pld_epsilon: float
+    delta: Optional[float]
+    noise_multiplier: float
+    accountant: str
+    accuracy: float
+    roc_auc: float
+    f1: float
+    group_accuracy: dict[str, float]
+    attacks: list                   # list[analysis.attacks.metrics.AttackResult]
+    train_seconds: float
+    history: dict[str, list[float]]
+    n_train: int
+    n_test: int
+    clip_norm: Optional[float] = None
+    sampling_rate: Optional[float] = None
+    steps: Optional[int] = None
+    sampling_assumption: str = ""
+    microbatching: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def budget_label(self) -> str:
+        return budget_label(self.epsilon_target) if self.model == KERAS_MODEL else "baseline (LogReg)"
+
+    def tpr_at(self, fpr_key: str) -> float:
+        """The strongest attack's TPR at the given FPR ("0.001" or "0.01")."""
+        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
+        return float(max(values)) if values else math.nan
+
+    @property
+    def attack_auc(self) -> float:
+        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
+
+
+@dataclass(frozen=True)
+class BudgetSummary(Result):
+    """Mean and spread over seeds for one budget (or the baseline): one row of the trade-off table."""
+
+    model: str
+    epsilon_target: float
+    label: str
+    runs: int
+    epsilon: float
+    pld_epsilon: float
+    noise_multiplier: float
+    accuracy: float
+    accuracy_std: float
+    roc_auc: float
+    f1: float
+    tpr_at_0_1pct: float
+    tpr_at_1pct: float
+    attack_auc: float
+    train_seconds: float
+
+
+@dataclass(frozen=True)
+class TradeoffResult(Result):
+    config: TradeoffConfig
+    data_fingerprint: str
+    config_key: str
+    n_rows: int
+    classes: list[str]
+    runs: list[TradeoffRun]
+    summary: list[BudgetSummary]
+    recommendation: str
+    delta: float
+    warnings: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    def keras_runs(self) -> list[TradeoffRun]:
+        return [r for r in self.runs if r.model == KERAS_MODEL]
+
+    def table(self) -> pd.DataFrame:
+        """The trade-off table (one row per budget, means over seeds) for display."""
+        return pd.DataFrame([{
+            "model": s.label, "epsilon (RDP)": s.epsilon, "epsilon (PLD)": s.pld_epsilon,
+            "noise multiplier": s.noise_multiplier, "accuracy": s.accuracy, "accuracy sd": s.accuracy_std,
+            "ROC AUC": s.roc_auc, "F1": s.f1, "TPR @ 0.1% FPR": s.tpr_at_0_1pct, "TPR @ 1% FPR": s.tpr_at_1pct,
+            "attack AUC": s.attack_auc, "train s": s.train_seconds, "seeds": s.runs} for s in self.summary])
+
+
+def budget_label(epsilon_target: float) -> str:
+    return "non-private" if math.isinf(epsilon_target) else f"ε = {epsilon_target:g}"
+
+
+def data_fingerprint(frame: pd.DataFrame) -> str:
+    from analysis.tables import frame_fingerprint
+
+    return frame_fingerprint(frame)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] = DEFAULT_EPSILONS,
+                 seeds: int = 3, seed: int = 0, group_column: Optional[str] = None, member_share: float = 0.5,
+                 hidden: Sequence[int] = (64, 32), epochs: int = 10, batch_size: int = 256,
+                 learning_rate: float = 1e-3, clip_norm: float = 1.0, delta: Optional[float] = None,
+                 attacks: Sequence[str] = DEFAULT_ATTACKS, baseline: bool = True, max_rows: Optional[int] = None,
+                 progress: Optional[ProgressCallback] = None,
+                 cancel: Optional[Callable[[], bool]] = None) -> TradeoffResult:
+    """Train the grid epsilons x seeds (plus a baseline per seed) and measure utility and leakage.
+
+    frame: the table (raw columns); label: the target column (rows with a missing label are dropped).
+    epsilons: target budgets, math.inf meaning non-private. seeds: how many seeds (seed, seed+1, ...).
+    max_rows: optional seeded subsample of the labelled rows first (for a quick look).
+    cancel: polled during training; raises analysis.privacy.training.TrainingCancelled when it fires.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError("frame must be a pandas DataFrame")
+    if label not in frame.columns:
+        raise ValueError(f"label column {label!r} is not in the table (columns: {list(frame.columns)})")
+    if group_column is not None and group_column not in frame.columns:
+        raise ValueError(f"group_column {group_column!r} is not in the table")
+    if group_column == label:
+        raise ValueError(f"group_column {group_column!r} is the label; choose a feature column")
+    eps_sorted = tuple(sorted({float(e) for e in epsilons}))
+    config = TradeoffConfig(label=label, epsilons=eps_sorted, seeds=int(seeds), seed=int(seed),
+                            group_column=group_column, member_share=float(member_share),
+                            hidden=tuple(int(h) for h in hidden), epochs=int(epochs), batch_size=int(batch_size),
+                            learning_rate=float(learning_rate), clip_norm=float(clip_norm), delta=delta,
+                            attacks=tuple(attacks), baseline=bool(baseline), max_rows=max_rows)
+    rows = frame[frame[label].notna()].reset_index(drop=True)
+    if config.max_rows is not None and len(rows) > config.max_rows:
+        rows = rows.sample(n=config.max_rows, random_state=config.seed).reset_index(drop=True)
+    classes = sorted(rows[label].astype(str).unique().tolist())
+    if len(classes) < 2:
+        raise ValueError(f"label column {label!r} needs at least 2 classes, it has {classes}")
+    if len(classes) > 20:
+        raise ValueError(f"label column {label!r} has {len(classes)} classes; choose a column with at most 20")
+    if len(rows) < 20:
+        raise ValueError(f"need at least 20 labelled rows, got {len(rows)}")
+
+    fingerprint = data_fingerprint(frame)
+    n_train = int(round(config.member_share * len(rows)))
+    from analysis.privacy.dp import default_delta
+
+    run_delta = delta if delta is not None else default_delta(n_train)
+    cells = [(s, eps) for s in range(config.seed, config.seed + config.seeds) for eps in eps_sorted]
+    n_jobs = len(cells) + (config.seeds if config.baseline else 0)
+    runs: list[TradeoffRun] = []
+    done = 0
+    for s in range(config.seed, config.seed + config.seeds):
+        members, non_members = _split(rows, config.member_share, s)
+        for eps in eps_sorted:
+            sub = scaled(progress, done / n_jobs, (done + 1) / n_jobs)
+            tag = f"{budget_label(eps)}, seed {s}"
+            report(progress, done / n_jobs, f"run {done + 1}/{n_jobs}: {tag}")
+            runs.append(_keras_run(members, non_members, config, eps, s, run_delta,
+                                   progress=(None if sub is None else
+                                             (lambda f, m, tag=tag: sub(f, f"{tag}: {m}"))), cancel=cancel))
+            done += 1
+        if config.baseline:
+            report(progress, done / n_jobs, f"run {done + 1}/{n_jobs}: logistic regression, seed {s}")
+            runs.append(_baseline_run(members, non_members, config, s))
+            done += 1
+    report(progress, 1.0, f"{n_jobs} runs done")
+    summary = summarize(runs)
+    warnings = []
+    if delta is not None and delta >= 1.0 / n_train:
+        warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
+                        "use delta <= 1/(10 n).")
+    for r in runs:
+        for w in r.warnings:
+            if w not in warnings:
+                warnings.append(w)
+    return TradeoffResult(config=config, data_fingerprint=fingerprint, config_key=config.key(),
+                          n_rows=len(rows), classes=classes, runs=runs, summary=summary,
+                          recommendation=recommend(summary), delta=run_delta, warnings=warnings,
+                          versions=package_versions())
+
+
+def _split(rows: pd.DataFrame, member_share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Members (training set) and non-members (held out), a seeded random split of the rows."""
+    order = np.random.default_rng(seed).permutation(len(rows))
+    n_members = int(round(member_share * len(rows)))
+    return rows.iloc[np.sort(order[:n_members])], rows.iloc[np.sort(order[n_members:])]
+
+
+def split_for_seed(frame: pd.DataFrame, label: str, *, member_share: float = 0.5, seed: int = 0,
+                   max_rows: Optional[int] = None):
+    """The (members, non_members) split `run_tradeoff` uses for `seed` (for audits and tests)."""
+    rows = frame[frame[label].notna()].reset_index(drop=True)
+    if max_rows is not None and len(rows) > max_rows:
+        rows = rows.sample(n=max_rows, random_state=seed).reset_index(drop=True)
+    return _split(rows, member_share, seed)
+
+
+def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: int, delta: float, *,
+               progress, cancel) -> TradeoffRun:
+    from analysis.models.keras_tabular import KerasMLPRecipe
+    from analysis.privacy.dp import DPConfig
+
+    dp = None if math.isinf(eps) else DPConfig(target_epsilon=eps, delta=delta, clip_norm=config.clip_norm)
+    recipe = KerasMLPRecipe(hidden=config.hidden, epochs=config.epochs, batch_size=config.batch_size,
+                            learning_rate=config.learning_rate, dp=dp)
+    label = config.label
+    model = recipe.fit(members.drop(columns=[label]), members[label].to_numpy(), seed=seed,
+                       progress=progress, cancel=cancel,
+                       validation=(non_members.drop(columns=[label]), non_members[label].to_numpy()))
+    utility = _utility(model, non_members, config)
+    attacks = _attacks(model, members, non_members, config, delta if dp is not None else 0.0)
+    acc = model.privacy
+    return TradeoffRun(
+        model=KERAS_MODEL, private=dp is not None, epsilon_target=float(eps), seed=seed,
+        epsilon=acc.rdp_epsilon if acc else math.inf, pld_epsilon=acc.pld_epsilon if acc else math.inf,
+        delta=acc.delta if acc else None, noise_multiplier=acc.noise_multiplier if acc else 0.0,
+        accountant="RDP (PLD shown beside it)" if acc else "none (non-private)",
+        train_seconds=float(model.training.seconds), history=model.training.history,
+        n_train=len(members), n_test=len(non_members), clip_norm=config.clip_norm if acc else None,
+        sampling_rate=acc.sampling_rate if acc else None, steps=acc.steps if acc else None,
+        sampling_assumption=acc.sampling_assumption if acc else "", microbatching=acc.microbatching if acc else "",
+        warnings=list(acc.warnings) if acc else [], attacks=attacks, **utility)
+
+
+def _baseline_run(members, non_members, config: TradeoffConfig, seed: int) -> TradeoffRun:
+    import time
+
+    from sklearn.linear_model import LogisticRegression
+
+    from analysis.models.keras_tabular import TabularPreprocessor
+
+    label = config.label
+    prep = TabularPreprocessor().fit(members.drop(columns=[label]))
+    start = time.perf_counter()
+    clf = LogisticRegression(max_iter=1000, random_state=seed)
+    clf.fit(prep.transform(members.drop(columns=[label])), members[label].astype(str).to_numpy())
+    seconds = time.perf_counter() - start
+    model = _SklearnTabular(prep, clf)
+    utility = _utility(model, non_members, config)
+    attacks = _attacks(model, members, non_members, config, 0.0)
+    return TradeoffRun(model=BASELINE_MODEL, private=False, epsilon_target=math.inf, seed=seed,
+                       epsilon=math.inf, pld_epsilon=math.inf, delta=None, noise_multiplier=0.0,
+                       accountant="none (non-private)", train_seconds=seconds, history={},
+                       n_train=len(members), n_test=len(non_members), attacks=attacks, **utility)
+
+
+class _SklearnTabular:
+    def __init__(self, prep, clf):
+        self.prep, self.clf = prep, clf
+        self.classes_ = np.asarray(clf.classes_)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        return self.clf.predict_proba(self.prep.transform(features))
+
+
+def _labels_like(model, values: np.ndarray) -> np.ndarray:
+    """Labels in the dtype of model.classes_ (strings when the model learned strings)."""
+    return values.astype(str) if model.classes_.dtype.kind in "OUT" else values
+
+
+def _utility(model, non_members: pd.DataFrame, config: TradeoffConfig) -> dict[str, Any]:
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    label = config.label
+    features = non_members.drop(columns=[label])
+    truth = _labels_like(model, non_members[label].to_numpy())
+    proba = model.predict_proba(features)
+    predicted = model.classes_[np.argmax(proba, axis=1)]
+    correct = predicted == truth
+    classes = model.classes_
+    present = np.isin(truth, classes)
+    try:
+        if len(classes) == 2:
+            auc = float(roc_auc_score(truth[present] == classes[1], proba[present, 1]))
+            f1 = float(f1_score(truth == classes[1], predicted == classes[1], zero_division=0))
+        else:
+            auc = float(roc_auc_score(truth[present], proba[present], multi_class="ovr", labels=classes))
+            f1 = float(f1_score(truth, predicted, average="macro", zero_division=0))
+    except ValueError:  # a class absent from the held-out rows
+        auc, f1 = math.nan, float(f1_score(truth, predicted, average="macro", zero_division=0))
+    groups: dict[str, float] = {}
+    if config.group_column is not None:
+        values = non_members[config.group_column].astype(object).where(non_members[config.group_column].notna(),
+                                                                      "(missing)").astype(str)
+        top = values.value_counts().index[:MAX_GROUPS]
+        for value in top:
+            groups[str(value)] = float(correct[(values == value).to_numpy()].mean())
+        rest = ~values.isin(top).to_numpy()
+        if rest.any():
+            groups["(other)"] = float(correct[rest].mean())
+    return {"accuracy": float(correct.mean()), "roc_auc": auc, "f1": f1, "group_accuracy": groups}
+
+
+def _attacks(model, members, non_members, config: TradeoffConfig, delta: float) -> list:
+    from analysis.attacks.metrics import membership_metrics
+    from analysis.attacks.scores import audit_data, model_outputs
+    from analysis.attacks.threshold import threshold_attacks
+
+    label = config.label
+    m = members.copy()
+    nm = non_members.copy()
+    if model.classes_.dtype.kind in "OUT":
+        m[label] = m[label].astype(str)
+        nm[label] = nm[label].astype(str)
+    data = audit_data(m, nm, label)
+    labels = _labels_like(model, np.asarray(data.labels))
+    outputs = model_outputs(model, data.features, labels)
+    data = type(data)(features=data.features, labels=labels, is_member=data.is_member)
+    scores = threshold_attacks(outputs, data, kinds=config.attacks)
+    return [membership_metrics(s.scores, s.is_member, name=s.name, description=s.description,
+                               settings=s.settings, delta=delta) for s in scores]
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def summarize(runs: Sequence[TradeoffRun]) -> list[BudgetSummary]:
+    """One row per (model, budget): means over seeds (accuracy also with its standard deviation)."""
+    keys: list[tuple[str, float]] = []
+    for r in runs:
+        if (r.model, r.epsilon_target) not in keys:
+            keys.append((r.model, r.epsilon_target))
+    keys.sort(key=lambda k: (k[0] != KERAS_MODEL, k[1]))
+    out = []
+    for model, eps in keys:
+        group = [r for r in runs if r.model == model and r.epsilon_target == eps]
+        mean = lambda values: float(np.nanmean(values)) if len(values) else math.nan  # noqa: E731
+        out.append(BudgetSummary(
+            model=model, epsilon_target=eps, label=group[0].budget_label, runs=len(group),
+            epsilon=mean([r.epsilon for r in group]), pld_epsilon=mean([r.pld_epsilon for r in group]),
+            noise_multiplier=mean([r.noise_multiplier for r in group]),
+            accuracy=mean([r.accuracy for r in group]),
+            accuracy_std=float(np.std([r.accuracy for r in group], ddof=1)) if len(group) > 1 else 0.0,
+            roc_auc=mean([r.roc_auc for r in group]), f1=mean([r.f1 for r in group]),
+            tpr_at_0_1pct=mean([r.tpr_at("0.001") for r in group]), tpr_at_1pct=mean([r.tpr_at("0.01") for r in group]),
+            attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group])))
+    return out
+
+
+def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET) -> str:
+    """One sentence from the measured means: the smallest budget keeping `retention` of the
+    non-private accuracy, and what it does to the strongest attack's TPR at 0.1% FPR."""
+    keras = [s for s in summary if s.model == KERAS_MODEL]
+    reference = next((s for s in keras if math.isinf(s.epsilon_target)), None)
+    private = sorted((s for s in keras if not math.isinf(s.epsilon_target)), key=lambda s: s.epsilon_target)
+    if reference is None or not private:
+        return ("Include both the non-private model and at least one finite epsilon in the grid to get a "
+                "recommendation.")
+    seeds = f"mean of {reference.runs} seed{'s' if reference.runs != 1 else ''}"
+    ok = [s for s in private if s.accuracy >= retention * reference.accuracy]
+    chosen = ok[0] if ok else private[-1]
+    kept = chosen.accuracy / reference.accuracy if reference.accuracy > 0 else math.nan
+    tpr_part = (f"brings TPR at 0.1% FPR from {reference.tpr_at_0_1pct:.1%} to {chosen.tpr_at_0_1pct:.1%} "
+                f"(strongest attack)")
+    if ok:
+        return (f"epsilon {chosen.epsilon_target:g} keeps {kept:.0%} of non-private accuracy "
+                f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}; {seeds}.")
+    return (f"No budget tested keeps {retention:.0%} of non-private accuracy: the largest, epsilon "
+            f"{chosen.epsilon_target:g}, keeps {kept:.0%} ({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and "
+            f"{tpr_part}; try a larger budget, more epochs or a larger batch; {seeds}.")
