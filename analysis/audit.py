@@ -1,0 +1,394 @@
+"""The headless audit: a config in, the report and its policy outcomes out (the CI gate's engine).
+
+A config (YAML or a dict) names the data, the steps to run and the policies to enforce:
+
+    version: 1
+    data: ../sample_data/customers.csv      # relative to the config file
+    label: churned
+    seed: 0
+    rows: 2000                               # optional: audit a seeded sample of rows
+    steps:
+      scan: {sample_rows: 500}
+      risk: {quasi_identifiers: [zip, age, sex], sensitive: [health_condition], k: 5}
+      attack: {model: logistic_regression, attacks: [threshold]}
+      memorization: {text_column: notes}
+      compare: {epsilons: [1, 8]}
+    policies: {min_k: 5, "max_tpr_at_0.001_fpr": 0.01, no_direct_identifiers: true}
+    thresholds: {k_anonymity: {green: 5, amber: 2}}
+    history: {enabled: true}                 # url: any SQLAlchemy URL (default: the setting)
+
+Every step is optional. Step options are passed to the capability's function as keyword arguments
+and checked against its signature, so a misspelt option is an error naming the key
+(`steps.risk.quasi_identifers`). Bad configuration raises `ConfigError` (the CLI exits 2); a
+failing policy is an outcome, not an error (the CLI exits 1).
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Union
+
+from analysis.progress import ProgressCallback, report, scaled
+from analysis.report.assemble import AuditReport, PolicyOutcome, ReportInputs, assemble_report
+from analysis.report.ratings import Thresholds, default_thresholds
+
+CONFIG_VERSION = 1
+STEPS = ("scan", "risk", "attack", "memorization", "compare")
+TOP_LEVEL_KEYS = {"version", "title", "data", "label", "seed", "rows", "steps", "policies", "thresholds",
+                  "history", "report"}
+
+
+class ConfigError(ValueError):
+    """A configuration or input problem; the message names the offending key."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str
+    kind: str  # "min", "max" or "flag"
+    step: str  # the step that must run for the policy to be checked
+    value: Callable[[AuditReport], Optional[float]]
+
+
+def _summary_value(metric: str) -> Callable[[AuditReport], Optional[float]]:
+    def read(report: AuditReport) -> Optional[float]:
+        item = report.item(metric)
+        return None if item is None else item.value
+    return read
+
+
+def _max_section_metric(section: str, suffix: str) -> Callable[[AuditReport], Optional[float]]:
+    def read(report: AuditReport) -> Optional[float]:
+        s = report.section(section)
+        if s is None:
+            return None
+        values = [v for k, v in s.metrics.items() if k.endswith(suffix) and not k.startswith("strongest.")
+                  and isinstance(v, (int, float)) and not isinstance(v, bool)]
+        return max(values) if values else None
+    return read
+
+
+POLICIES: dict[str, Policy] = {p.name: p for p in (
+    Policy("no_direct_identifiers", "no column is a direct identifier", "flag", "scan",
+           _summary_value("direct_identifiers")),
+    Policy("no_free_text_pii", "no free-text column leaks personal data", "flag", "scan",
+           _summary_value("free_text_leaks")),
+    Policy("min_k", "the smallest group of look-alike records has at least this many records", "min", "risk",
+           _summary_value("k_anonymity")),
+    Policy("max_records_below_k_share", "at most this share of records sit in groups smaller than k", "max",
+           "risk", _summary_value("records_at_risk")),
+    Policy("max_tpr_at_0.001_fpr", "no attack recognises more than this share of members at 0.1% FPR", "max",
+           "attack", _max_section_metric("attack", ".tpr_at_0.001_fpr")),
+    Policy("max_tpr_at_0.01_fpr", "no attack recognises more than this share of members at 1% FPR", "max",
+           "attack", _max_section_metric("attack", ".tpr_at_0.01_fpr")),
+    Policy("max_auc", "no attack has an AUC above this", "max", "attack", _max_section_metric("attack", ".auc")),
+    Policy("max_exposure_share", "the highest canary exposure is at most this share of the secret space bits",
+           "max", "memorization", _summary_value("memorization_exposure")),
+    Policy("min_dp_accuracy_kept", "the recommended DP option keeps at least this share of accuracy", "min",
+           "compare", _summary_value("dp_accuracy_kept")),
+)}
+
+
+@dataclass
+class AuditOutcome:
+    """What `run_audit_config` returns: the report (with policies), the raw results, and the verdict."""
+
+    report: AuditReport
+    inputs: ReportInputs = field(repr=False)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(p.passed for p in self.report.policies)
+
+    @property
+    def failed_policies(self) -> list[PolicyOutcome]:
+        return [p for p in self.report.policies if not p.passed]
+
+
+# --------------------------------------------------------------------------------------------
+# Config
+
+
+def load_config(path: Union[str, Path]) -> dict[str, Any]:
+    """Read a YAML config; its `base_dir` (for relative paths) is the file's folder."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path.name} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name} is not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name} must hold a mapping (data:, steps:, policies:), got {type(data).__name__}")
+    data.setdefault("_base_dir", str(path.resolve().parent))
+    return data
+
+
+def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every key; returns a normalised copy. ConfigError names the first bad key."""
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"config must be a mapping, got {type(config).__name__}")
+    cfg = dict(config)
+    unknown = sorted(k for k in cfg if k not in TOP_LEVEL_KEYS and not str(k).startswith("_"))
+    if unknown:
+        raise ConfigError(f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+    version = cfg.get("version", CONFIG_VERSION)
+    if version != CONFIG_VERSION:
+        raise ConfigError(f"version: {version!r} is not supported (this tool reads version {CONFIG_VERSION})")
+    if not cfg.get("data") or not isinstance(cfg["data"], str):
+        raise ConfigError("data: give the path of the table to audit (relative to the config file)")
+    seed = cfg.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"seed: must be a non-negative integer, got {seed!r}")
+    rows = cfg.get("rows")
+    if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 10):
+        raise ConfigError(f"rows: must be an integer of at least 10, got {rows!r}")
+    if cfg.get("label") is not None and not isinstance(cfg["label"], str):
+        raise ConfigError(f"label: must be a column name, got {cfg['label']!r}")
+    steps = cfg.get("steps") or {}
+    if not isinstance(steps, Mapping):
+        raise ConfigError("steps: must be a mapping of step name -> options")
+    for name, options in steps.items():
+        if name not in STEPS:
+            raise ConfigError(f"steps.{name}: unknown step; choose from {', '.join(STEPS)}")
+        if options is not None and not isinstance(options, (Mapping, bool)):
+            raise ConfigError(f"steps.{name}: options must be a mapping (or true), got {options!r}")
+    cfg["steps"] = {k: ({} if v is True or v is None else dict(v)) for k, v in steps.items() if v is not False}
+    if ("attack" in cfg["steps"] or "compare" in cfg["steps"]) and not cfg.get("label"):
+        raise ConfigError("label: the attack and compare steps need the label column")
+    policies = cfg.get("policies") or {}
+    if not isinstance(policies, Mapping):
+        raise ConfigError("policies: must be a mapping of policy -> limit")
+    for name, limit in policies.items():
+        policy = POLICIES.get(name)
+        if policy is None:
+            raise ConfigError(f"policies.{name}: unknown policy; choose from {', '.join(POLICIES)}")
+        if policy.kind == "flag":
+            if not isinstance(limit, bool):
+                raise ConfigError(f"policies.{name}: must be true or false, got {limit!r}")
+        elif not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(float(limit)):
+            raise ConfigError(f"policies.{name}: must be a number, got {limit!r}")
+        if policy.step not in cfg["steps"] and not (policy.kind == "flag" and limit is False):
+            raise ConfigError(f"policies.{name}: needs the {policy.step} step; add steps.{policy.step}")
+    cfg["policies"] = dict(policies)
+    try:
+        cfg["_thresholds"] = default_thresholds().with_overrides(cfg.get("thresholds"))
+    except ValueError as exc:
+        raise ConfigError(str(exc) if str(exc).startswith("threshold") else f"thresholds: {exc}") from None
+    history = cfg.get("history") or {}
+    if not isinstance(history, Mapping) or set(history) - {"enabled", "url"}:
+        raise ConfigError("history: must be a mapping with keys enabled and url")
+    report_cfg = cfg.get("report") or {}
+    if not isinstance(report_cfg, Mapping) or set(report_cfg) - {"html", "json"}:
+        raise ConfigError("report: must be a mapping with keys html and json (output paths)")
+    return cfg
+
+
+def _path(cfg: Mapping[str, Any], value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = Path(cfg.get("_base_dir", ".")) / path
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Steps
+
+
+def _call(func: Callable[..., Any], key: str, args: tuple, options: Mapping[str, Any], **fixed: Any) -> Any:
+    """Call a capability with the step's options, rejecting options its signature does not take."""
+    params = inspect.signature(func).parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    for name in options:
+        if name not in params and not accepts_any:
+            allowed = [p for p, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY and p != "progress"]
+            raise ConfigError(f"steps.{key}.{name}: unknown option; {func.__name__} takes {', '.join(allowed)}")
+    kwargs = {k: v for k, v in fixed.items() if k in params or accepts_any}
+    kwargs.update(options)
+    try:
+        return func(*args, **kwargs)
+    except ConfigError:
+        raise
+    except (ValueError, KeyError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        raise ConfigError(f"steps.{key}: {message}") from None
+
+
+def _need(module: str, attribute: str, step: str) -> Callable[..., Any]:
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"steps.{step}: this build has no {module}.{attribute}; remove the step") from None
+
+
+def _scan(frame, options, ctx):
+    return _call(_need("analysis.pii", "scan_table", "scan"), "scan", (frame,), options, progress=ctx["progress"])
+
+
+def _risk(frame, options, ctx):
+    options = dict(options)
+    qis = options.pop("quasi_identifiers", "auto")
+    if qis == "auto" or qis is None:
+        scan = ctx.get("scan")
+        if scan is None:
+            raise ConfigError("steps.risk.quasi_identifiers: give a list of columns, or run the scan step for 'auto'")
+        qis = [c.name for c in scan.columns if c.kind == "quasi_identifier"]
+        if not qis:
+            raise ConfigError("steps.risk.quasi_identifiers: the scan found no quasi-identifier; list them")
+    if isinstance(qis, str):
+        qis = [q.strip() for q in qis.split(",") if q.strip()]
+    missing = [q for q in qis if q not in frame.columns]
+    if missing:
+        raise ConfigError(f"steps.risk.quasi_identifiers: column(s) {', '.join(map(str, missing))} not in the data")
+    sensitive = options.get("sensitive")
+    if isinstance(sensitive, str):
+        options["sensitive"] = [sensitive]
+    return _call(_need("analysis.risk", "assess_risk", "risk"), "risk", (frame, list(qis)), options,
+                 progress=ctx["progress"])
+
+
+def _attack(frame, options, ctx):
+    options = dict(options)
+    label, seed = ctx["label"], ctx["seed"]
+    model_spec = options.pop("model", "logistic_regression")
+    member_share = options.pop("member_share", 0.5)
+    options.setdefault("attacks", ["threshold"])
+    options.setdefault("n_jobs", 1)
+    if not isinstance(model_spec, str):
+        raise ConfigError(f"steps.attack.model: a recipe name or a model file path, got {model_spec!r}")
+    from analysis.models import recipes
+
+    if label not in frame.columns:
+        raise ConfigError(f"label: column {label!r} is not in the data")
+    try:
+        recipe = recipes.get_recipe(model_spec)
+    except ValueError as exc:
+        raise ConfigError(f"steps.attack.model: {exc}") from None
+    try:
+        trained = recipes.train_model(frame, label, recipe=recipe, member_share=member_share, seed=seed,
+                                      progress=scaled(ctx["progress"], 0.0, 0.3))
+    except ValueError as exc:
+        raise ConfigError(f"steps.attack: {exc}") from None
+    ctx["model_info"] = {"name": recipe.name, "kind": "trained here", "recipe": recipe.describe(),
+                         "member_share": member_share, "n_members": trained.n_members,
+                         "n_non_members": trained.n_non_members}
+    scan = ctx.get("scan")
+    identifiers = [c.name for c in scan.columns if c.kind == "direct_identifier"] if scan is not None else None
+    fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}
+    if identifiers is not None:
+        fixed["identifier_columns"] = identifiers
+    return _call(_need("analysis.attacks.audit", "run_audit", "attack"), "attack",
+                 (trained.model, trained.members, trained.non_members, label), options, **fixed)
+
+
+def _memorization(frame, options, ctx):
+    func = _need("analysis.memorization", "run_text_memorization", "memorization")
+    return _call(func, "memorization", (frame,), options, seed=ctx["seed"], progress=ctx["progress"])
+
+
+def _compare(frame, options, ctx):
+    func = _need("analysis.tradeoff", "run_tradeoff", "compare")
+    return _call(func, "compare", (frame, ctx["label"]), options, seed=ctx["seed"], progress=ctx["progress"])
+
+
+_STEP_FUNCS = {"scan": _scan, "risk": _risk, "attack": _attack, "memorization": _memorization,
+               "compare": _compare}
+_INPUT_FIELD = {"scan": "scan", "risk": "risk", "attack": "attacks", "memorization": "memorization",
+                "compare": "tradeoff"}
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+
+
+def evaluate_policies(report: AuditReport, policies: Mapping[str, Any]) -> list[PolicyOutcome]:
+    """Check each configured policy against the report's numbers."""
+    outcomes = []
+    for name, limit in policies.items():
+        policy = POLICIES.get(name)
+        if policy is None:
+            raise ConfigError(f"policies.{name}: unknown policy; choose from {', '.join(POLICIES)}")
+        value = policy.value(report)
+        if policy.kind == "flag":
+            if limit is False:
+                outcomes.append(PolicyOutcome(name, limit, value, True, "not enforced (false)"))
+                continue
+            if value is None:
+                outcomes.append(PolicyOutcome(name, limit, None, False, f"not measured: {policy.description}"))
+                continue
+            passed = value == 0
+            outcomes.append(PolicyOutcome(name, limit, value, passed,
+                                          f"{policy.description}: {'none' if passed else int(value)} found"))
+            continue
+        if value is None:
+            outcomes.append(PolicyOutcome(name, limit, None, False, f"not measured: {policy.description}"))
+            continue
+        passed = value >= limit if policy.kind == "min" else value <= limit
+        sign = ">=" if policy.kind == "min" else "<="
+        outcomes.append(PolicyOutcome(name, limit, value, passed,
+                                      f"{policy.description}: measured {value:.4g}, required {sign} {limit:g}"))
+    return outcomes
+
+
+# --------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def run_audit_config(config: Union[Mapping[str, Any], str, Path], *,
+                     progress: Optional[ProgressCallback] = None) -> AuditOutcome:
+    """Run the configured steps on the configured data; returns the report with policy outcomes."""
+    from analysis.tables import DataError, load_table
+
+    if isinstance(config, (str, Path)):
+        config = load_config(config)
+    cfg = validate_config(config)
+    started = time.perf_counter()
+    data_path = _path(cfg, cfg["data"])
+    try:
+        table = load_table(data_path, max_bytes=10**10)
+    except DataError as exc:
+        raise ConfigError(f"data: {exc}") from None
+    frame = table.frame
+    seed = int(cfg.get("seed", 0))
+    if cfg.get("rows") and cfg["rows"] < len(frame):
+        frame = frame.sample(n=int(cfg["rows"]), random_state=seed).reset_index(drop=True)
+    label = cfg.get("label")
+    if label is not None and label not in frame.columns:
+        raise ConfigError(f"label: column {label!r} is not in {table.name} (columns: {', '.join(table.columns)})")
+
+    steps = [s for s in STEPS if s in cfg["steps"]]
+    ctx: dict[str, Any] = {"label": label, "seed": seed, "progress": None}
+    results: dict[str, Any] = {}
+    seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 4)}
+    for i, step in enumerate(steps):
+        report(progress, i / max(1, len(steps)), f"{step}")
+        ctx["progress"] = scaled(progress, i / len(steps), (i + 1) / len(steps))
+        t0 = time.perf_counter()
+        result = _STEP_FUNCS[step](frame, cfg["steps"][step], ctx)
+        seconds[step] = round(time.perf_counter() - t0, 4)
+        results[step] = result
+        ctx[step] = result
+    report(progress, 1.0, "assembling the report")
+
+    settings = {"config": {k: v for k, v in cfg.items() if not str(k).startswith("_") and k != "history"},
+                "data": {"path": cfg["data"], "rows_used": int(len(frame)), "rows_in_file": table.rows}}
+    inputs = ReportInputs(table=table, model_info=ctx.get("model_info"), seeds={"config": seed},
+                          settings=settings, seconds={**seconds, "total": round(time.perf_counter() - started, 4)},
+                          title=str(cfg.get("title") or f"Privacy audit of {table.name}"),
+                          **{_INPUT_FIELD[s]: r for s, r in results.items()})
+    thresholds: Thresholds = cfg["_thresholds"]
+    report_model = assemble_report(inputs, thresholds=thresholds)
+    report_model = report_model.with_policies(evaluate_policies(report_model, cfg["policies"]))
+    return AuditOutcome(report=report_model, inputs=inputs, config=cfg)

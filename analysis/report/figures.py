@@ -1,0 +1,64 @@
+"""Which figures each report section shows: the same functions the pages use (analysis/figures/*).
+
+`section_figures(inputs)` returns {section key: [(title, go.Figure), ...]} for the results present.
+A figure that cannot be drawn (a capability's figure module missing or failing on an older result)
+is left out and named in `skipped`, so the report still renders.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable, Optional
+
+from analysis.report.assemble import ReportInputs, get
+
+# section key -> [(title, "module:function", how to get the argument from ReportInputs)]
+_WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
+    "scan": [],
+    "risk": [],
+    "attack": [],
+    "memorization": [],
+    "tradeoff": [],
+    "federated": [],
+}
+
+
+def _resolve(target: str) -> Optional[Callable[..., Any]]:
+    module_name, func_name = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, func_name, None)
+
+
+def section_figures(inputs: ReportInputs, *, skipped: Optional[list[str]] = None) -> dict[str, list[tuple[str, Any]]]:
+    """Figures for every section whose result is present."""
+    out: dict[str, list[tuple[str, Any]]] = {}
+    present = set(inputs.present())
+    for key, entries in _WIRING.items():
+        if key not in present:
+            continue
+        for title, target, arg in entries:
+            func = _resolve(target)
+            if func is None:
+                if skipped is not None:
+                    skipped.append(f"{title} ({target} not available)")
+                continue
+            try:
+                value = arg(inputs)
+                if value is None:
+                    continue
+                fig = func(value)
+            except Exception as exc:  # a figure must never sink the report
+                if skipped is not None:
+                    skipped.append(f"{title} ({type(exc).__name__}: {exc})"[:200])
+                continue
+            if fig is not None:
+                out.setdefault(key, []).append((title, fig))
+    return out
+
+
+def _attack_list(inputs: ReportInputs) -> Any:
+    inner = get(inputs.attacks, "attacks")
+    return inner if inner is not None else inputs.attacks
