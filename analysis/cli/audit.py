@@ -49,12 +49,12 @@ def run(args: argparse.Namespace) -> int:
         path = write_html(report, _out_path(cfg, html_out, args.html), section_figures(outcome.inputs))
         print(f"HTML report: {path}", file=sys.stderr)
     if json_out:
+        from analysis.report.export import report_json, write_json
+
         if json_out == "-":
-            print(report.to_json())
+            print(report_json(report))
         else:
-            path = _out_path(cfg, json_out, args.json)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(report.to_json() + "\n", encoding="utf-8")
+            path = write_json(report, _out_path(cfg, json_out, args.json))
             print(f"JSON report: {path}", file=sys.stderr)
     history = cfg.get("history") or {}
     if not args.no_history and history.get("enabled", True):

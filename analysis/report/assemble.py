@@ -321,9 +321,10 @@ def _scan_section(scan: Any, inputs: ReportInputs) -> tuple[Section, dict[str, A
     notes = []
     if overrides:
         notes.append(f"Column kinds corrected by the user: {', '.join(f'{k} → {v}' for k, v in overrides.items())}.")
-    fallback = get(scan, "fallback_reason", "engine_note", "note")
-    if fallback:
-        notes.append(str(fallback))
+    for note in _items(get(scan, "notes", default=[])):
+        notes.append(str(note))
+    if get(scan, "ner_model", default="?") is None and not notes:
+        notes.append("The scan ran on pattern recognizers only (no spaCy model).")
     metrics = {"direct_identifiers": len(direct), "free_text_leaks": len(leaks),
                "quasi_identifiers": len(quasi), "sensitive_columns": len(sensitive),
                "columns_scanned": len(columns)}
@@ -536,46 +537,65 @@ def _mean(values: Iterable[Optional[float]]) -> Optional[float]:
     return sum(vals) / len(vals) if vals else None
 
 
-def _run_rows(runs: list[Any]) -> tuple[list[list[Any]], dict[str, Any]]:
-    rows, metrics = [], {}
-    for r in runs:
-        eps = _epsilon(get(r, "epsilon_target", "epsilon"))
-        attack = strongest_attack(get(r, "attacks", default=[]))
-        tpr = _tpr(attack, "0.001") if attack is not None else None
-        mode = get(r, "mode", default="centralized")
-        rows.append([str(mode), _eps_text(eps), _num(get(r, "epsilon")), _num(get(r, "accuracy")),
-                     _num(get(r, "roc_auc")), tpr, get(r, "seed")])
-    return rows, metrics
+def _chosen_budget(summary: list[Any], retention: float) -> tuple[Optional[float], Optional[float]]:
+    """(epsilon, accuracy kept) of the budget the trade-off recommends: the smallest epsilon keeping
+    `retention` of the non-private accuracy, else the largest tested (the rule of analysis.tradeoff.recommend)."""
+    main = [s for s in summary if str(get(s, "model", default="")) == "keras_mlp"] or summary
+    reference = next((s for s in main if math.isinf(_epsilon(get(s, "epsilon_target")))), None)
+    private = sorted((s for s in main if not math.isinf(_epsilon(get(s, "epsilon_target")))),
+                     key=lambda s: _epsilon(get(s, "epsilon_target")))
+    ref_acc = _num(get(reference, "accuracy")) if reference is not None else None
+    if not ref_acc or not private:
+        return None, None
+    ok = [s for s in private if (_num(get(s, "accuracy")) or 0.0) >= retention * ref_acc]
+    chosen = ok[0] if ok else private[-1]
+    acc = _num(get(chosen, "accuracy"))
+    return _epsilon(get(chosen, "epsilon_target")), (acc / ref_acc if acc is not None else None)
 
 
 def _tradeoff_section(tradeoff: Any, inputs: ReportInputs) -> tuple[Section, dict[str, Any]]:
-    runs = _items(get(tradeoff, "runs", default=[]))
-    rows, metrics = _run_rows(runs)
-    by_eps: dict[float, list[Any]] = {}
-    for r in runs:
-        if str(get(r, "mode", default="centralized")) not in ("centralized", "None"):
-            continue
-        by_eps.setdefault(_epsilon(get(r, "epsilon_target", "epsilon")), []).append(r)
-    for eps, group in sorted(by_eps.items()):
-        tag = "non_private" if math.isinf(eps) else f"eps_{eps:g}"
-        metrics[f"{tag}.accuracy"] = _mean(_num(get(r, "accuracy")) for r in group)
-        metrics[f"{tag}.tpr_at_0.001_fpr"] = _mean(
-            _tpr(strongest_attack(get(r, "attacks", default=[])), "0.001") for r in group)
+    summary = _items(get(tradeoff, "summary", default=[]))
+    rows, metrics = [], {}
+    for s in summary:
+        eps = _epsilon(get(s, "epsilon_target"))
+        model = str(get(s, "model", default=""))
+        label = str(get(s, "label", default=_eps_text(eps)))
+        tpr3, tpr2 = _num(get(s, "tpr_at_0_1pct")), _num(get(s, "tpr_at_1pct"))
+        acc = _num(get(s, "accuracy"))
+        rows.append([label, model, _num(get(s, "epsilon")), acc, _num(get(s, "accuracy_std")),
+                     _num(get(s, "roc_auc")), tpr3, tpr2, get(s, "runs")])
+        tag = ("baseline" if model not in ("keras_mlp", "") else
+               "non_private" if math.isinf(eps) else f"eps_{eps:g}")
+        metrics[f"{tag}.accuracy"] = acc
+        metrics[f"{tag}.tpr_at_0.001_fpr"] = tpr3
+    if not summary:  # an older or foreign result: one row per run
+        for r in _items(get(tradeoff, "runs", default=[])):
+            eps = _epsilon(get(r, "epsilon_target", "epsilon"))
+            attack = strongest_attack(get(r, "attacks", default=[]))
+            rows.append([_eps_text(eps), str(get(r, "model", "mode", default="")), _num(get(r, "epsilon")),
+                         _num(get(r, "accuracy")), None, _num(get(r, "roc_auc")),
+                         _tpr(attack, "0.001") if attack is not None else None,
+                         _tpr(attack, "0.01") if attack is not None else None, 1])
+    retention = 0.95
+    try:
+        from analysis.tradeoff import RETENTION_TARGET as retention  # noqa: N811
+    except ImportError:
+        pass
+    rec_eps, kept = _chosen_budget(summary, float(retention))
     rec = get(tradeoff, "recommendation")
-    rec_eps = _num(get(rec, "epsilon", "epsilon_target")) if rec is not None and not isinstance(rec, str) else None
-    kept = _num(get(rec, "accuracy_kept", "accuracy_ratio")) if rec is not None and not isinstance(rec, str) else None
-    base_acc = metrics.get("non_private.accuracy")
-    if kept is None and rec_eps is not None and base_acc:
-        acc = metrics.get(f"eps_{rec_eps:g}.accuracy")
-        kept = acc / base_acc if acc is not None else None
-    sentence = (rec if isinstance(rec, str) else get(rec, "sentence", "text", "message")) or (
-        "The trade-off grid ran; no DP option was recommended.")
+    if rec is not None and not isinstance(rec, str):
+        rec_eps = _num(get(rec, "epsilon", "epsilon_target")) or rec_eps
+        kept = _num(get(rec, "accuracy_kept", "accuracy_ratio")) or kept
+        rec = get(rec, "sentence", "text", "message")
+    sentence = str(rec or "The trade-off grid ran; no DP option was recommended.")
     metrics["recommended_epsilon"] = rec_eps
     metrics["recommended_accuracy_kept"] = kept
-    table = ReportTable("Runs", ["mode", "privacy", "ε spent", "accuracy", "ROC AUC", "TPR at 0.1% FPR", "seed"],
-                        rows)
-    return (Section("tradeoff", "Privacy-utility trade-off", str(sentence), metrics, [table], []),
-            {"kept": kept, "eps": rec_eps, "sentence": str(sentence)})
+    notes = [str(w) for w in _items(get(tradeoff, "warnings", default=[]))[:5]]
+    table = ReportTable("Budgets (means over seeds)", ["budget", "model", "ε spent (RDP)", "accuracy",
+                                                       "accuracy sd", "ROC AUC", "TPR at 0.1% FPR",
+                                                       "TPR at 1% FPR", "seeds"], rows)
+    return (Section("tradeoff", "Privacy-utility trade-off", sentence, metrics, [table], notes),
+            {"kept": kept, "eps": rec_eps, "sentence": sentence})
 
 
 def _federated_section(fed: Any, inputs: ReportInputs) -> Section:
@@ -643,6 +663,8 @@ def _provenance(inputs: ReportInputs, elapsed: float) -> Provenance:
         if res is None or isinstance(res, (list, tuple)):
             continue
         seed = get(res, "seed")
+        if seed is None:
+            seed = get(get(res, "config", "settings"), "seed")
         if seed is not None:
             seeds[key] = to_jsonable(seed)
         step_settings = get(res, "settings", "config", "options")

@@ -18,7 +18,10 @@ _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
     "risk": [],
     "attack": [],
     "memorization": [],
-    "tradeoff": [],
+    "tradeoff": [
+        ("Utility versus privacy budget", "analysis.figures.tradeoff:utility_vs_epsilon", lambda i: i.tradeoff),
+        ("Attack success against the DP bound", "analysis.figures.tradeoff:attack_vs_bound", lambda i: i.tradeoff),
+    ],
     "federated": [],
 }
 
