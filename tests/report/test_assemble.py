@@ -1,0 +1,82 @@
+"""The report model: a summary rated by its thresholds, sections with a sentence, provenance."""
+
+from __future__ import annotations
+
+import math
+
+from analysis.report import ReportInputs, assemble_report, default_thresholds
+from analysis.report.assemble import report_from_dict
+from analysis.tables import load_table
+
+
+def test_summary_answers_how_exposed_data_and_model_are(full_report, risk_report, audit_result):
+    items = {i.metric: i for i in full_report.summary}
+    assert items["direct_identifiers"].value >= 5 and items["direct_identifiers"].rating == "red"
+    assert "email" in items["direct_identifiers"].display
+    assert items["free_text_leaks"].value >= 1 and "notes" in items["free_text_leaks"].display
+    assert items["k_anonymity"].value == risk_report.k == 1 and items["k_anonymity"].rating == "red"
+    assert math.isclose(items["records_at_risk"].value, risk_report.records_below_k / risk_report.rows)
+    best = max(a.tpr_at_fpr["0.001"] for a in audit_result.attacks)
+    assert items["attack_tpr_at_0.001_fpr"].value == best
+    assert items["memorization_exposure"].rating == "grey" and items["memorization_exposure"].display == "not run"
+    assert full_report.overall_rating == "red"
+
+
+def test_sections_have_a_plain_sentence_with_this_datas_numbers(full_report):
+    assert [s.key for s in full_report.sections] == ["scan", "risk", "attack"]
+    risk = full_report.section("risk")
+    assert "zip, age, sex" in risk.sentence and "single them out" in risk.sentence
+    attack = full_report.section("attack")
+    assert "0.1% false-positive rate" in attack.sentence and "AUC" in attack.sentence
+    assert "direct" in full_report.section("scan").sentence
+
+
+def test_provenance_records_what_was_run(full_report, customers):
+    p = full_report.provenance
+    assert p.dataset == {"name": "customers.csv", "sha256": customers.fingerprint, "rows": 5000, "columns": 23,
+                         "format": "csv"}
+    assert p.model["name"] == "logistic_regression"
+    assert p.seeds["attack"] == 0 and p.seeds["split"] == 0
+    assert {"python", "numpy", "pandas", "scikit-learn", "plotly"} <= set(p.package_versions)
+    assert p.seconds["scan"] > 0 and p.seconds["total"] >= p.seconds["scan"]
+    assert "history_url" not in p.settings["global"]  # may hold a database password
+    assert p.steps == ["scan", "risk", "attack"]
+
+
+def test_thresholds_set_by_the_user_change_the_lights(full_inputs):
+    lenient = default_thresholds().with_overrides({"k_anonymity": {"green": 1, "amber": 1},
+                                                   "direct_identifiers": {"green": 10, "amber": 10}})
+    report = assemble_report(full_inputs, thresholds=lenient)
+    assert report.item("k_anonymity").rating == "green"
+    assert report.item("direct_identifiers").rating == "green"
+    assert "green ≥ 1" in report.item("k_anonymity").rule
+
+
+def test_report_works_with_whatever_results_exist():
+    table = load_table(b"a,b\n1,2\n3,4\n", name="tiny.csv")
+    report = assemble_report(ReportInputs(table=table))
+    assert report.sections == [] and report.overall_rating == "grey"
+    assert {i.rating for i in report.summary} == {"grey"}
+    assert report.provenance.dataset["rows"] == 2
+
+
+def test_tradeoff_section_uses_the_recommended_budget():
+    from analysis.tradeoff import BudgetSummary, recommend
+
+    def budget(eps, acc, tpr):
+        return BudgetSummary(model="keras_mlp", epsilon_target=eps, label=str(eps), runs=2, epsilon=eps,
+                             pld_epsilon=eps, noise_multiplier=1.0, accuracy=acc, accuracy_std=0.01, roc_auc=0.8,
+                             f1=0.7, tpr_at_0_1pct=tpr, tpr_at_1pct=tpr * 2, attack_auc=0.55, train_seconds=1.0)
+
+    summary = [budget(1.0, 0.70, 0.002), budget(4.0, 0.78, 0.003), budget(math.inf, 0.80, 0.04)]
+    tradeoff = {"summary": summary, "recommendation": recommend(summary), "warnings": []}
+    report = assemble_report(ReportInputs(tradeoff=tradeoff))
+    item = report.item("dp_accuracy_kept")
+    assert math.isclose(item.value, 0.78 / 0.80) and item.rating == "green"
+    assert "ε = 4" in item.display
+    assert report.section("tradeoff").sentence.startswith("epsilon 4 keeps 98%")
+
+
+def test_report_round_trips_through_its_dict(full_report):
+    again = report_from_dict(full_report.to_dict())
+    assert again.to_dict() == full_report.to_dict()
