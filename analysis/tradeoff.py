@@ -438,3 +438,32 @@ def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_
     return (f"No budget tested keeps {retention:.0%} of non-private accuracy: the largest, epsilon "
             f"{chosen.epsilon_target:g}, keeps {kept:.0%} ({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and "
             f"{tpr_part}; try a larger budget, more epochs or a larger batch; {seeds}.")
+
+
+def dp_bound_tpr(epsilon: float, delta: float, fpr: Sequence[float]) -> np.ndarray:
+    """The largest TPR any membership attack can reach at each FPR against an (epsilon, delta)-DP
+    model: min(1, e^epsilon * FPR + delta) (Kairouz et al. 2015). Shape of `fpr`."""
+    fpr = np.asarray(fpr, dtype=float)
+    if math.isinf(epsilon):
+        return np.ones_like(fpr)
+    return np.minimum(1.0, math.exp(epsilon) * fpr + (delta or 0.0))
+
+
+def within_dp_bound(run: TradeoffRun, attack=None) -> bool:
+    """True when every ROC point of the run's attacks lies under the DP bound, allowing for sampling
+    error: the lower 95% Clopper-Pearson bound of each TPR is compared with the bound at the upper
+    95% bound of its FPR."""
+    from analysis.attacks.metrics import clopper_pearson
+
+    if not run.private:
+        return True
+    attacks = run.attacks if attack is None else [attack]
+    for a in attacks:
+        for f, t in zip(a.roc_fpr, a.roc_tpr):
+            tp = int(round(t * a.n_members))
+            fp = int(round(f * a.n_non_members))
+            tpr_lo = clopper_pearson(tp, a.n_members)[0]
+            fpr_hi = clopper_pearson(fp, a.n_non_members)[1]
+            if tpr_lo > dp_bound_tpr(run.epsilon, run.delta or 0.0, [fpr_hi])[0] + 1e-12:
+                return False
+    return True

@@ -1,0 +1,124 @@
+"""Figures of the privacy-utility trade-off (`analysis.tradeoff.TradeoffResult`).
+
+- `utility_vs_epsilon`: a utility metric per budget, every seed as a dot, the mean with its seed
+  spread (standard deviation) as a line, the logistic-regression baseline as a dashed reference.
+- `attack_vs_bound`: each budget's strongest attack ROC (log-log) beside the bound that budget's
+  (epsilon, delta) guarantee puts on any attack: TPR <= e^epsilon * FPR + delta.
+- `training_curves`: loss per epoch (training and held-out) for each budget, first seed.
+- `group_accuracy`: held-out accuracy per value of the group column, per budget.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from analysis.tradeoff import BASELINE_MODEL, KERAS_MODEL, TradeoffResult, budget_label, dp_bound_tpr
+
+_PALETTE = qualitative.Plotly
+_METRICS = {"accuracy": "accuracy", "roc_auc": "ROC AUC", "f1": "F1"}
+
+
+def _budgets(result: TradeoffResult) -> list[float]:
+    return list(result.config.epsilons)
+
+
+def _color(i: int) -> str:
+    return _PALETTE[i % len(_PALETTE)]
+
+
+def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy") -> go.Figure:
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
+    budgets = _budgets(result)
+    labels = [budget_label(e) for e in budgets]
+    fig = go.Figure()
+    runs = result.keras_runs()
+    fig.add_trace(go.Scatter(
+        x=[budget_label(r.epsilon_target) for r in runs], y=[getattr(r, metric) for r in runs],
+        mode="markers", name="each seed", marker=dict(size=7, opacity=0.45, color="#636EFA"),
+        customdata=[[r.seed, r.epsilon] for r in runs],
+        hovertemplate="%{x}<br>seed %{customdata[0]}<br>" + _METRICS[metric] + " %{y:.3f}<extra></extra>"))
+    summary = {s.epsilon_target: s for s in result.summary if s.model == KERAS_MODEL}
+    means = [getattr(summary[e], metric) if e in summary else None for e in budgets]
+    error = [summary[e].accuracy_std if (e in summary and metric == "accuracy") else None for e in budgets]
+    fig.add_trace(go.Scatter(
+        x=labels, y=means, mode="lines+markers", name="mean over seeds", line=dict(color="#636EFA", width=3),
+        error_y=dict(type="data", array=error, visible=metric == "accuracy"),
+        hovertemplate="%{x}<br>mean " + _METRICS[metric] + " %{y:.3f}<extra></extra>"))
+    base = [s for s in result.summary if s.model == BASELINE_MODEL]
+    if base:
+        fig.add_hline(y=getattr(base[0], metric), line_dash="dash", line_color="#888",
+                      annotation_text="logistic regression (non-private)", annotation_position="bottom right")
+    fig.update_layout(title=f"{_METRICS[metric]} on held-out rows vs privacy budget",
+                      xaxis_title="target epsilon (smaller = more private)", yaxis_title=_METRICS[metric],
+                      xaxis=dict(type="category", categoryorder="array", categoryarray=labels),
+                      legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
+    return fig
+
+
+def attack_vs_bound(result: TradeoffResult, *, seed: int | None = None) -> go.Figure:
+    """ROC of the strongest attack (highest AUC) per budget for one seed, and each DP bound."""
+    seed = result.config.seed if seed is None else seed
+    fig = go.Figure()
+    grid = np.logspace(-4, 0, 200)
+    for i, eps in enumerate(_budgets(result)):
+        run = next((r for r in result.keras_runs() if r.epsilon_target == eps and r.seed == seed), None)
+        if run is None or not run.attacks:
+            continue
+        attack = max(run.attacks, key=lambda a: a.auc)
+        color = _color(i)
+        fpr = np.maximum(np.asarray(attack.roc_fpr, dtype=float), 1e-4)
+        fig.add_trace(go.Scatter(
+            x=fpr, y=np.maximum(np.asarray(attack.roc_tpr, dtype=float), 1e-4), mode="lines",
+            name=f"{budget_label(eps)}: {attack.name} attack (AUC {attack.auc:.3f})", line=dict(color=color),
+            hovertemplate="FPR %{x:.4f}<br>TPR %{y:.4f}<extra></extra>"))
+        if run.private:
+            fig.add_trace(go.Scatter(
+                x=grid, y=dp_bound_tpr(run.epsilon, run.delta or 0.0, grid), mode="lines",
+                name=f"{budget_label(eps)}: DP bound e^{run.epsilon:.2f}·FPR + δ",
+                line=dict(color=color, dash="dash"), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=grid, y=grid, mode="lines", name="chance (TPR = FPR)",
+                             line=dict(color="#999", dash="dot"), hoverinfo="skip"))
+    fig.update_layout(title=f"Membership attack vs the DP guarantee (seed {seed})",
+                      xaxis=dict(type="log", title="false positive rate", range=[-4, 0]),
+                      yaxis=dict(type="log", title="true positive rate", range=[-4, 0]),
+                      legend=dict(font=dict(size=10)), margin=dict(t=60))
+    return fig
+
+
+def training_curves(result: TradeoffResult, *, seed: int | None = None) -> go.Figure:
+    """Loss per epoch: solid = training (true, un-noised loss), dashed = held-out rows."""
+    seed = result.config.seed if seed is None else seed
+    fig = go.Figure()
+    for i, eps in enumerate(_budgets(result)):
+        run = next((r for r in result.keras_runs() if r.epsilon_target == eps and r.seed == seed), None)
+        if run is None:
+            continue
+        for key, dash, suffix in (("loss", "solid", "train"), ("val_loss", "dash", "held-out")):
+            values = run.history.get(key)
+            if not values:
+                continue
+            fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
+                                     name=f"{budget_label(eps)} {suffix}", line=dict(color=_color(i), dash=dash)))
+    fig.update_layout(title=f"Training curves (seed {seed})", xaxis_title="epoch",
+                      yaxis_title="cross-entropy loss", margin=dict(t=60))
+    return fig
+
+
+def group_accuracy(result: TradeoffResult) -> go.Figure:
+    """Held-out accuracy per group value and budget (first seed), when a group column was chosen."""
+    seed = result.config.seed
+    fig = go.Figure()
+    for i, eps in enumerate(_budgets(result)):
+        run = next((r for r in result.keras_runs() if r.epsilon_target == eps and r.seed == seed), None)
+        if run is None or not run.group_accuracy:
+            continue
+        fig.add_trace(go.Bar(x=list(run.group_accuracy), y=list(run.group_accuracy.values()),
+                             name=budget_label(eps), marker_color=_color(i)))
+    column = result.config.group_column or "group"
+    fig.update_layout(title=f"Accuracy per {column} (seed {seed})", barmode="group",
+                      xaxis_title=column, yaxis_title="accuracy", margin=dict(t=60))
+    return fig
