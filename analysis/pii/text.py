@@ -1,0 +1,145 @@
+"""Free text: PII spans per row, from the Presidio analyzer fed with batched spaCy docs.
+
+Values are deduplicated before analysis (notes repeat a lot), the spaCy pipeline runs once per
+distinct text through `nlp.pipe` (parser off), and the spans pass three guards against false alarms:
+dates without a digit ('the evening', 'monthly') are dropped, of overlapping spans only the longest
+is kept (the domain of an e-mail read as a URL, part of a phone number read as a date), and
+allow-listed words never count.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from analysis.pii.engine import TEXT_DISABLE, TEXT_ENTITIES, Engine, get_engine, to_nlp_artifacts
+from analysis.pii.findings import TextSpan
+from analysis.progress import ProgressCallback, report
+from analysis.settings import get_settings
+
+Span = tuple  # (entity_type, start, end, score)
+_BATCH = 128
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def deny_recognizer(deny_list: Sequence[str]):
+    from presidio_analyzer import PatternRecognizer
+
+    return PatternRecognizer(supported_entity="DENY_LIST", deny_list=list(deny_list), name="DenyList")
+
+
+def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, entities: Optional[Sequence[str]] = None,
+                  score_threshold: Optional[float] = None, allow_list: Sequence[str] = (),
+                  deny_list: Sequence[str] = (), progress: Optional[ProgressCallback] = None) -> list[list[Span]]:
+    """Spans for each text (same order). Call with distinct texts: nothing is deduplicated here."""
+    engine = engine or get_engine()
+    threshold = get_settings().pii_score_threshold if score_threshold is None else float(score_threshold)
+    wanted = list(entities or TEXT_ENTITIES)
+    ad_hoc = [deny_recognizer(deny_list)] if deny_list else None
+    if deny_list and "DENY_LIST" not in wanted:
+        wanted.append("DENY_LIST")
+    allow = list(allow_list) or None
+    out: list[list[Span]] = []
+    total = max(1, len(texts))
+    if engine.nlp is not None:
+        docs: Iterable = engine.nlp.pipe((str(t) for t in texts), batch_size=_BATCH, disable=list(TEXT_DISABLE))
+    else:
+        docs = (None for _ in texts)
+    for i, (text, doc) in enumerate(zip(texts, docs)):
+        artifacts = to_nlp_artifacts(engine, doc) if doc is not None else None
+        kwargs = {"nlp_artifacts": artifacts} if artifacts is not None else {}
+        results = engine.analyzer.analyze(text=str(text), language="en", entities=wanted,
+                                          score_threshold=threshold, allow_list=allow,
+                                          ad_hoc_recognizers=ad_hoc, **kwargs)
+        out.append(_guard([(r.entity_type, r.start, r.end, float(r.score)) for r in results], str(text)))
+        if i % 200 == 0:
+            report(progress, (i + 1) / total, f"free text {i + 1:,}/{len(texts):,}")
+    report(progress, 1.0, "free text done")
+    return out
+
+
+def _guard(spans: list[Span], text: str) -> list[Span]:
+    candidates = [sp for sp in spans
+                  if not (sp[0] == "DATE_TIME" and not _HAS_DIGIT.search(text[sp[1]:sp[2]]))]
+    # Overlapping spans: keep the longer one (then the higher score): one reading per stretch of text.
+    candidates.sort(key=lambda sp: (-(sp[2] - sp[1]), -sp[3], sp[1], sp[0]))
+    kept: list[Span] = []
+    for sp in candidates:
+        if all(sp[2] <= k[1] or sp[1] >= k[2] for k in kept):
+            kept.append(sp)
+    return sorted(kept, key=lambda x: (x[1], x[2], x[0]))
+
+
+def _texts_job(task: dict) -> list[list[Span]]:
+    """Module-level worker for parallel_map: analyze one partition of distinct texts."""
+    engine = get_engine(task["model"])
+    return analyze_texts(task["texts"], engine=engine, entities=task["entities"],
+                         score_threshold=task["threshold"], allow_list=task["allow"], deny_list=task["deny"])
+
+
+def find_text_spans(values: pd.Series, *, rows: Union[None, str, int] = None,
+                    entities: Optional[Sequence[str]] = None, score_threshold: Optional[float] = None,
+                    allow_list: Sequence[str] = (), deny_list: Sequence[str] = (), backend: str = "auto",
+                    seed: Optional[int] = None, progress: Optional[ProgressCallback] = None) -> list[TextSpan]:
+    """PII spans in a text column.
+
+    rows: None -> a seeded sample of `pii_sample_rows` rows (setting); "all" -> every row; an int N ->
+    a seeded sample of N rows. `TextSpan.row` is the 0-based position in `values`. Spans are sorted
+    by (row, start). Missing values have no spans.
+    """
+    if not isinstance(values, pd.Series):
+        raise ValueError(f"values must be a pandas Series, got {type(values).__name__}")
+    settings = get_settings()
+    n = len(values)
+    if rows is None:
+        count = settings.pii_sample_rows
+    elif rows == "all":
+        count = n
+    elif isinstance(rows, (int, np.integer)) and not isinstance(rows, bool) and rows > 0:
+        count = int(rows)
+    else:
+        raise ValueError(f"rows must be None, 'all' or a positive int, got {rows!r}")
+    positions = np.arange(n)
+    if count < n:
+        rng = np.random.default_rng(settings.seed if seed is None else seed)
+        positions = np.sort(rng.choice(n, size=count, replace=False))
+    raw = values.iloc[positions]
+    mask = raw.notna().to_numpy()
+    positions = positions[mask]
+    texts = raw[mask].astype(str).tolist()
+    distinct = list(dict.fromkeys(texts))
+    spans_by_text = analyze_distinct(distinct, entities=entities, score_threshold=score_threshold,
+                                     allow_list=allow_list, deny_list=deny_list, backend=backend, progress=progress)
+    found = dict(zip(distinct, spans_by_text))
+    out = []
+    for pos, text in zip(positions, texts):
+        for kind, start, end, score in found[text]:
+            out.append(TextSpan(row=int(pos), entity_type=kind, start=int(start), end=int(end), score=round(score, 4)))
+    return out
+
+
+# Below this many distinct texts, one process is faster than starting workers (each builds its engine).
+PARALLEL_MIN_TEXTS = 4000
+
+
+def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None, allow_list=(), deny_list=(),
+                     backend: str = "auto", progress: Optional[ProgressCallback] = None) -> list[list[Span]]:
+    """Spans for distinct texts, split into partitions over joblib or Ray when worth it."""
+    from analysis.compute import parallel_map, resolve_backend
+
+    settings = get_settings()
+    kind = resolve_backend(backend)
+    if backend == "auto" and kind == "joblib" and len(distinct) < PARALLEL_MIN_TEXTS:
+        kind = "serial"
+    if kind == "serial" or len(distinct) <= 1:
+        return analyze_texts(distinct, entities=entities, score_threshold=score_threshold,
+                             allow_list=allow_list, deny_list=deny_list, progress=progress)
+    parts = max(2, settings.n_jobs * 2)
+    chunks = [list(c) for c in np.array_split(np.array(distinct, dtype=object), parts) if len(c)]
+    tasks = [dict(model=settings.spacy_model, texts=c, entities=list(entities) if entities else None,
+                  threshold=score_threshold, allow=list(allow_list), deny=list(deny_list)) for c in chunks]
+    results = parallel_map(_texts_job, tasks, backend=kind, progress=progress, label="free-text partition")
+    return [spans for part in results for spans in part]
