@@ -234,7 +234,8 @@ def _need(module: str, attribute: str, step: str) -> Callable[..., Any]:
 
 
 def _scan(frame, options, ctx):
-    return _call(_need("analysis.pii", "scan_table", "scan"), "scan", (frame,), options, progress=ctx["progress"])
+    return _call(_need("analysis.pii", "scan_table", "scan"), "scan", (frame,), options, seed=ctx["seed"],
+                 progress=ctx["progress"])
 
 
 def _risk(frame, options, ctx):
@@ -281,9 +282,9 @@ def _attack(frame, options, ctx):
                                       progress=scaled(ctx["progress"], 0.0, 0.3))
     except ValueError as exc:
         raise ConfigError(f"steps.attack: {exc}") from None
-    ctx["model_info"] = {"name": recipe.name, "kind": "trained here", "recipe": recipe.describe(),
-                         "member_share": member_share, "n_members": trained.n_members,
-                         "n_non_members": trained.n_non_members}
+    from analysis.report.assemble import describe_model
+
+    ctx["model_info"] = {**(describe_model(trained) or {}), "name": recipe.name, "kind": "trained here"}
     scan = ctx.get("scan")
     identifiers = [c.name for c in scan.columns if c.kind == "direct_identifier"] if scan is not None else None
     fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}

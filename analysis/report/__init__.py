@@ -8,6 +8,6 @@ self-contained HTML file; `AuditReport.to_json()` is the JSON export, validated 
 
 from analysis.report.assemble import (  # noqa: F401
     SCHEMA_VERSION, AuditReport, PolicyOutcome, Provenance, ReportInputs, ReportTable, Section, SummaryItem,
-    assemble_report,
+    assemble_report, describe_model,
 )
 from analysis.report.ratings import DEFAULT_RULES, Rule, Thresholds, default_thresholds  # noqa: F401

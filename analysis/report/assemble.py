@@ -818,3 +818,54 @@ def report_from_dict(data: Mapping[str, Any]) -> AuditReport:
         summary=[build(SummaryItem, s) for s in data.get("summary", [])], sections=sections,
         provenance=build(Provenance, data.get("provenance", {})), thresholds=list(data.get("thresholds", [])),
         policies=[build(PolicyOutcome, p) for p in data.get("policies", [])])
+
+
+def describe_model(bundle: Any) -> Optional[dict[str, Any]]:
+    """A JSON-safe description of a model bundle (a TrainedModel, a loaded-model record or a dict) with a
+    fingerprint: the file's SHA-256 when the bundle carries one, else a hash of its description."""
+    import hashlib
+    import json
+
+    if bundle is None:
+        return None
+    raw = bundle.to_dict() if hasattr(bundle, "to_dict") else (dict(bundle) if isinstance(bundle, Mapping) else {})
+    info: dict[str, Any] = {}
+    for key, value in raw.items():
+        value = to_jsonable(value)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue  # the model object itself, data frames, ...
+        if isinstance(value, (list, dict)) and len(json.dumps(value)) > 4000:
+            continue
+        info[str(key)] = value
+    if not info:
+        info = {"name": type(bundle).__name__}
+    fingerprint = next((info[k] for k in ("fingerprint", "sha256", "model_sha256", "file_sha256") if info.get(k)), None)
+    if fingerprint is None:
+        fingerprint = _model_content_hash(get(bundle, "model"))
+    if fingerprint is None:
+        fingerprint = "settings:" + hashlib.sha256(json.dumps(info, sort_keys=True).encode()).hexdigest()[:16]
+    info["fingerprint"] = fingerprint
+    info.setdefault("name", info.get("recipe") or info.get("name") or type(bundle).__name__)
+    return info
+
+
+def _model_content_hash(model: Any) -> Optional[str]:
+    """SHA-256 of a fitted model's content: Keras weights, or the pickled bytes of a scikit-learn
+    estimator (pickle.dumps only, nothing is ever unpickled)."""
+    import hashlib
+    import pickle
+
+    if model is None:
+        return None
+    digest = hashlib.sha256()
+    try:
+        if hasattr(model, "get_weights"):
+            for w in model.get_weights():
+                digest.update(memoryview(w).tobytes())
+        else:
+            digest.update(pickle.dumps(model, protocol=4))
+    except Exception:
+        return None
+    return "sha256:" + digest.hexdigest()

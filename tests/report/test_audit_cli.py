@@ -1,0 +1,105 @@
+"""`privacy-audit audit`: the CI gate exits 0 when policies pass, 1 when one fails, 2 on bad config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from analysis import history
+from analysis.cli import main
+from analysis.report.export import validate_report
+from analysis.settings import PROJECT_ROOT, get_settings
+
+SAMPLE = PROJECT_ROOT / "configs" / "audit.sample.yaml"
+FAILING = PROJECT_ROOT / "configs" / "audit.failing.yaml"
+
+
+@pytest.fixture(autouse=True)
+def history_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", url)
+    get_settings.cache_clear()
+    yield url
+    history.dispose_engines()
+    get_settings.cache_clear()
+
+
+def _config(tmp_path: Path, base: Path, **changes) -> Path:
+    data = yaml.safe_load(base.read_text())
+    data["data"] = str(PROJECT_ROOT / "sample_data" / "customers.csv")
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_sample_config_passes_writes_both_reports_and_stores_the_run(tmp_path, history_db, capsys):
+    html, out = tmp_path / "audit.html", tmp_path / "audit.json"
+    code = main(["audit", str(SAMPLE), "--html", str(html), "--json", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "all policies passed" in printed
+    report = json.loads(out.read_text())
+    validate_report(report)
+    assert [p["name"] for p in report["policies"]] == ["min_k", "max_records_below_k_share",
+                                                        "max_tpr_at_0.01_fpr", "max_auc"]
+    assert all(p["passed"] for p in report["policies"])
+    assert report["provenance"]["steps"] == ["scan", "risk", "attack"]
+    assert report["provenance"]["settings"]["data"]["rows_used"] == 1500
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    runs = history.list_runs(url=history_db)
+    assert len(runs) == 1 and runs[0].policies_passed is True and runs[0].source == "cli"
+
+
+def test_failing_config_exits_1_and_names_the_failed_policies(tmp_path, history_db, capsys):
+    out = tmp_path / "audit.json"
+    code = main(["audit", str(FAILING), "--json", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert "[FAIL] no_direct_identifiers" in printed and "[FAIL] min_k" in printed
+    report = json.loads(out.read_text())
+    failed = {p["name"] for p in report["policies"] if not p["passed"]}
+    assert {"no_direct_identifiers", "min_k"} <= failed
+    assert history.list_runs(url=history_db)[0].policies_passed is False  # failing runs are kept too
+
+
+@pytest.mark.parametrize("changes, needle", [
+    ({"policies": {"min_kk": 5}}, "policies.min_kk"),
+    ({"policies": {"min_k": "five"}}, "policies.min_k"),
+    ({"policies": {"max_exposure_share": 0.5}}, "steps.memorization"),
+    ({"steps": {"risk": {"quasi_identifiers": ["zip", "nope"]}}}, "nope"),
+    ({"steps": {"risk": {"quasi_identifiers": ["zip"], "kk": 5}}}, "steps.risk.kk"),
+    ({"steps": {"scann": {}}}, "steps.scann"),
+    ({"label": "no_such_column"}, "label"),
+    ({"thresholds": {"k_anonymity": {"gren": 5}}}, "gren"),
+    ({"colour": "red"}, "colour"),
+    ({"data": "missing.csv"}, "data"),
+])
+def test_bad_configuration_exits_2_naming_the_key(tmp_path, capsys, changes, needle):
+    base = {"policies": {}, "steps": {"risk": {"quasi_identifiers": ["zip"]}}}
+    path = _config(tmp_path, SAMPLE, **{**base, **changes})
+    if "data" in changes:
+        raw = yaml.safe_load(path.read_text())
+        raw["data"] = changes["data"]
+        path.write_text(yaml.safe_dump(raw))
+    code = main(["audit", str(path), "--quiet", "--no-history"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert needle in err
+
+
+def test_unreadable_config_exits_2(tmp_path, capsys):
+    missing = main(["audit", str(tmp_path / "none.yaml"), "--quiet"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("steps: [unclosed\n")
+    broken = main(["audit", str(bad), "--quiet"])
+    err = capsys.readouterr().err
+    assert (missing, broken) == (2, 2)
+    assert "not found" in err and "not valid YAML" in err
