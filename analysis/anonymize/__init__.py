@@ -17,14 +17,14 @@ from typing import Any, Optional
 import pandas as pd
 
 from analysis.anonymize.operators import OPERATORS, Context, hmac_token, redact_spans, regex_spans
-from analysis.anonymize.plan import ColumnRule, Plan, Suppression
+from analysis.anonymize.plan import ColumnRule, Plan, Suppression, parse_params
 from analysis.anonymize.suppression import suppress
 from analysis.progress import ProgressCallback, report
 from analysis.results import Result, package_versions, to_jsonable
 
 __all__ = ["Plan", "ColumnRule", "Suppression", "apply_plan", "AnonymizationResult", "OPERATORS",
            "generate_secret", "suggest_plan", "frequency_hierarchy", "redact_spans", "regex_spans",
-           "hmac_token"]
+           "hmac_token", "parse_params"]
 
 _HIDDEN_FIELDS = ("frame", "generated_secret")
 

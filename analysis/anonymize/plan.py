@@ -200,3 +200,42 @@ def _suppression(raw: Any) -> Optional[Suppression]:
         raise ValueError(f"suppression: method must be one of {SUPPRESSION_METHODS}, got {method!r}")
     marker = str(raw.get("marker", "*"))
     return Suppression(k=k, quasi_identifiers=list(qis), method=method, marker=marker)
+
+
+def parse_params(operator: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Turn form input (strings from text boxes) into typed parameters for `operator`.
+
+    Blank text means "use the default"; lists are comma-separated (numbers when they parse);
+    numbers parse as int when whole. Values that are not strings pass through unchanged.
+    """
+    if operator not in OPERATORS:
+        raise ValueError(f"unknown operator '{operator}' (one of {', '.join(OPERATORS)})")
+    out: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in OPERATORS[operator].params:
+            raise ValueError(f"operator '{operator}': unknown parameter {name}")
+        types, _ = OPERATORS[operator].params[name]
+        if not isinstance(value, str) or types == (str,):
+            out[name] = value
+            continue
+        text = value.strip()
+        if text == "":
+            continue
+        if list in types:
+            out[name] = [_number(v.strip()) for v in text.split(",") if v.strip()]
+        elif int in types or float in types:
+            number = _number(text)
+            if isinstance(number, str):
+                raise ValueError(f"operator '{operator}': parameter {name} must be a number, got {text!r}")
+            out[name] = number
+        else:
+            out[name] = text
+    return out
+
+
+def _number(text: str) -> Any:
+    try:
+        value = float(text)
+    except ValueError:
+        return text
+    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
