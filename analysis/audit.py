@@ -295,8 +295,23 @@ def _attack(frame, options, ctx):
 
 
 def _memorization(frame, options, ctx):
+    options = dict(options)
+    kind = options.pop("kind", "text")
+    if kind == "tabular":
+        if not ctx["label"]:
+            raise ConfigError("label: the tabular memorization step needs the label column")
+        func = _need("analysis.memorization", "run_tabular_memorization", "memorization")
+        return _call(func, "memorization", (frame, ctx["label"]), options, seed=ctx["seed"],
+                     progress=ctx["progress"])
+    if kind != "text":
+        raise ConfigError(f"steps.memorization.kind: 'text' or 'tabular', got {kind!r}")
+    column = options.pop("text_column", None)
+    if not column:
+        raise ConfigError("steps.memorization.text_column: name the free-text column to plant canaries in")
+    if column not in frame.columns:
+        raise ConfigError(f"steps.memorization.text_column: column {column!r} is not in the data")
     func = _need("analysis.memorization", "run_text_memorization", "memorization")
-    return _call(func, "memorization", (frame,), options, seed=ctx["seed"], progress=ctx["progress"])
+    return _call(func, "memorization", (frame[column],), options, seed=ctx["seed"], progress=ctx["progress"])
 
 
 def _compare(frame, options, ctx):

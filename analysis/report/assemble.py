@@ -599,24 +599,30 @@ def _tradeoff_section(tradeoff: Any, inputs: ReportInputs) -> tuple[Section, dic
 
 
 def _federated_section(fed: Any, inputs: ReportInputs) -> Section:
-    runs = _items(get(fed, "runs", default=fed if isinstance(fed, (list, tuple)) else []))
+    runs = _items(get(fed, "runs", default=fed if isinstance(fed, (list, tuple)) else [fed]))
     rows = []
     metrics: dict[str, Any] = {}
+    names = {"centralized": "Centralized", "fedavg": "FedAvg", "dp-fedavg": "DP-FedAvg"}
     for r in runs:
-        name = str(get(r, "strategy", "name", "mode", default="federated"))
-        acc = _num(get(r, "accuracy", "final_accuracy"))
-        ceps = _num(get(r, "client_epsilon"))
+        strategy = str(get(r, "strategy", "mode", default="federated"))
+        name = names.get(strategy, strategy)
+        acc = _num(get(r, "accuracy_score", "accuracy", "final_accuracy"))
+        ceps, seps = _num(get(r, "client_epsilon")), _num(get(r, "sample_epsilon"))
         attack = strongest_attack(get(r, "attacks", default=[]))
         tpr = _tpr(attack, "0.001") if attack is not None else None
-        rows.append([name, get(r, "clients"), get(r, "rounds"), acc, ceps, tpr])
-        metrics[f"{name}.accuracy"] = acc
-        metrics[f"{name}.tpr_at_0.001_fpr"] = tpr
-    sentence = get(fed, "sentence", "summary", "explanation") or (
-        "Federated training keeps raw rows with each data holder and shares only model updates; it does not "
-        "by itself stop the final model from leaking membership — DP on the aggregate bounds that.")
-    table = ReportTable("Federated runs", ["strategy", "clients", "rounds", "accuracy", "client ε",
-                                           "TPR at 0.1% FPR"], rows)
-    return Section("federated", "Federated training", str(sentence), metrics, [table], [])
+        rows.append([name, get(r, "clients"), get(r, "rounds"), acc, ceps, seps, tpr,
+                     _num(get(attack, "auc")) if attack is not None else None])
+        metrics[f"{strategy}.accuracy"] = acc
+        metrics[f"{strategy}.tpr_at_0.001_fpr"] = tpr
+        metrics[f"{strategy}.client_epsilon"] = ceps
+    protects = [str(get(r, "protects")) for r in runs if get(r, "protects") and get(r, "mode") == "federated"]
+    sentence = (protects[-1] if protects else
+                "Federated training keeps raw rows with each data holder and shares only model updates; it does "
+                "not by itself stop the final model from leaking membership — DP on the aggregate bounds that.")
+    table = ReportTable("Centralized and federated runs", ["run", "clients", "rounds", "accuracy", "client ε",
+                                                           "sample ε", "TPR at 0.1% FPR", "attack AUC"], rows)
+    notes = ["Client-level and sample-level ε are different privacy units; they are never added or compared."]
+    return Section("federated", "Federated training", sentence, metrics, [table], notes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,14 +15,21 @@ from analysis.report.assemble import ReportInputs, get
 # section key -> [(title, "module:function", how to get the argument from ReportInputs)]
 _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
     "scan": [],
-    "risk": [],
+    "risk": [
+        ("Equivalence class sizes", "analysis.figures.risk:class_size_histogram", lambda i: i.risk),
+        ("Re-identification risk per record", "analysis.figures.risk:risk_distribution", lambda i: i.risk),
+        ("Riskiest quasi-identifier combinations", "analysis.figures.risk:riskiest_combinations", lambda i: i.risk),
+    ],
     "attack": [],
     "memorization": [],
     "tradeoff": [
         ("Utility versus privacy budget", "analysis.figures.tradeoff:utility_vs_epsilon", lambda i: i.tradeoff),
         ("Attack success against the DP bound", "analysis.figures.tradeoff:attack_vs_bound", lambda i: i.tradeoff),
     ],
-    "federated": [],
+    "federated": [
+        ("Utility per round", "analysis.figures.federated:rounds_figure", lambda i: i.federated),
+        ("Membership attacks on the final models", "analysis.figures.federated:attack_figure", lambda i: i.federated),
+    ],
 }
 
 
