@@ -59,7 +59,7 @@ class KerasTrainingResult(Result):
 def fit_keras(layers_fn: Callable[[], list], x, y, *, loss: str, dp: Optional[DPConfig], epochs: int,
               batch_size: int, learning_rate: float, seed: int, validation_data=None,
               progress: Optional[ProgressCallback] = None,
-              cancel: Optional[Callable[[], bool]] = None, use_xla: bool = True) -> KerasTrainingResult:
+              cancel: Optional[Callable[[], bool]] = None, use_xla: bool = False) -> KerasTrainingResult:
     """Train a Sequential model of `layers_fn()` on (x, y), privately when `dp` is given.
 
     x: array of shape (n, ...) (float features or int token ids); y: int class indices, shape (n,).
@@ -69,6 +69,9 @@ def fit_keras(layers_fn: Callable[[], list], x, y, *, loss: str, dp: Optional[DP
         RDP and PLD epsilons. Optimizer: Adam(learning_rate) for both twins.
     seed: seeds Python, NumPy and TensorFlow (weights init, shuffling, DP noise).
     cancel: polled after every batch; when it returns True training stops and TrainingCancelled is raised.
+    use_xla: compile the train step with XLA (both twins). Off by default: on CPU, XLA-compiling the
+        DP train step costs ~4-20 s per model, more than it saves on tables of tens of thousands of rows
+        (see benchmarks/dp_training.py).
     """
     import tensorflow as tf
 
