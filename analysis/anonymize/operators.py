@@ -161,7 +161,7 @@ def _surrogate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
 
 _FALLBACK_PATTERNS = {
     "EMAIL_ADDRESS": re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"),
-    "CREDIT_CARD": re.compile(r"\b(?:\d[ -]?){13,16}\b"),
+    "CREDIT_CARD": re.compile(r"\b\d(?:[ -]?\d){12,15}\b"),
     "US_SSN": re.compile(r"\b\d{3}-\d{2}-\d{4}\b"),
     "PHONE_NUMBER": re.compile(r"(?:\+?\d{1,2}[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b"),
     "IP_ADDRESS": re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),
@@ -178,12 +178,21 @@ def regex_spans(text: str) -> list[dict]:
     return spans
 
 
-def _span_finder() -> tuple[str, Callable[[str], list]]:
+def _pii_spans(series: pd.Series, params: dict) -> Optional[dict[int, list]]:
+    """Spans per row position from `analysis.pii.find_text_spans`, or None when it is unavailable."""
     try:
         from analysis.pii import find_text_spans  # built by the PII scan capability
     except ImportError:
-        return "patterns (analysis.pii.find_text_spans unavailable)", regex_spans
-    return "analysis.pii.find_text_spans", find_text_spans
+        return None
+    try:
+        spans = find_text_spans(series, rows="all", entities=params["entities"],
+                                score_threshold=params["score_threshold"] or None)
+    except (OSError, RuntimeError):  # e.g. the spaCy model is not installed
+        return None
+    by_row: dict[int, list] = {}
+    for span in spans:
+        by_row.setdefault(int(span.row), []).append(span)
+    return by_row
 
 
 def _span_fields(span: Any) -> tuple[str, int, int, float]:
@@ -228,14 +237,14 @@ def _engine():
 
 
 def _text_redact(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
-    name, finder = _span_finder()
-    ctx.span_finder = name
+    by_row = _pii_spans(series, params) if params["finder"] == "auto" else None
+    ctx.span_finder = "analysis.pii.find_text_spans" if by_row is not None else "patterns (email, phone, card, SSN, IP)"
     out = []
-    for value in series.tolist():
+    for position, value in enumerate(series.tolist()):
         if not isinstance(value, str) or not value:
             out.append(value)
             continue
-        spans = list(finder(value))
+        spans = by_row.get(position, []) if by_row is not None else regex_spans(value)
         ctx.text_spans_found += len(spans)
         out.append(redact_spans(value, spans, operator=params["operator"], new_value=params["new_value"],
                                 entities=params["entities"], score_threshold=params["score_threshold"]))
@@ -283,6 +292,8 @@ def _check_surrogate(p: dict) -> Optional[str]:
 
 
 def _check_text(p: dict) -> Optional[str]:
+    if p["finder"] not in ("auto", "patterns"):
+        return f"finder must be auto (the PII scan's recognizers) or patterns, got {p['finder']!r}"
     if p["operator"] not in ("replace", "redact", "mask", "hash"):
         return f"operator must be replace, redact, mask or hash, got {p['operator']!r}"
     return None
@@ -322,6 +333,7 @@ OPERATORS: dict[str, OperatorSpec] = {spec.name: spec for spec in [
                  extra_check=_check_surrogate),
     OperatorSpec("text_redact", _text_redact,
                  {"operator": ((str,), "replace"), "new_value": ((str, type(None)), None),
-                  "entities": ((list, type(None)), None), "score_threshold": (_NUM, 0.0)},
+                  "entities": ((list, type(None)), None), "score_threshold": (_NUM, 0.0),
+                  "finder": ((str,), "auto")},
                  "replace personal data found inside free text (presidio-anonymizer)", extra_check=_check_text),
 ]}

@@ -31,8 +31,8 @@ def _scan_kinds(scan: Any, overrides: Optional[dict] = None) -> Optional[dict[st
             from analysis.pii import apply_kind_overrides  # built by the PII scan capability
 
             scan = apply_kind_overrides(scan, overrides)
-        except ImportError:
-            pass
+        except (ImportError, TypeError, ValueError):
+            pass  # not a real ScanResult, or an override for a column it lacks: applied by hand below
     kinds = {str(f.name): str(f.kind) for f in getattr(scan, "columns", [])}
     if overrides:  # apply by hand too, so corrections hold even without analysis.pii
         kinds.update({str(k): str(v) for k, v in overrides.items()})
@@ -45,15 +45,18 @@ def suggest_quasi_identifiers(frame: pd.DataFrame, scan: Any = None, *,
     kinds = _scan_kinds(scan, overrides)
     if kinds is not None:
         return [str(c) for c in frame.columns if kinds.get(str(c)) == "quasi_identifier"]
-    n = max(1, len(frame))
     out = []
     for col in frame.columns:
         name = str(col)
         if not _QI_HINTS.search(name) or _SENSITIVE_HINTS.search(name):
             continue
-        distinct = frame[col].nunique(dropna=True)
-        if 1 < distinct <= max(2, 0.5 * n):
-            out.append(name)
+        values = frame[col].dropna()
+        if values.nunique() <= 1:
+            continue
+        if not pd.api.types.is_numeric_dtype(values) and \
+                values.astype("str").head(500).str.split().str.len().mean() >= 4:
+            continue  # free text, not a quasi-identifier
+        out.append(name)
     return out
 
 
