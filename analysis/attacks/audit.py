@@ -255,11 +255,14 @@ def _slices(scored: list[AttackScores], labels: np.ndarray, members: pd.DataFram
 
 
 def detect_identifier_columns(features: pd.DataFrame) -> list[str]:
-    """Direct identifiers: identifier-like names, or text columns that are unique for > 90% of rows."""
+    """Columns masked in reports: identifier-like names, text columns unique for > 90% of rows, and free
+    text (which can carry e-mails or names inside sentences)."""
+    from analysis.tables import infer_column_type
+
     found = []
     for col in features.columns:
         series = features[col]
-        if _IDENTIFIER_NAME.search(str(col)):
+        if _IDENTIFIER_NAME.search(str(col)) or infer_column_type(series) == "text":
             found.append(col)
         elif not pd.api.types.is_numeric_dtype(series) and len(series) and \
                 series.nunique(dropna=True) > 0.9 * series.notna().sum() and series.notna().sum() >= 20:

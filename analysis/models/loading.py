@@ -1,0 +1,327 @@
+"""Load a model file safely, then check it fits the data before any attack runs.
+
+Formats
+- `.skops` (scikit-learn): read with `skops.io`; never unpickled. `inspect_model` lists the types
+  skops does not trust by default (`skops.io.get_untrusted_types`); `load_model` refuses the file with
+  `UntrustedTypesError` (carrying the list) until the caller passes them as `trusted_types`, which the
+  dashboard does only after the user has read the list and agreed.
+- `.keras` (Keras v3 zip format): `tf.keras.models.load_model(..., safe_mode=True, compile=False)`,
+  which refuses lambda layers and other arbitrary-code deserialization.
+- `.pkl`, `.pickle`, `.joblib`: refused. Loading a pickle runs whatever code it names. Convert it in
+  an environment you trust with `skops.io.dump(joblib.load("model.pkl"), "model.skops")`.
+
+Input mapping (what the model is fed)
+- A scikit-learn model fitted on a DataFrame (it has `feature_names_in_`, e.g. a Pipeline with its
+  preprocessing) receives those raw columns by name; other columns are ignored.
+- A scikit-learn model fitted on a plain array, and every Keras model, receive the **numeric
+  feature columns of the table in table order** (label excluded; booleans as 0/1; missing values as
+  0; no scaling) as a float32 matrix. The model's input width must equal that number of columns.
+  Its outputs are class probabilities: k softmax units in the order of the sorted label values, or
+  one sigmoid unit meaning P(second sorted label) for a binary label.
+A model whose inputs or classes do not fit the data is refused with `ModelLoadError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+SKOPS_EXTENSIONS = (".skops",)
+KERAS_EXTENSIONS = (".keras",)
+PICKLE_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pck", ".sav")
+SUPPORTED_MODEL_EXTENSIONS = SKOPS_EXTENSIONS + KERAS_EXTENSIONS
+CONVERT_HINT = ("Pickle and joblib files can run arbitrary code when they are opened, so they are refused. "
+                "Convert the model in an environment you trust: `import joblib, skops.io; "
+                "skops.io.dump(joblib.load('model.pkl'), 'model.skops')`, then load model.skops here.")
+
+
+class ModelLoadError(ValueError):
+    """A model file that cannot be used, with a message meant for the user."""
+
+
+class UntrustedTypesError(ModelLoadError):
+    """The .skops file contains types that must be trusted explicitly; `.types` lists them."""
+
+    def __init__(self, name: str, types: list[str]):
+        self.types = list(types)
+        super().__init__(f"'{name}' contains types that are not trusted by default: {', '.join(types)}. "
+                         "Review them and load again trusting them if you trust the file's source.")
+
+
+@dataclass(frozen=True)
+class ModelInspection:
+    """What can be known about a model file before loading it."""
+
+    name: str
+    kind: str  # "sklearn" or "keras"
+    fingerprint: str
+    untrusted_types: list[str]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model read from a file. `bind(frame, label)` checks it against data and returns a FittedModel."""
+
+    name: str
+    kind: str  # "sklearn" or "keras"
+    fingerprint: str  # SHA-256 of the file
+    estimator: Any = field(repr=False, compare=False)
+    trusted_types: list[str] = field(default_factory=list)
+
+    def input_description(self) -> str:
+        if self.kind == "sklearn" and hasattr(self.estimator, "feature_names_in_"):
+            return f"raw columns by name: {', '.join(map(str, self.estimator.feature_names_in_))}"
+        return "numeric feature columns of the table, in table order (missing as 0, unscaled)"
+
+    def bind(self, frame: pd.DataFrame, label: str):
+        """A FittedModel over `frame`'s feature columns; ModelLoadError when it does not fit the data."""
+        if label not in frame.columns:
+            raise ModelLoadError(f"label column {label!r} is not in the data")
+        features = frame.drop(columns=[label])
+        labels = frame[label].dropna().to_numpy()
+        if self.kind == "sklearn" and hasattr(self.estimator, "feature_names_in_"):
+            expected = [str(c) for c in self.estimator.feature_names_in_]
+            missing = [c for c in expected if c not in features.columns]
+            if missing:
+                raise ModelLoadError(f"the model '{self.name}' expects column(s) {missing} that the data lacks "
+                                     f"(label {label!r} is not a feature)")
+            model = self.estimator
+        else:
+            width = _input_width(self.estimator, self.kind)
+            columns = numeric_columns(features)
+            if width is not None and width != len(columns):
+                raise ModelLoadError(
+                    f"the model '{self.name}' takes {width} inputs but the data has {len(columns)} numeric "
+                    f"feature columns ({', '.join(columns) or 'none'}); a model without column names "
+                    "must take the numeric columns in table order")
+            if self.kind == "keras":
+                model = KerasNumericModel(self.estimator, columns, np.unique(labels.astype(str)
+                                          if labels.dtype.kind in "OUT" else labels))
+            else:
+                model = NumericColumnsModel(self.estimator, columns)
+        classes = set(np.asarray(model.classes_).tolist())
+        unknown = sorted({str(v) for v in labels.tolist() if v not in classes})
+        if unknown:
+            raise ModelLoadError(f"the model '{self.name}' predicts classes {sorted(map(str, classes))} but the "
+                                 f"label column {label!r} also holds {unknown[:5]}")
+        try:
+            proba = np.asarray(model.predict_proba(features.head(5)))
+        except Exception as exc:  # any failure to score means the inputs do not fit
+            raise ModelLoadError(f"the model '{self.name}' could not score the data's rows "
+                                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+        if proba.ndim != 2 or proba.shape[1] != len(model.classes_):
+            raise ModelLoadError(f"the model '{self.name}' returned outputs of shape {proba.shape}, not one "
+                                 f"probability per class ({len(model.classes_)})")
+        return model
+
+    def recipe(self):
+        """How to retrain this model for reference models (LiRA / RMIA)."""
+        if self.kind == "sklearn":
+            from analysis.models.recipes import EstimatorRecipe
+
+            estimator = self.estimator
+            return EstimatorRecipe(estimator=estimator, name=f"clone of {self.name}")
+        return KerasConfigRecipe(config_json=self.estimator.to_json(), name=f"retrain of {self.name}")
+
+
+def numeric_columns(features: pd.DataFrame) -> list[str]:
+    return [str(c) for c in features.columns
+            if pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c])]
+
+
+def numeric_matrix(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    missing = [c for c in columns if c not in features.columns]
+    if missing:
+        raise ValueError(f"numeric column(s) {missing} missing from the input")
+    return features[columns].astype("float64").fillna(0.0).to_numpy(dtype=np.float32)
+
+
+def _input_width(estimator: Any, kind: str) -> Optional[int]:
+    if kind == "keras":
+        shape = estimator.input_shape
+        if isinstance(shape, list):
+            raise ModelLoadError("the Keras model has several inputs; only single-input models are supported")
+        return int(shape[-1]) if shape and shape[-1] is not None else None
+    width = getattr(estimator, "n_features_in_", None)
+    return int(width) if width is not None else None
+
+
+class NumericColumnsModel:
+    """A scikit-learn model fitted on an array, fed the table's numeric columns in order."""
+
+    def __init__(self, estimator: Any, columns: list[str]):
+        self.estimator = estimator
+        self.columns = list(columns)
+        self.classes_ = np.asarray(estimator.classes_)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.estimator.predict_proba(numeric_matrix(features, self.columns)))
+
+
+class KerasNumericModel:
+    """A Keras model fed the table's numeric columns in order; classes are the sorted label values."""
+
+    def __init__(self, model: Any, columns: list[str], classes: np.ndarray):
+        self.model = model
+        self.columns = list(columns)
+        self.classes_ = np.asarray(classes)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        x = numeric_matrix(features, self.columns)
+        if len(x) == 0:
+            return np.zeros((0, len(self.classes_)))
+        out = np.concatenate([np.asarray(self.model(x[i:i + 8192], training=False))
+                              for i in range(0, len(x), 8192)]).astype(np.float64)
+        if out.ndim == 1 or out.shape[1] == 1:
+            p = np.clip(out.reshape(-1), 0.0, 1.0)
+            out = np.column_stack([1.0 - p, p])
+        if out.shape[1] != len(self.classes_):
+            raise ValueError(f"the Keras model has {out.shape[1]} outputs but the label has "
+                             f"{len(self.classes_)} classes")
+        return out / np.clip(out.sum(axis=1, keepdims=True), 1e-12, None)
+
+
+@dataclass(frozen=True)
+class KerasConfigRecipe:
+    """Retrain a loaded Keras architecture from its config (fresh weights) on the numeric columns.
+
+    Compiled with Adam(learning_rate) and cross-entropy; `epochs` / `batch_size` as given (the file's
+    own training schedule is not stored in a .keras file, so these are documented defaults).
+    """
+
+    config_json: str = field(repr=False)
+    name: str = "keras_config"
+    epochs: int = 10
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+
+    def fit(self, features: pd.DataFrame, labels: np.ndarray, *, seed: int, progress=None):
+        import tensorflow as tf
+
+        tf.keras.utils.set_random_seed(int(seed))
+        model = tf.keras.models.model_from_json(self.config_json)
+        labels = np.asarray(labels)
+        classes = np.unique(labels.astype(str) if labels.dtype.kind in "OUT" else labels)
+        values = labels.astype(str) if labels.dtype.kind in "OUT" else labels
+        y = np.searchsorted(classes, values)
+        binary = model.output_shape[-1] == 1
+        model.compile(optimizer=tf.keras.optimizers.Adam(self.learning_rate),
+                      loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy")
+        columns = numeric_columns(features)
+        model.fit(numeric_matrix(features, columns), y.astype("float32") if binary else y, epochs=self.epochs,
+                  batch_size=self.batch_size, verbose=0, shuffle=True)
+        return KerasNumericModel(model, columns, classes)
+
+    def describe(self) -> dict[str, Any]:
+        return {"recipe": self.name, "epochs": self.epochs, "batch_size": self.batch_size,
+                "learning_rate": self.learning_rate, "optimizer": "adam",
+                "inputs": "numeric feature columns in table order"}
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _kind(name: str) -> str:
+    ext = Path(name).suffix.lower()
+    if ext in PICKLE_EXTENSIONS:
+        raise ModelLoadError(f"'{name}' is a {ext} file. {CONVERT_HINT}")
+    if ext in SKOPS_EXTENSIONS:
+        return "sklearn"
+    if ext in KERAS_EXTENSIONS:
+        return "keras"
+    raise ModelLoadError(f"'{name}' has {ext or 'no extension'}; model files must be "
+                         f"{', '.join(SUPPORTED_MODEL_EXTENSIONS)} (scikit-learn via skops, Keras v3 format)")
+
+
+def _check_zip(data: bytes, name: str, kind: str) -> None:
+    if not data:
+        raise ModelLoadError(f"'{name}' is empty.")
+    if data[:2] == b"\x80\x04" or data[:1] == b"\x80":
+        raise ModelLoadError(f"'{name}' is a pickle, not a {kind} file. {CONVERT_HINT}")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        fmt = "skops" if kind == "sklearn" else "Keras v3 (.keras)"
+        raise ModelLoadError(f"'{name}' is not a model file: it is not in the {fmt} format.")
+
+
+def inspect_model(data: bytes, name: str) -> ModelInspection:
+    """Kind, fingerprint and (for .skops) the types the user must trust before `load_model`."""
+    kind = _kind(name)
+    data = bytes(data)
+    _check_zip(data, name, kind)
+    untrusted: list[str] = []
+    if kind == "sklearn":
+        import skops.io as sio
+
+        try:
+            untrusted = sorted(sio.get_untrusted_types(data=data))
+        except Exception as exc:
+            raise ModelLoadError(f"'{name}' is not a readable skops file ({type(exc).__name__}).") from None
+    return ModelInspection(name=name, kind=kind, fingerprint=hashlib.sha256(data).hexdigest(),
+                           untrusted_types=untrusted)
+
+
+def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = None) -> LoadedModel:
+    """Load a model from the bytes of a `.skops` or `.keras` file named `name`.
+
+    Raises UntrustedTypesError when a .skops file holds types not in skops' default trust list and not
+    in `trusted_types`; ModelLoadError for pickles, unknown extensions, damaged or non-model files.
+    """
+    info = inspect_model(data, name)
+    data = bytes(data)
+    if info.kind == "sklearn":
+        import skops.io as sio
+
+        trusted = list(trusted_types or [])
+        pending = [t for t in info.untrusted_types if t not in trusted]
+        if pending:
+            raise UntrustedTypesError(name, pending)
+        try:
+            estimator = sio.loads(data, trusted=[t for t in info.untrusted_types] or None)
+        except Exception as exc:
+            raise ModelLoadError(f"'{name}' could not be loaded by skops ({type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0][:200] if str(exc) else ''}).") from None
+        if not (hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_")):
+            raise ModelLoadError(f"'{name}' holds a {type(estimator).__name__}, not a fitted classifier with "
+                                 "predict_proba and classes_.")
+        return LoadedModel(name=name, kind="sklearn", fingerprint=info.fingerprint, estimator=estimator,
+                           trusted_types=list(info.untrusted_types))
+    return LoadedModel(name=name, kind="keras", fingerprint=info.fingerprint,
+                       estimator=_load_keras(data, name))
+
+
+def _load_keras(data: bytes, name: str):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "config.json" not in archive.namelist():
+            raise ModelLoadError(f"'{name}' is a zip file but not a Keras v3 model (no config.json).")
+    import tensorflow as tf
+
+    fd, path = tempfile.mkstemp(suffix=".keras")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        try:
+            model = tf.keras.models.load_model(path, safe_mode=True, compile=False)
+        except Exception as exc:
+            raise ModelLoadError(f"'{name}' could not be loaded as a Keras model in safe mode "
+                                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}).") from None
+    finally:
+        os.unlink(path)
+    if not hasattr(model, "input_shape"):
+        raise ModelLoadError(f"'{name}' does not hold a Keras model with a defined input.")
+    return model
+
+
+def dump_skops(model: Any) -> bytes:
+    """The bytes of a .skops file for a scikit-learn model (what `privacy-audit train` writes)."""
+    import skops.io as sio
+
+    return sio.dumps(model)

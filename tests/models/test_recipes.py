@@ -1,0 +1,67 @@
+"""Recipes: documented preprocessing, seeded reproducibility, member/non-member split."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.models.base import FittedModel, ModelRecipe
+from analysis.models.recipes import (available_recipes, feature_kinds, get_recipe, split_members,
+                                     train_model)
+from analysis.tables import load_sample
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return load_sample("customers.csv").frame.sample(400, random_state=0).reset_index(drop=True)
+
+
+def test_preprocessing_drops_identifiers_and_one_hot_encodes_categories(customers):
+    kinds = feature_kinds(customers.drop(columns=["churned"]))
+    assert {"age", "tenure_months", "amount"} <= set(kinds["numeric"])
+    assert {"sex", "plan", "health_condition"} <= set(kinds["categorical"])
+    assert {"customer_name", "email", "notes", "address"} <= set(kinds["dropped"])
+
+
+@pytest.mark.parametrize("name", ["logistic_regression", "gradient_boosting", "random_forest",
+                                  "nearest_neighbor", "unpruned_tree"])
+def test_every_recipe_trains_a_fitted_model_over_raw_columns(customers, name):
+    recipe = get_recipe(name, **({"max_iter": 20} if name == "gradient_boosting" else {}))
+    assert isinstance(recipe, ModelRecipe)
+    trained = train_model(customers, "churned", recipe=recipe, member_share=0.6, seed=1)
+    assert isinstance(trained.model, FittedModel)
+    assert trained.n_members == 240 and trained.n_non_members == 160
+    proba = trained.model.predict_proba(trained.non_members.drop(columns=["churned"]))
+    assert proba.shape == (160, 2) and np.allclose(proba.sum(axis=1), 1)
+    assert 0 <= trained.test_accuracy <= 1 and 0 <= trained.train_accuracy <= 1
+    assert trained.to_dict()["recipe"] == name and "model" not in trained.to_dict()
+
+
+def test_same_seed_same_model_and_split(customers):
+    a = train_model(customers, "churned", recipe="random_forest", seed=4)
+    b = train_model(customers, "churned", recipe="random_forest", seed=4)
+    c = train_model(customers, "churned", recipe="random_forest", seed=5)
+    x = customers.drop(columns=["churned"])
+    assert np.array_equal(a.member_rows, b.member_rows)
+    assert np.array_equal(a.model.predict_proba(x), b.model.predict_proba(x))
+    assert not np.array_equal(a.member_rows, c.member_rows)
+
+
+def test_split_is_disjoint_and_skips_missing_labels():
+    frame = pd.DataFrame({"x": range(20), "y": [0, 1] * 9 + [None, None]})
+    members, non_members, rows = split_members(frame, "y", member_share=0.5, seed=0)
+    assert len(members) + len(non_members) == 18
+    assert set(members["x"]).isdisjoint(non_members["x"])
+    with pytest.raises(ValueError, match="member_share"):
+        split_members(frame, "y", member_share=1.0)
+    with pytest.raises(ValueError, match="label column 'nope'"):
+        split_members(frame, "nope")
+
+
+def test_unknown_recipe_and_offered_recipes():
+    with pytest.raises(ValueError, match="unknown recipe 'svm'"):
+        get_recipe("svm")
+    offered = available_recipes()
+    assert {"logistic_regression", "gradient_boosting", "random_forest"} <= set(offered)
+    assert offered.get("keras_mlp", "Keras MLP") == "Keras MLP"
