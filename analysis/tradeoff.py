@@ -106,6 +106,8 @@ class TradeoffRun(Result):
     sampling_assumption: str = ""
     microbatching: str = ""
     warnings: list[str] = field(default_factory=list)
+    split_hash: str = ""            # hash of the member row positions: equal for every run of a seed
+    recipe: dict = field(default_factory=dict)  # the model's settings (DP part aside)
 
     @property
     def budget_label(self) -> str:
@@ -266,6 +268,10 @@ def _split(rows: pd.DataFrame, member_share: float, seed: int) -> tuple[pd.DataF
     return rows.iloc[np.sort(order[:n_members])], rows.iloc[np.sort(order[n_members:])]
 
 
+def _split_hash(members: pd.DataFrame) -> str:
+    return hashlib.sha256(np.asarray(members.index, dtype=np.int64).tobytes()).hexdigest()[:16]
+
+
 def split_for_seed(frame: pd.DataFrame, label: str, *, member_share: float = 0.5, seed: int = 0,
                    max_rows: Optional[int] = None):
     """The (members, non_members) split `run_tradeoff` uses for `seed` (for audits and tests)."""
@@ -299,7 +305,8 @@ def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: i
         n_train=len(members), n_test=len(non_members), clip_norm=config.clip_norm if acc else None,
         sampling_rate=acc.sampling_rate if acc else None, steps=acc.steps if acc else None,
         sampling_assumption=acc.sampling_assumption if acc else "", microbatching=acc.microbatching if acc else "",
-        warnings=list(acc.warnings) if acc else [], attacks=attacks, **utility)
+        warnings=list(acc.warnings) if acc else [], attacks=attacks, split_hash=_split_hash(members),
+        recipe={k: v for k, v in recipe.describe().items() if k not in ("dp", "name")}, **utility)
 
 
 def _baseline_run(members, non_members, config: TradeoffConfig, seed: int) -> TradeoffRun:
@@ -321,7 +328,10 @@ def _baseline_run(members, non_members, config: TradeoffConfig, seed: int) -> Tr
     return TradeoffRun(model=BASELINE_MODEL, private=False, epsilon_target=math.inf, seed=seed,
                        epsilon=math.inf, pld_epsilon=math.inf, delta=None, noise_multiplier=0.0,
                        accountant="none (non-private)", train_seconds=seconds, history={},
-                       n_train=len(members), n_test=len(non_members), attacks=attacks, **utility)
+                       n_train=len(members), n_test=len(non_members), attacks=attacks,
+                       split_hash=_split_hash(members),
+                       recipe={"model": "LogisticRegression", "max_iter": 1000, "preprocessing": prep.describe()},
+                       **utility)
 
 
 class _SklearnTabular:

@@ -1,0 +1,130 @@
+"""The trade-off grid on a small slice of Adult: accounting, the DP bound, twins, JSON, figures."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from analysis.privacy.dp import compute_epsilon, default_delta
+from analysis.tables import load_table
+from analysis.tradeoff import (
+    BASELINE_MODEL, KERAS_MODEL, BudgetSummary, dp_bound_tpr, recommend, run_tradeoff, split_for_seed,
+    within_dp_bound,
+)
+
+ROWS = 3000
+
+
+@pytest.fixture(scope="module")
+def adult(adult_path):
+    return load_table(adult_path).frame
+
+
+@pytest.fixture(scope="module")
+def result(adult):
+    return run_tradeoff(adult, "class", epsilons=(0.5, math.inf), seeds=1, epochs=2, batch_size=128,
+                        max_rows=ROWS, group_column="sex")
+
+
+def _run(result, eps):
+    return next(r for r in result.keras_runs() if r.epsilon_target == eps)
+
+
+def test_grid_has_one_run_per_budget_and_seed_plus_baseline(result):
+    assert [(r.model, r.epsilon_target) for r in result.runs] == [
+        (KERAS_MODEL, 0.5), (KERAS_MODEL, math.inf), (BASELINE_MODEL, math.inf)]
+    for run in result.runs:
+        assert 0.5 < run.accuracy <= 1 and 0.5 < run.roc_auc <= 1
+        assert set(run.group_accuracy) == {"Male", "Female"}
+        assert {a.name for a in run.attacks} == {"loss", "loss_per_class"}
+        assert run.n_train == run.n_test == ROWS // 2
+    assert len(result.summary) == 3 and result.summary[0].label == "ε = 0.5"
+    assert result.recommendation and "epsilon 0.5" in result.recommendation
+
+
+def test_reported_epsilon_is_the_accountants(result):
+    run = _run(result, 0.5)
+    n = ROWS // 2
+    assert run.delta == pytest.approx(default_delta(n))
+    again = compute_epsilon(noise_multiplier=run.noise_multiplier, sampling_rate=128 / n,
+                            steps=2 * math.ceil(n / 128), delta=run.delta)
+    assert run.epsilon == pytest.approx(again.rdp_epsilon) and run.pld_epsilon == pytest.approx(again.pld_epsilon)
+    assert run.epsilon <= 0.5 + 1e-6 and run.pld_epsilon < run.epsilon
+    assert run.microbatching == "one example per microbatch" and "Poisson" in run.sampling_assumption
+    assert math.isinf(_run(result, math.inf).epsilon) and _run(result, math.inf).noise_multiplier == 0.0
+
+
+def test_dp_model_at_small_epsilon_stays_within_the_dp_bound(result):
+    run = _run(result, 0.5)
+    assert within_dp_bound(run)
+    for attack in run.attacks:
+        # the empirical lower bound on epsilon (95% Clopper-Pearson) never exceeds the guarantee
+        assert attack.epsilon_lower_bound <= run.epsilon
+        for key, (lo, _hi) in attack.tpr_ci.items():
+            assert lo <= dp_bound_tpr(run.epsilon, run.delta, [float(key)])[0]
+
+
+def test_twins_share_architecture_split_and_seed(result, adult):
+    private, plain = _run(result, 0.5), _run(result, math.inf)
+    assert private.seed == plain.seed == result.config.seed
+    assert private.split_hash == plain.split_hash == result.runs[2].split_hash
+    assert private.recipe == plain.recipe and private.recipe["hidden"] == [64, 32]
+    first = split_for_seed(adult, "class", seed=0, max_rows=ROWS)
+    second = split_for_seed(adult, "class", seed=0, max_rows=ROWS)
+    assert first[0].index.equals(second[0].index)
+    assert not first[0].index.isin(first[1].index).any()
+
+
+def test_result_serializes_with_the_cli_fields(result):
+    data = json.loads(result.to_json())
+    run = data["runs"][0]
+    for key in ("epsilon_target", "epsilon", "delta", "noise_multiplier", "accountant", "accuracy", "roc_auc",
+                "attacks", "train_seconds"):
+        assert key in run
+    assert data["runs"][1]["epsilon_target"] is None  # non-private: JSON has no infinity
+    assert run["attacks"][0]["tpr_at_fpr"].keys() == {"0.001", "0.01"}
+    assert data["config_key"] == result.config.key() and len(data["data_fingerprint"]) == 64
+
+
+def test_figures(result):
+    from analysis.figures.tradeoff import attack_vs_bound, group_accuracy, training_curves, utility_vs_epsilon
+
+    util = utility_vs_epsilon(result)
+    assert isinstance(util, go.Figure) and list(util.data[1].x) == ["ε = 0.5", "non-private"]
+    bound = attack_vs_bound(result)
+    names = [t.name for t in bound.data]
+    assert any("DP bound" in n for n in names) and sum("attack" in n for n in names) == 2
+    assert len(training_curves(result).data) == 4  # train and held-out loss per budget
+    assert len(group_accuracy(result).data) == 2
+
+
+def _summary(eps, acc, tpr):
+    return BudgetSummary(model=KERAS_MODEL, epsilon_target=eps, label=str(eps), runs=3, epsilon=eps,
+                         pld_epsilon=eps, noise_multiplier=1.0, accuracy=acc, accuracy_std=0.0, roc_auc=acc,
+                         f1=acc, tpr_at_0_1pct=tpr, tpr_at_1pct=tpr, attack_auc=0.5, train_seconds=1.0)
+
+
+def test_recommendation_picks_the_smallest_budget_that_keeps_accuracy():
+    rows = [_summary(1, 0.70, 0.001), _summary(2, 0.825, 0.002), _summary(8, 0.84, 0.01),
+            _summary(math.inf, 0.85, 0.041)]
+    text = recommend(rows)
+    assert text.startswith("epsilon 2 keeps 97% of non-private accuracy")
+    assert "from 4.1% to 0.2%" in text
+    assert recommend(rows[:3]).startswith("Include both")
+    assert recommend([_summary(1, 0.5, 0.0), rows[-1]]).startswith("No budget tested keeps 95%")
+
+
+def test_bad_arguments_are_named(adult):
+    with pytest.raises(ValueError, match="nope"):
+        run_tradeoff(adult, "nope")
+    with pytest.raises(ValueError, match="epsilon"):
+        run_tradeoff(adult, "class", epsilons=(0,))
+    with pytest.raises(ValueError, match="group_column"):
+        run_tradeoff(adult, "class", group_column="class")
+    with pytest.raises(ValueError, match="attack"):
+        run_tradeoff(adult, "class", attacks=("lira-ish",))
+    assert np.isclose(dp_bound_tpr(1.0, 0.0, [0.01])[0], math.e * 0.01)
