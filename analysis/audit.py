@@ -376,6 +376,14 @@ def run_audit_config(config: Union[Mapping[str, Any], str, Path], *,
         table = load_table(data_path, max_bytes=10**10)
     except DataError as exc:
         raise ConfigError(f"data: {exc}") from None
+    return run_audit_on_table(table, cfg, progress=progress, started=started)
+
+
+def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optional[ProgressCallback] = None,
+                       started: Optional[float] = None) -> AuditOutcome:
+    """Run a validated (or raw) config's steps on an already loaded `analysis.tables.Table`."""
+    cfg = config if "_thresholds" in config else validate_config({"data": table.name, **config})
+    started = time.perf_counter() if started is None else started
     frame = table.frame
     seed = int(cfg.get("seed", 0))
     if cfg.get("rows") and cfg["rows"] < len(frame):
@@ -408,3 +416,12 @@ def run_audit_config(config: Union[Mapping[str, Any], str, Path], *,
     report_model = assemble_report(inputs, thresholds=thresholds)
     report_model = report_model.with_policies(evaluate_policies(report_model, cfg["policies"]))
     return AuditOutcome(report=report_model, inputs=inputs, config=cfg)
+
+
+def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers, and the
+    threshold attacks on a logistic regression (when a label is chosen), on a seeded sample of rows."""
+    steps: dict[str, Any] = {"scan": {"sample_rows": 500}, "risk": {"quasi_identifiers": "auto", "k": 5}}
+    if label:
+        steps["attack"] = {"model": "logistic_regression", "attacks": ["threshold"]}
+    return {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}

@@ -98,8 +98,7 @@ def _summary(items: Sequence[SummaryItem]) -> str:
 def _figure_html(title: str, fig: Any, index: int) -> str:
     div = fig.to_html(full_html=False, include_plotlyjs=False, default_height="420px", default_width="100%",
                       div_id=f"chart-{index}", config={"displaylogo": False, "responsive": True,
-                                                        "showLink": False, "showSendToCloud": False,
-                                                        "showEditInChartStudio": False})
+                                                        "showSendToCloud": False})
     return f'<div class="chart"><h3>{_e(title)}</h3>{div}</div>'
 
 

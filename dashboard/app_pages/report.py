@@ -1,0 +1,125 @@
+"""Report page: how exposed is this dataset and this model? One summary with traffic lights, the
+sections with their charts, what was run, downloads (HTML, JSON) and saving to the history."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.audit import ConfigError, quick_audit_config, run_audit_on_table
+from analysis.history import HistoryError, save_run
+from analysis.report import ReportInputs, assemble_report, default_thresholds, describe_model
+from analysis.report.export import report_json
+from analysis.report.figures import section_figures
+from analysis.report.html import render_html
+from dashboard import cache, state
+
+LIGHTS = {"green": "🟢 OK", "amber": "🟠 Watch", "red": "🔴 Act", "grey": "⚪ Not run"}
+QUICK = "report_quick_audit"  # (table fingerprint, AuditOutcome) of the page's own quick audit
+SAVED = "report_saved_run"
+WHERE = {"scan": "PII scan", "risk": "Anonymize", "attack": "Model audit", "memorization": "Memorization",
+         "tradeoff": "Privacy-utility"}
+
+st.title("Report")
+st.caption("How exposed is this dataset and this model? Everything below comes from the results of this "
+           "session; steps not run yet are grey.")
+table = state.table()
+if table is None:
+    st.info("Load a dataset on the Data page first.")
+    st.stop()
+
+quick = state.get(QUICK)
+quick = quick[1] if quick and quick[0] == table.fingerprint else None
+with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN) is None):
+    st.write("Runs the PII scan, the re-identification risk on the quasi-identifiers it finds, and the "
+             "threshold membership attacks on a logistic regression (when a label is chosen), on a seeded "
+             "sample of 2,000 rows. Results from the other pages take precedence.")
+    if st.button("Run quick audit", key="report_run_quick", type="primary"):
+        config = quick_audit_config(label=state.label_column())
+        try:
+            quick = cache.memo("report_quick", cache.content_key(table.fingerprint, config),
+                               lambda: run_audit_on_table(table, config, progress=cache.progress_bar("Quick audit")))
+            state.put(QUICK, (table.fingerprint, quick))
+        except (ConfigError, ValueError) as exc:
+            st.error(f"The quick audit could not run: {exc}")
+
+q = quick.inputs if quick is not None else ReportInputs()
+
+
+def pick(key, fallback):
+    value = state.get(key)
+    return value if value is not None else fallback
+
+
+inputs = ReportInputs(
+    table=table, scan=pick(state.SCAN, q.scan), risk=pick(state.RISK, q.risk),
+    attacks=pick(state.ATTACKS, q.attacks), memorization=state.get(state.MEMORIZATION),
+    tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
+    model_info=describe_model(state.get(state.MODEL)) if state.get(state.ATTACKS) is not None else q.model_info,
+    kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}")
+
+with st.expander("Traffic-light thresholds (visible in the report, yours to set)"):
+    overrides = {}
+    for rule in default_thresholds().rules:
+        c1, c2, c3 = st.columns([4, 1, 1])
+        better = "lower" if rule.direction == "lower" else "higher"
+        c1.markdown(f"**{rule.label}** — {better} is better" + (f" ({rule.unit})" if rule.unit else ""))
+        green = c2.number_input("green", value=float(rule.green), key=f"report_thr_{rule.metric}_green", format="%g")
+        amber = c3.number_input("amber", value=float(rule.amber), key=f"report_thr_{rule.metric}_amber", format="%g")
+        overrides[rule.metric] = {"green": green, "amber": amber}
+    try:
+        thresholds = default_thresholds().with_overrides(overrides)
+    except ValueError as exc:
+        st.error(f"{exc}. Using the default thresholds until this is fixed.")
+        thresholds = default_thresholds()
+
+report = assemble_report(inputs, thresholds=thresholds)
+state.put(state.REPORT, report)
+figures = section_figures(inputs)
+
+st.subheader(f"Summary — overall {LIGHTS[report.overall_rating]}")
+st.dataframe(pd.DataFrame([{"rating": LIGHTS[i.rating], "what": i.label, "measured": i.display,
+                            "thresholds": i.rule} for i in report.summary]),
+             hide_index=True, width="stretch", key="report_summary")
+missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
+if missing:
+    st.caption(f"Not run in this session yet: {', '.join(missing)} (run them on their pages, or the quick audit).")
+
+c1, c2, c3 = st.columns(3)
+c1.download_button("Download HTML report", data=lambda: render_html(report, figures),
+                   file_name="privacy_report.html", mime="text/html", key="report_download_html",
+                   on_click="ignore", icon=":material/download:")
+c2.download_button("Download JSON report", data=report_json(report), file_name="privacy_report.json",
+                   mime="application/json", key="report_download_json", on_click="ignore",
+                   icon=":material/data_object:")
+if c3.button("Save to history", key="report_save", icon=":material/history:"):
+    try:
+        state.put(SAVED, save_run(report, source="dashboard"))
+    except (HistoryError, ValueError, OSError) as exc:
+        st.error(f"Could not save to the history: {exc}")
+if state.get(SAVED):
+    st.success(f"Saved as run {state.get(SAVED)[:8]}; see it on the History page.")
+
+for section in report.sections:
+    st.header(section.title, divider="gray")
+    st.markdown(section.sentence)
+    for i, (title, fig) in enumerate(figures.get(section.key, ())):
+        st.plotly_chart(fig, key=f"report_fig_{section.key}_{i}", width="stretch")
+    for t_index, t in enumerate(section.tables):
+        st.markdown(f"**{t.title}**")
+        st.dataframe(pd.DataFrame(t.rows, columns=t.columns), hide_index=True, width="stretch",
+                     key=f"report_table_{section.key}_{t_index}")
+    for note in section.notes:
+        st.caption(note)
+
+st.header("What was run", divider="gray")
+p = report.provenance
+if p.dataset:
+    st.markdown(f"**Dataset** {p.dataset['name']} · {p.dataset['rows']:,} rows · {p.dataset['columns']} columns · "
+                f"SHA-256 `{p.dataset['sha256']}`")
+if p.model:
+    st.markdown(f"**Model** {p.model.get('name')} · fingerprint `{p.model.get('fingerprint')}`")
+st.markdown("**Seeds** " + (", ".join(f"{k}: {v}" for k, v in p.seeds.items()) or "—"))
+st.markdown("**Time taken** " + ", ".join(f"{k}: {v:.2f} s" for k, v in p.seconds.items()))
+with st.expander("Settings and package versions"):
+    st.json({"settings": p.settings, "package_versions": p.package_versions}, expanded=False)

@@ -1,0 +1,77 @@
+"""AppTest of the Report page: summary with traffic lights, editable thresholds, downloads, history."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import history
+from analysis.settings import get_settings
+
+APP = "dashboard/app.py"
+PAGE = "app_pages/report.py"
+
+
+@pytest.fixture
+def history_url(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", url)
+    get_settings.cache_clear()
+    yield url
+    history.dispose_engines()
+    get_settings.cache_clear()
+
+
+def _open_report() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _summary(at: AppTest):
+    return next(d.value for d in at.dataframe if "rating" in d.value.columns)
+
+
+def test_report_with_nothing_run_is_all_grey_but_names_the_dataset():
+    at = _open_report()
+    assert at.title[0].value == "Report"
+    summary = _summary(at)
+    assert len(summary) == 8 and set(summary["rating"]) == {"⚪ Not run"}
+    assert any("customers.csv" in m.value for m in at.markdown)
+    assert any("Not run in this session yet" in c.value for c in at.caption)
+
+
+def test_quick_audit_fills_the_report_and_thresholds_change_the_lights(history_url):
+    at = _open_report()
+    at.button(key="report_run_quick").click().run()
+    assert not at.exception, at.exception
+    summary = _summary(at).set_index("what")
+    assert summary.loc["Direct identifiers", "rating"] == "🔴 Act"
+    assert "email" in summary.loc["Direct identifiers", "measured"]
+    assert summary.loc["k (smallest group)", "rating"] == "🔴 Act"
+    assert summary.loc["Strongest attack: AUC", "rating"] != "⚪ Not run"
+    headers = [h.value for h in at.header]
+    assert {"Personal data in the table", "Re-identification risk", "Membership inference on the model",
+            "What was run"} <= set(headers)
+    report = at.session_state["report"]
+    assert report.provenance.dataset["name"] == "customers.csv"
+
+    # A team that accepts k = 1 sets both thresholds to 1: the light turns green.
+    at.number_input(key="report_thr_k_anonymity_green").set_value(1.0).run()
+    at.number_input(key="report_thr_k_anonymity_amber").set_value(1.0).run()
+    summary = _summary(at).set_index("what")
+    assert summary.loc["k (smallest group)", "rating"] == "🟢 OK"
+    assert "green ≥ 1" in summary.loc["k (smallest group)", "thresholds"]
+
+    at.button(key="report_save").click().run()
+    assert any("Saved as run" in s.value for s in at.success)
+    runs = history.list_runs(url=history_url)
+    assert len(runs) == 1 and runs[0].source == "dashboard" and runs[0].dataset_name == "customers.csv"
+
+
+def test_inconsistent_thresholds_show_an_error_not_a_traceback():
+    at = _open_report()
+    at.number_input(key="report_thr_attack_auc_green").set_value(0.9).run()
+    assert not at.exception
+    assert any("attack_auc" in e.value for e in at.error)
