@@ -60,6 +60,7 @@ from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions, to_jsonable
 
 STRATEGIES = ("fedavg", "dp-fedavg")
+DEFAULT_ATTACKS = ("loss", "loss_per_class")  # the DP trade-off's attacks (threshold family)
 MODES = ("centralized", "federated")
 RAY_NUM_CPUS = 2
 CLIENT_NUM_CPUS = 1
@@ -97,10 +98,10 @@ class FederatedSettings(Result):
     target_epsilon: Optional[float] = None    # DP-FedAvg: client-level epsilon to calibrate to
     delta: Optional[float] = None     # client-level delta; None -> min(1/(10 K), 1e-5)
     client_dp: Optional[DPConfig] = None      # DP-SGD inside each client (sample-level)
-    test_size: float = 0.3
+    test_size: float = 0.5           # held-out share; 0.5 = the DP trade-off's member_share split
     max_rows: Optional[int] = None    # subsample the table first (speed)
-    audit_rows: int = 2000            # members and non-members each, for the attacks
-    attacks: tuple[str, ...] = ("threshold",)
+    audit_rows: int = 5000            # members and non-members each (at most), for the attacks
+    attacks: tuple[str, ...] = DEFAULT_ATTACKS
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -172,6 +173,7 @@ class FederatedResult(Result):
     history: list[RoundMetrics]
     accuracy_score: float
     balanced_accuracy_score: float
+    roc_auc_score: float
     log_loss: float
     train_accuracy_score: float
     attacks: list[Any]                       # analysis.attacks.metrics.AttackResult
@@ -213,6 +215,7 @@ class FederatedResult(Result):
         best = self.strongest_attack()
         return {"mode": self.mode, "run": self.name, "clients": self.clients, "rounds": self.rounds,
                 "partition": self.partition, "accuracy_score": self.accuracy_score,
+                "roc_auc_score": self.roc_auc_score,
                 "client_epsilon": self.client_epsilon, "sample_epsilon": self.sample_epsilon,
                 "attack": best.name if best else None, "attack_auc": best.auc if best else None,
                 "tpr_at_0.1%_fpr": best.tpr_at_fpr.get("0.001") if best else None,
@@ -291,8 +294,6 @@ def _encode(classes: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 
 def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings) -> _Prepared:
-    from sklearn.model_selection import train_test_split
-
     from analysis.models.keras_tabular import TabularPreprocessor
 
     if not isinstance(frame, pd.DataFrame):
@@ -310,14 +311,16 @@ def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings) -> _P
     classes = np.unique(labels)
     if len(classes) < 2:
         raise ValueError(f"label {label!r} needs at least 2 classes, got {classes.tolist()}")
-    counts = pd.Series(labels).value_counts()
-    stratify = labels if counts.min() >= 2 else None
-    train, test = train_test_split(data, test_size=settings.test_size, random_state=settings.seed,
-                                   stratify=stratify)
-    train, test = train.reset_index(drop=True), test.reset_index(drop=True)
+    # The DP trade-off's split (analysis.tradeoff.split_for_seed): a seeded permutation, members first.
+    order = np.random.default_rng(settings.seed).permutation(len(data))
+    n_train = int(round((1.0 - settings.test_size) * len(data)))
+    train = data.iloc[np.sort(order[:n_train])].reset_index(drop=True)
+    test = data.iloc[np.sort(order[n_train:])].reset_index(drop=True)
     if len(train) < 2 * settings.clients:
         raise ValueError(f"clients={settings.clients} needs at least {2 * settings.clients} training rows, "
                          f"the data gives {len(train)}")
+    if len(test) < 2:
+        raise ValueError(f"test_size={settings.test_size} leaves {len(test)} held-out rows; need at least 2")
     features = [c for c in data.columns if c != label]
     preprocessor = TabularPreprocessor(max_categories=settings.max_categories).fit(train[features])
     y_train = _encode(classes, _label_values(train[label]))
@@ -495,10 +498,22 @@ class _Evaluator:
         train_y = self.data.y_train[self.train_index]
         pred = proba.argmax(axis=1)
         recalls = [float(np.mean(pred[y == c] == c)) for c in np.unique(y)]
-        return {"accuracy_score": float(np.mean(pred == y)),
+        return {"accuracy_score": float(np.mean(pred == y)), "roc_auc_score": _roc_auc(y, proba),
                 "balanced_accuracy_score": float(np.mean(recalls)),
                 "log_loss": float(-np.mean(np.log(p_true))),
                 "train_accuracy_score": float(np.mean(train_proba.argmax(axis=1) == train_y))}
+
+
+def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """ROC AUC of the held-out predictions (binary: class 1; multiclass: one-vs-rest macro)."""
+    from sklearn.metrics import roc_auc_score
+
+    try:
+        if proba.shape[1] == 2:
+            return float(roc_auc_score(y == 1, proba[:, 1]))
+        return float(roc_auc_score(y, proba, multi_class="ovr", labels=list(range(proba.shape[1]))))
+    except ValueError:  # a class absent from the held-out rows
+        return math.nan
 
 
 def _fitted_model(preprocessor, classes, spec: _ModelSpec, weights):
@@ -694,6 +709,13 @@ def _end_stragglers(marker: str, timeout: float = 15.0) -> list[int]:
     return ended
 
 
+def _telemetry_off() -> None:
+    """Flower reads FLWR_TELEMETRY_ENABLED when first imported; force it off even if flwr came first."""
+    import flwr.common.telemetry as telemetry
+
+    telemetry.FLWR_TELEMETRY_ENABLED = "0"
+
+
 @contextlib.contextmanager
 def _small_ray():
     """A private local Ray for one simulation: own temp dir, small, quiet; shut down afterwards."""
@@ -802,8 +824,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                   delta: Optional[float] = None, clients_per_round: Optional[int] = None,
                   local_epochs: int = 2, batch_size: int = 64, learning_rate: float = 1e-3,
                   hidden: Sequence[int] = (64, 32), client_dp: Optional[DPConfig] = None,
-                  test_size: float = 0.3, max_rows: Optional[int] = None, audit_rows: int = 2000,
-                  attacks: Sequence[str] = ("threshold",), seed: int = 0,
+                  test_size: float = 0.5, max_rows: Optional[int] = None, audit_rows: int = 5000,
+                  attacks: Sequence[str] = DEFAULT_ATTACKS, seed: int = 0,
                   progress: Optional[ProgressCallback] = None,
                   cancel: Optional[Callable[[], bool]] = None) -> FederatedResult:
     """Train the tabular MLP with Flower (FedAvg or DP-FedAvg) over `clients` partitions of `frame`.
@@ -854,6 +876,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                f"round {server_round}/{settings.rounds}: accuracy {metrics['accuracy_score']:.3f}")
         return metrics["log_loss"], {"accuracy": metrics["accuracy_score"]}
 
+    if cancel is not None and cancel():
+        raise FederatedCancelled("federated training cancelled before it started")
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # before flwr is imported: no telemetry calls
     report(progress, 0.05, "starting Flower (Ray) with a small footprint")
     data_dir = tempfile.mkdtemp(prefix="pad-fl-")
@@ -869,6 +893,7 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         from flwr.server.strategy import DifferentialPrivacyServerSideFixedClipping, FedAvg
         from flwr.simulation import run_simulation
 
+        _telemetry_off()
         with _captured_logs() as logs:  # after the imports, which install Flower's console handler
             per_round = settings.per_round
             strategy_obj = FedAvg(fraction_fit=per_round / settings.clients, min_fit_clients=per_round,
@@ -906,8 +931,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
 
 def run_centralized(frame: pd.DataFrame, label: str, *, rounds: int = 5, local_epochs: int = 2,
                     batch_size: int = 64, learning_rate: float = 1e-3, hidden: Sequence[int] = (64, 32),
-                    test_size: float = 0.3, max_rows: Optional[int] = None, audit_rows: int = 2000,
-                    attacks: Sequence[str] = ("threshold",), seed: int = 0,
+                    test_size: float = 0.5, max_rows: Optional[int] = None, audit_rows: int = 5000,
+                    attacks: Sequence[str] = DEFAULT_ATTACKS, seed: int = 0,
                     progress: Optional[ProgressCallback] = None,
                     cancel: Optional[Callable[[], bool]] = None) -> FederatedResult:
     """The centralized baseline on the same split and model: all training rows in one place.
@@ -966,6 +991,7 @@ def _finish(settings, label, data, spec, final, history, sizes, client_noise, cl
         clients=settings.clients if mode == "federated" else 1, rounds=settings.rounds,
         partition=settings.partition if mode == "federated" else "pooled", history=history,
         accuracy_score=metrics["accuracy_score"], balanced_accuracy_score=metrics["balanced_accuracy_score"],
+        roc_auc_score=metrics["roc_auc_score"],
         log_loss=metrics["log_loss"], train_accuracy_score=metrics["train_accuracy_score"],
         attacks=attack_results, client_epsilon=client_privacy.epsilon if client_privacy else None,
         client_privacy=client_privacy, sample_epsilon=sample_privacy.epsilon if sample_privacy else None,
@@ -983,9 +1009,9 @@ def compare_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rou
                       target_epsilon: Optional[float] = None, delta: Optional[float] = None,
                       clients_per_round: Optional[int] = None, local_epochs: int = 2, batch_size: int = 64,
                       learning_rate: float = 1e-3, hidden: Sequence[int] = (64, 32),
-                      client_dp: Optional[DPConfig] = None, test_size: float = 0.3,
-                      max_rows: Optional[int] = None, audit_rows: int = 2000,
-                      attacks: Sequence[str] = ("threshold",), strategies: Sequence[str] = STRATEGIES,
+                      client_dp: Optional[DPConfig] = None, test_size: float = 0.5,
+                      max_rows: Optional[int] = None, audit_rows: int = 5000,
+                      attacks: Sequence[str] = DEFAULT_ATTACKS, strategies: Sequence[str] = STRATEGIES,
                       seed: int = 0, progress: Optional[ProgressCallback] = None,
                       cancel: Optional[Callable[[], bool]] = None) -> FederatedComparison:
     """Centralized, then each of `strategies` (default FedAvg and DP-FedAvg) on the same rows and seed."""
