@@ -46,13 +46,14 @@ EVIDENCE = {
     "presidio": "Presidio recognizers found spans in the text",
 }
 # Minimum share of matching values for an entity to describe a column (when the name agrees: HINTED).
-MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.6, "NRP": 0.6, "DATE_TIME": 0.7,
+MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.4, "NRP": 0.6, "DATE_TIME": 0.7,
                   "GENDER": 0.8, "DENY_LIST": 0.05}
 DEFAULT_MIN_PREVALENCE = 0.5
 HINTED_MIN_PREVALENCE = 0.2
 TEXT_MIN_WORDS = 4.0
 _ALPHA_RE = re.compile(r"^[^\W\d_][^\d]{0,80}$")
 _AGE_BAND_RE = re.compile(r"^\d{1,3}\s*(?:-|–|to)\s*\d{1,3}$|^\d{1,3}\+$|^[<>]=?\s*\d{1,3}$")
+_NER_TYPES = ("PERSON", "LOCATION", "NRP")
 _HINT_EQUIV = {"LOCATION": {"LOCATION"}, "DATE_TIME": {"DATE_TIME"}}
 
 
@@ -106,8 +107,12 @@ def plan_columns(sample: pd.DataFrame, *, has_ner: bool) -> list[ColumnPlan]:
         if strings:
             probe = strings[:400]
             words = float(np.mean([len(s.split()) for s in probe]))
-            street = float(np.mean([v.street_address(s) for s in probe]))
-            text = words >= TEXT_MIN_WORDS and street < 0.5
+            text = False
+            if words >= TEXT_MIN_WORDS:
+                # a column of formatted identifiers (addresses, IBANs, phones with spaces) is not free text
+                probe_plan = ColumnPlan(str(col), hint, kind, False, False, False)
+                patterned = float(np.mean([detect_value(s, probe_plan) is not None for s in probe[:200]]))
+                text = patterned < 0.5
             if not text and has_ner:
                 alpha = float(np.mean([bool(_ALPHA_RE.match(s)) and len(s.split()) <= 6 for s in probe]))
                 ner = alpha >= 0.6 and (hint in ("PERSON", "LOCATION", "NRP")
@@ -372,6 +377,9 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
             score = min(1.0, score + 0.1)
         if not plan.text and prevalence < min_prevalence(entity, plan):
             continue
+        if not plan.text and entity in _NER_TYPES and min_prevalence(entity, plan) != HINTED_MIN_PREVALENCE and any(
+                other != entity and 2 * c > count for other, c in stats["counts"].items() if other in _NER_TYPES):
+            continue  # NER readings split between person and place: neither is the column's type
         if score < score_threshold:
             continue
         low, high = wilson(count, n) if sampled else (prevalence, prevalence)

@@ -90,7 +90,7 @@ def formatted_phone_recognizer():
     patterns = [
         Pattern("phone (ddd) ddd-dddd", r"(?<![\w-])\(\d{3}\)\s?\d{3}[-. ]\d{4}\b", 0.6),
         Pattern("phone ddd-ddd-dddd", r"(?<![\w-])\d{3}[-.]\d{3}[-.]\d{4}\b", 0.6),
-        Pattern("phone +cc", r"(?<![\w+])\+\d{1,3}[ -]\(?\d{1,4}\)?(?:[ -]\d{2,4}){2,3}\b", 0.6),
+        Pattern("phone +cc", r"(?<![\w+])\+\d{1,3}(?:[ -]\(?\d{1,8}\)?){2,5}\b", 0.6),
     ]
     return PatternRecognizer(supported_entity="PHONE_NUMBER", patterns=patterns, name="FormattedPhoneRecognizer",
                              context=["phone", "call", "tel", "mobile", "cell", "contact"])

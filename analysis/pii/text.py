@@ -2,8 +2,9 @@
 
 Values are deduplicated before analysis (notes repeat a lot), the spaCy pipeline runs once per
 distinct text through `nlp.pipe` (parser off), and the spans pass three guards against false alarms:
-dates without a digit ('the evening', 'monthly') are dropped, of overlapping spans only the longest
-is kept (the domain of an e-mail read as a URL, part of a phone number read as a date), and
+dates must look like dates ('the evening', 'monthly', '2023' or an order number are dropped), of
+overlapping spans only the strongest reading is kept (validated patterns over names and places over
+dates over bare URLs: the domain of an e-mail is not a URL, part of a card number is not a date), and
 allow-listed words never count.
 """
 
@@ -61,11 +62,22 @@ def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, enti
     return out
 
 
+# When spans overlap, the stronger reading wins: validated patterns, then names and places (NER),
+# then dates, then bare URLs (often the domain of an e-mail).
+_PRIORITY = {"PERSON": 1, "LOCATION": 1, "NRP": 2, "DATE_TIME": 2, "URL": 3}
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
+
+
+def _date_like(snippet: str) -> bool:
+    """A date span worth reporting: a numeric date or a month name with a number (not '2023',
+    'monthly' or an order number)."""
+    return bool(_NUMERIC_DATE.search(snippet)) or (bool(_MONTH.search(snippet)) and bool(_HAS_DIGIT.search(snippet)))
+
+
 def _guard(spans: list[Span], text: str) -> list[Span]:
-    candidates = [sp for sp in spans
-                  if not (sp[0] == "DATE_TIME" and not _HAS_DIGIT.search(text[sp[1]:sp[2]]))]
-    # Overlapping spans: keep the longer one (then the higher score): one reading per stretch of text.
-    candidates.sort(key=lambda sp: (-(sp[2] - sp[1]), -sp[3], sp[1], sp[0]))
+    candidates = [sp for sp in spans if not (sp[0] == "DATE_TIME" and not _date_like(text[sp[1]:sp[2]]))]
+    candidates.sort(key=lambda sp: (_PRIORITY.get(sp[0], 0), -(sp[2] - sp[1]), -sp[3], sp[1], sp[0]))
     kept: list[Span] = []
     for sp in candidates:
         if all(sp[2] <= k[1] or sp[1] >= k[2] for k in kept):
