@@ -29,8 +29,12 @@ def _open_report() -> AppTest:
     return at
 
 
+def _frame_with(at: AppTest, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def _summary(at: AppTest):
-    return next(d.value for d in at.dataframe if "rating" in d.value.columns)
+    return _frame_with(at, "rating")
 
 
 def test_report_with_nothing_run_is_all_grey_but_names_the_dataset():
@@ -75,3 +79,32 @@ def test_inconsistent_thresholds_show_an_error_not_a_traceback():
     at.number_input(key="report_thr_attack_auc_green").set_value(0.9).run()
     assert not at.exception
     assert any("attack_auc" in e.value for e in at.error)
+
+
+def _store_two_runs(url):
+    from analysis.report import ReportInputs, assemble_report
+    from analysis.risk import assess_risk
+    from analysis.tables import load_sample
+
+    table = load_sample("customers.csv")
+    for qis, title in ((["zip", "age", "sex"], "before"), (["sex", "state"], "after")):
+        risk = assess_risk(table.frame, qis, k=5)
+        history.save_run(assemble_report(ReportInputs(table=table, risk=risk, title=title)), url=url)
+
+
+def test_history_page_lists_runs_and_compares_two(history_url):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/history.py").run()
+    assert not at.exception
+    assert any("No runs yet" in i.value for i in at.info)
+
+    _store_two_runs(history_url)
+    at.run()
+    assert not at.exception, at.exception
+    runs = _frame_with(at, "title")
+    assert list(runs["title"]) == ["after", "before"]
+    summary = _frame_with(at, "rating A").set_index("what")
+    assert summary.loc["k_anonymity", "A"] == "1" and float(summary.loc["k_anonymity", "B"]) > 1
+    assert summary.loc["k_anonymity", "verdict"] == "▲ better"
+    numbers = _frame_with(at, "number")
+    assert "risk.k" in set(numbers["number"])
