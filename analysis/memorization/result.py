@@ -216,4 +216,7 @@ def make_verdict(models: Sequence[ModelMemorization], bits: float, random_bits: 
         mean_control = float(np.mean([s.mean_exposure for s in controls]))
         sentence += (f" Canaries never inserted average {mean_control:.1f} bits, "
                      f"against {random_bits:.1f} for a random rank.")
+    size = round(2 ** bits)
+    if size <= 64:
+        sentence += f" With {size} possible values, a blind guess ranks the secret first 1 time in {size}."
     return sentence
