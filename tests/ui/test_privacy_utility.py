@@ -1,0 +1,49 @@
+"""AppTest of the Privacy-utility page: a tiny grid on the bundled customers table."""
+
+from __future__ import annotations
+
+import math
+
+from streamlit.testing.v1 import AppTest
+
+APP = "dashboard/app.py"
+
+
+def _page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    at.switch_page("app_pages/privacy_utility.py").run()
+    assert not at.exception
+    return at
+
+
+def test_page_waits_for_the_user_then_runs_a_small_grid():
+    at = _page()
+    assert at.title[0].value == "Privacy-utility"
+    assert at.selectbox(key="tradeoff_label").value == "churned"  # the Data page's label
+    assert any("Run comparison" in i.value for i in at.info)
+    at.multiselect(key="tradeoff_budgets").set_value([1.0, math.inf])
+    at.number_input(key="tradeoff_seeds").set_value(1)
+    at.number_input(key="tradeoff_epochs").set_value(1)
+    at.number_input(key="tradeoff_rows").set_value(1000)
+    at.selectbox(key="tradeoff_group").select("sex")
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception, at.exception
+    assert not at.error
+    result = at.session_state["tradeoff_result"]
+    assert [r.budget_label for r in result.runs] == ["ε = 1", "non-private", "baseline (LogReg)"]
+    assert result.runs[0].epsilon <= 1.0 + 1e-6
+    assert at.success[0].value == result.recommendation and "epsilon 1" in result.recommendation
+    table = at.dataframe[0].value
+    assert list(table["model"]) == ["ε = 1", "non-private", "baseline (LogReg)"]
+    assert any("one example per microbatch" in c.value for c in at.caption)
+    # a rerun (e.g. changing the chart metric) reuses the cached result instead of retraining
+    at.selectbox(key="tradeoff_metric").select("f1").run()
+    assert not at.exception and at.session_state["tradeoff_result"] is result
+
+
+def test_bad_hidden_layers_show_an_error_not_a_traceback():
+    at = _page()
+    at.text_input(key="tradeoff_hidden").input("wide")
+    at.button[0].click().run()
+    assert not at.exception
+    assert "hidden layer widths" in at.error[0].value
