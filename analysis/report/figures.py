@@ -20,7 +20,10 @@ _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
         ("Re-identification risk per record", "analysis.figures.risk:risk_distribution", lambda i: i.risk),
         ("Riskiest quasi-identifier combinations", "analysis.figures.risk:riskiest_combinations", lambda i: i.risk),
     ],
-    "attack": [],
+    "attack": [
+        ("Membership-inference ROC (log-log)", "analysis.figures.attacks:roc_figure", lambda i: _attack_list(i)),
+        ("TPR at low false-positive rates", "analysis.figures.attacks:tpr_at_fpr_figure", lambda i: _attack_list(i)),
+    ],
     "memorization": [],
     "tradeoff": [
         ("Utility versus privacy budget", "analysis.figures.tradeoff:utility_vs_epsilon", lambda i: i.tradeoff),
@@ -71,4 +74,5 @@ def section_figures(inputs: ReportInputs, *, skipped: Optional[list[str]] = None
 
 def _attack_list(inputs: ReportInputs) -> Any:
     inner = get(inputs.attacks, "attacks")
-    return inner if inner is not None else inputs.attacks
+    attacks = inner if inner is not None else inputs.attacks
+    return list(attacks) or None

@@ -86,10 +86,13 @@ def _table(table: ReportTable) -> str:
     return f"<h3>{_e(table.title)}</h3><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _summary(items: Sequence[SummaryItem]) -> str:
+def _summary(items: Sequence[SummaryItem], present: set[str]) -> str:
+    def where(key: str) -> str:
+        return f'<a href="#section-{_e(key)}">{_e(key)}</a>' if key in present else _e(key)
+
     rows = "".join(
         f'<tr><td>{_light(i.rating)}</td><td>{_e(i.label)}</td><td>{_e(i.display)}</td>'
-        f'<td class="note">{_e(i.rule)}</td><td><a href="#section-{_e(i.section)}">{_e(i.section)}</a></td></tr>'
+        f'<td class="note">{_e(i.rule)}</td><td>{where(i.section)}</td></tr>'
         for i in items)
     return ("<table><thead><tr><th>rating</th><th>what</th><th>measured</th><th>thresholds</th>"
             f"<th>section</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -166,7 +169,7 @@ def render_html(report: AuditReport, figures: Optional[FigureMap] = None) -> str
         f'<p class="meta">How exposed is this dataset and this model? Generated {_e(report.created_at)} · '
         f"schema {_e(report.schema_version)}</p>"
         f'<p class="overall">Overall: {overall} (the worst rating below)</p>'
-        f'<section id="section-summary"><h2>Summary</h2>{_summary(report.summary)}</section>'
+        f'<section id="section-summary"><h2>Summary</h2>{_summary(report.summary, {s.key for s in report.sections})}</section>'
         f"{_policies(report)}{sections}{_provenance(report)}"
         "<footer>Made offline by privacy-audit. Thresholds are the team's choice, shown beside each rating; "
         "examples of identifiers are masked.</footer></main></body></html>\n")
