@@ -1,0 +1,165 @@
+"""Model audit page: load or train a model, run membership-inference attacks, read the leakage."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.attacks.audit import run_audit
+from analysis.figures import attacks as figures
+from analysis.models.loading import ModelLoadError, UntrustedTypesError, inspect_model, load_model
+from analysis.models.recipes import available_recipes, get_recipe, split_members, train_model
+from dashboard import cache, state
+
+ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
+                   "rmia": "RMIA (offline + online)"}
+
+st.title("Model audit")
+st.caption("Can an attacker tell who was in the training set? Membership-inference attacks on a model, "
+           "reported as TPR at low FPR (the literature's yardstick), not only AUC.")
+table = state.table()
+label = state.label_column()
+if table is None or label is None:
+    st.info("Load a dataset and choose its label column on the Data page first.")
+    st.stop()
+st.caption(f"Dataset **{table.name}** · label **{label}**")
+
+source = st.radio("Model", ["Train here", "Load a file"], horizontal=True, key="audit_source")
+if source == "Train here":
+    recipes = available_recipes()
+    with st.form("audit_train"):
+        c1, c2, c3 = st.columns(3)
+        recipe_name = c1.selectbox("Model", list(recipes), format_func=recipes.get, key="audit_recipe")
+        share = c2.slider("Members (training share)", 0.1, 0.9, 0.5, 0.05, key="audit_share",
+                          help="The rest of the rows are held out as non-members.")
+        max_rows = int(c3.number_input("Use at most N rows (0: all)", 0, 10_000_000, min(table.rows, 4000),
+                                       step=1000, key="audit_rows"))
+        train_clicked = st.form_submit_button("Train model")
+    if train_clicked:
+        frame = table.frame.sample(max_rows, random_state=0) if 0 < max_rows < table.rows else table.frame
+        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows)
+        try:
+            trained = cache.memo("audit_model", key, lambda: train_model(
+                frame.reset_index(drop=True), label, recipe=get_recipe(recipe_name), member_share=share, seed=0,
+                progress=cache.progress_bar("Training")))
+            if (state.get(state.MODEL) or {}).get("key") != key:
+                state.put(state.ATTACKS, None)
+            state.put(state.MODEL, {"name": recipes[recipe_name], "key": key, "model": trained.model,
+                                    "recipe": get_recipe(recipe_name), "members": trained.members,
+                                    "non_members": trained.non_members, "label": label})
+        except ValueError as exc:
+            st.error(str(exc))
+else:
+    upload = st.file_uploader("Model file (.skops for scikit-learn, .keras for Keras)", type=["skops", "keras"],
+                              key="audit_upload")
+    st.caption("Pickle/joblib files are refused (opening them can run code); convert them with "
+               "`skops.io.dump(joblib.load('model.pkl'), 'model.skops')`. A Keras model is fed the table's "
+               "numeric feature columns in table order (missing as 0); a pipeline gets the raw columns.")
+    member_col = st.selectbox("Column marking training rows (1/true = member)",
+                              [None] + [c for c in table.columns if table.frame[c].nunique() == 2 and c != label],
+                              format_func=lambda c: "(none: the first share of rows were the training set)"
+                              if c is None else c, key="audit_member_col")
+    first_share = st.slider("Share of rows, from the top, that trained the model", 0.1, 0.9, 0.5, 0.05,
+                            key="audit_first_share", disabled=member_col is not None)
+    if upload is not None:
+        data = upload.getvalue()
+        try:
+            info = inspect_model(data, upload.name)
+            trusted = []
+            if info.untrusted_types:
+                st.warning("This file contains types skops does not trust by default. Trust them only if "
+                           "you trust where the file came from:")
+                st.code("\n".join(info.untrusted_types))
+                if st.checkbox("I trust these types", key=f"audit_trust_{info.fingerprint[:12]}"):
+                    trusted = info.untrusted_types
+                else:
+                    st.stop()
+            loaded = cache.memo("audit_loaded", info.fingerprint, lambda: load_model(data, upload.name,
+                                                                                      trusted_types=trusted))
+            frame = table.frame[table.frame[label].notna()].reset_index(drop=True)
+            if member_col is not None:
+                flags = frame[member_col].astype(str).str.lower().isin(["1", "true", "yes", "1.0"]).to_numpy()
+                members, non_members = frame[flags], frame[~flags]
+                members, non_members = (members.drop(columns=[member_col]).reset_index(drop=True),
+                                        non_members.drop(columns=[member_col]).reset_index(drop=True))
+            else:
+                cut = int(len(frame) * first_share)
+                members, non_members = frame.iloc[:cut].reset_index(drop=True), frame.iloc[cut:].reset_index(drop=True)
+            model = loaded.bind(members, label)
+            key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share)
+            if (state.get(state.MODEL) or {}).get("key") != key:
+                state.put(state.ATTACKS, None)
+                state.put(state.MODEL, {"name": upload.name, "key": key, "model": model, "recipe": loaded.recipe(),
+                                        "members": members, "non_members": non_members, "label": label})
+            st.success(f"Loaded {upload.name} ({loaded.kind}); inputs: {loaded.input_description()}.")
+        except (ModelLoadError, UntrustedTypesError) as exc:
+            st.error(str(exc))
+            st.stop()
+
+bundle = state.get(state.MODEL)
+if not bundle or bundle["label"] != label:
+    st.info("Train a model or load a model file to audit.")
+    st.stop()
+
+st.subheader(f"Audit: {bundle['name']}")
+st.caption(f"{len(bundle['members']):,} members · {len(bundle['non_members']):,} non-members")
+with st.form("audit_run"):
+    c1, c2, c3 = st.columns([3, 1, 2])
+    families = c1.multiselect("Attacks", list(ATTACK_FAMILIES), default=list(ATTACK_FAMILIES),
+                              format_func=ATTACK_FAMILIES.get, key="audit_attacks")
+    n_ref = int(c2.number_input("Reference models", 2, 64, 4, step=2, key="audit_refs",
+                                help="LiRA / RMIA retrain the model this many times on random halves of the data."))
+    slice_col = c3.selectbox("Slice by (quasi-identifier)", [None] + [c for c in table.columns if c != label],
+                             format_func=lambda c: "(per class only)" if c is None else c, key="audit_slice")
+    run_clicked = st.form_submit_button("Run audit", type="primary")
+
+if run_clicked:
+    if not families:
+        st.error("Choose at least one attack.")
+        st.stop()
+    settings = dict(attacks=tuple(families), reference_models=n_ref, slice_column=slice_col, seed=0)
+    key = cache.content_key(bundle["key"], table.fingerprint, settings)
+    try:
+        result = cache.memo("audit", key, lambda: run_audit(
+            bundle["model"], bundle["members"], bundle["non_members"], label, recipe=bundle["recipe"],
+            progress=cache.progress_bar("Audit"), **settings))
+        state.put(state.ATTACKS, result)
+    except ValueError as exc:
+        st.error(str(exc))
+        st.stop()
+
+result = state.get(state.ATTACKS)
+if result is None:
+    st.info("Choose the attacks and press **Run audit**.")
+    st.stop()
+
+strongest = result.attack(result.strongest_attack)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Train accuracy", f"{result.train_accuracy:.3f}")
+m2.metric("Test accuracy", f"{result.test_accuracy:.3f}")
+m3.metric(f"TPR @ 1% FPR ({strongest.name})", f"{strongest.tpr_at_fpr.get('0.01', 0):.1%}")
+m4.metric("Empirical ε lower bound", f"{max(a.epsilon_lower_bound for a in result.attacks):.2f}")
+for warning in result.warnings:
+    st.warning(warning)
+
+left, right = st.columns([3, 2])
+left.plotly_chart(figures.roc_figure(result.attacks), width="stretch")
+right.plotly_chart(figures.tpr_at_fpr_figure(result.attacks), width="stretch")
+
+st.markdown("**Attacks**")
+st.dataframe(pd.DataFrame(result.summary_rows()), hide_index=True, width="stretch", column_config={
+    "auc": st.column_config.NumberColumn("AUC", format="%.3f"),
+    "advantage": st.column_config.NumberColumn("advantage", format="%.3f"),
+    "tpr@0.1%fpr": st.column_config.NumberColumn("TPR @ 0.1% FPR", format="percent"),
+    "tpr@1%fpr": st.column_config.NumberColumn("TPR @ 1% FPR", format="percent"),
+    "epsilon_lower_bound": st.column_config.NumberColumn("ε lower bound", format="%.2f")})
+
+st.markdown("**Slices**")
+columns = sorted({s.column for s in result.slices})
+column = st.selectbox("Slice column", columns, key="audit_slice_view")
+st.plotly_chart(figures.slice_figure(result, column=column), width="stretch")
+
+st.markdown(f"**Most exposed members** (by {result.strongest_attack}; identifiers masked: "
+            f"{', '.join(result.masked_columns) or 'none detected'})")
+st.dataframe(pd.DataFrame([{"rank": r.rank, "score": r.score, "loss": r.loss, **r.values}
+                           for r in result.most_exposed]), hide_index=True, width="stretch")
