@@ -18,7 +18,7 @@ def class_size_histogram(report, *, title: Optional[str] = None) -> go.Figure:
                 customdata=[r["classes"] for r in rows],
                 hovertemplate="class size %{x}<br>%{y:,} records in %{customdata:,} classes<extra></extra>")
     fig.update_layout(title=title or f"Class sizes (orange: below k={report.target_k})",
-                      xaxis_title="equivalence class size", yaxis_title="records", showlegend=False,
+                      xaxis_title="equivalence class size", xaxis_type="category", yaxis_title="records", showlegend=False,
                       margin=dict(t=50, b=40, l=50, r=10), height=320)
     return fig
 
@@ -37,7 +37,7 @@ def risk_distribution(report, *, title: Optional[str] = None) -> go.Figure:
         marker_color=[_ORANGE if r["risk_from"] >= report.risk_threshold else _BLUE for r in rows],
         hovertemplate="risk %{x}<br>%{y:.1%} of records<extra></extra>"))
     fig.update_layout(title=title or f"Re-identification risk per record (orange: above {report.risk_threshold:.0%})",
-                      xaxis_title="prosecutor risk (1 / class size)", yaxis_title="share of records",
+                      xaxis_title="prosecutor risk (1 / class size)", xaxis_type="category", yaxis_title="share of records",
                       yaxis_tickformat=".0%", margin=dict(t=50, b=40, l=50, r=10), height=320)
     return fig
 

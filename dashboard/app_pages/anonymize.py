@@ -35,7 +35,12 @@ if qi_key not in st.session_state:
 
 
 def _set_plan(plan: Plan) -> None:
+    """Make `plan` current and point the suppression widgets at it (runs before they are drawn)."""
     state.put(state.PLAN, plan)
+    st.session_state["anon_suppress"] = plan.suppression is not None
+    if plan.suppression is not None:
+        st.session_state["anon_method"] = plan.suppression.method
+        st.session_state["anon_k"] = plan.suppression.k
     if plan.suppression is not None and all(c in frame.columns for c in plan.suppression.quasi_identifiers):
         st.session_state[qi_key] = list(plan.suppression.quasi_identifiers)
         st.session_state[sens_key] = [c for c in st.session_state[sens_key] if c not in plan.suppression.quasi_identifiers]
@@ -50,7 +55,8 @@ source = "the PII scan" if state.get(state.SCAN) is not None else "column names 
 qis = st.multiselect("Quasi-identifiers", table.columns, key=qi_key, help=f"Suggested from {source}; edit freely.")
 sensitive = st.multiselect("Sensitive attributes", [c for c in table.columns if c not in qis], key=sens_key)
 c1, c2, c3 = st.columns(3)
-k = int(c1.number_input("Target k", min_value=1, max_value=1000, value=5, key="anon_k"))
+st.session_state.setdefault("anon_k", 5)
+k = int(c1.number_input("Target k", min_value=1, max_value=1000, key="anon_k"))
 threshold = c2.slider("Risk threshold", 0.01, 1.0, 0.2, 0.01, key="anon_threshold",
                       help="A record whose re-identification probability exceeds this is 'at risk'.")
 population = int(c3.number_input("Population size (0: unknown)", min_value=0, value=0, step=1000, key="anon_pop"))
@@ -146,10 +152,10 @@ with st.expander("Edit one column", expanded=not plan.columns):
         st.rerun()
 
 s1, s2 = st.columns(2)
-suppress_on = s1.checkbox(f"Suppress until k={k} holds on the quasi-identifiers", value=plan.suppression is not None,
-                          key="anon_suppress")
+st.session_state.setdefault("anon_suppress", plan.suppression is not None)
+st.session_state.setdefault("anon_method", "record")
+suppress_on = s1.checkbox(f"Suppress until k={k} holds on the quasi-identifiers", key="anon_suppress")
 method = s2.radio("Suppression", ["record", "cell"], horizontal=True, key="anon_method",
-                  index=0 if plan.suppression is None else ["record", "cell"].index(plan.suppression.method),
                   help="record: drop records in small classes; cell: blank quasi-identifier cells first")
 kept_qis = [c for c in qis if not (c in plan.columns and OPERATORS[plan.columns[c].operator].drops_column)]
 wanted = Suppression(k=k, quasi_identifiers=kept_qis, method=method) if suppress_on and kept_qis else None
