@@ -155,3 +155,24 @@ def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None
                   threshold=score_threshold, allow=list(allow_list), deny=list(deny_list)) for c in chunks]
     results = parallel_map(_texts_job, tasks, backend=kind, progress=progress, label="free-text partition")
     return [spans for part in results for spans in part]
+
+
+def highlight_html(text: str, spans: Sequence[TextSpan], *, mask: bool = False) -> str:
+    """`text` as HTML with each span wrapped in <mark> and labelled with its entity type (the text is
+    escaped; with `mask` the span's content is masked)."""
+    import html
+
+    from analysis.pii.findings import mask_value
+
+    out, pos = [], 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < pos:
+            continue
+        out.append(html.escape(text[pos:span.start]))
+        inner = text[span.start:span.end]
+        inner = mask_value(inner, span.entity_type) if mask else inner
+        out.append(f'<mark title="{span.entity_type} {span.score:.2f}" style="background:#fde2c4;padding:0 2px">'
+                   f"{html.escape(inner)}<sub style=\"font-size:0.7em;color:#8a4b12\"> {span.entity_type}</sub></mark>")
+        pos = span.end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
