@@ -268,7 +268,7 @@ def scan_partition(task: dict) -> dict[str, dict]:
                 _add(stats, found[0], found[1], found[2], weight, s)
             elif plan.ner:
                 ner_jobs.append((plan.name, s, weight))
-            elif plan.hint == "PERSON" and lx.looks_like_person_name(s):
+            elif plan.value_kind == "string" and lx.looks_like_person_name(s):
                 _add(stats, "PERSON", 0.7, "names", weight, s)
     if ner_jobs:
         _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE)
