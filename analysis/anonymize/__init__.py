@@ -59,9 +59,10 @@ class AnonymizationResult(Result):
 
 
 def _changed(before: pd.Series, after: pd.Series) -> int:
-    b, a = before.astype("str"), after.astype("str")
-    both_missing = b.isna() & a.isna()
-    return int(((b != a) | (b.isna() != a.isna())).fillna(True).where(~both_missing, False).sum())
+    """Cells whose value differs (missing on both sides is no change)."""
+    from analysis.utility import _diff
+
+    return int(_diff(before, after).sum())
 
 
 def apply_plan(frame: pd.DataFrame, plan: Plan, *, secret: Optional[bytes] = None,

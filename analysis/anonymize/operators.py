@@ -44,6 +44,11 @@ def _text(series: pd.Series) -> pd.Series:
     return series.astype("str")
 
 
+def _distinct(text: pd.Series) -> list:
+    """Distinct non-missing values as a plain list (fast to iterate)."""
+    return text.dropna().unique().tolist()
+
+
 def _keep(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     return series
 
@@ -63,7 +68,7 @@ def _mask(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
         return value[:first] + char * (n - first - last) + (value[n - last:] if last else "")
 
     text = _text(series)
-    uniques = text.dropna().unique()
+    uniques = _distinct(text)
     return text.map(dict(zip(uniques, (one(v) for v in uniques))))
 
 
@@ -76,9 +81,10 @@ def _pseudonymize(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     if not ctx.secret:
         raise ValueError("pseudonymize needs a secret: pass secret=... or let apply_plan generate one")
     text = _text(series)
-    uniques = text.dropna().unique()
-    prefix, length = params["prefix"], params["length"]
-    return text.map({v: prefix + hmac_token(ctx.secret, v, length) for v in uniques})
+    uniques = _distinct(text)
+    prefix, length, key = params["prefix"], params["length"], ctx.secret
+    digest = hmac.digest  # one-shot HMAC in C (same result as hmac.new(...).digest())
+    return text.map({v: prefix + digest(key, v.encode("utf-8"), "sha256").hex()[:length] for v in uniques})
 
 
 def _interval_label(lo: float, hi: float, integer: bool) -> str:
@@ -123,9 +129,10 @@ def _hierarchy(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     mapping = {str(k): (None if v is None else str(v)) for k, v in params["mapping"].items()}
     text = _text(series)
     mapped = text.map(mapping)
+    known = text.isin(list(mapping))
     if params["default"] is None:
-        return mapped.where(text.map(lambda v: v in mapping), text).astype("str")
-    return mapped.where(text.map(lambda v: v in mapping), params["default"]).where(text.notna(), None).astype("str")
+        return mapped.where(known, text).astype("str")
+    return mapped.where(known, params["default"]).where(text.notna(), None).astype("str")
 
 
 def _top_bottom(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
@@ -155,8 +162,7 @@ def _surrogate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
         fake.seed_instance(int.from_bytes(digest[:8], "big"))
         return str(provider())
 
-    uniques = text.dropna().unique()
-    return text.map({v: one(v) for v in uniques})
+    return text.map({v: one(v) for v in _distinct(text)})
 
 
 _FALLBACK_PATTERNS = {
