@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
@@ -107,4 +108,24 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     write_json({"data": table.name, "fingerprint": table.fingerprint, "label": args.label,
                 "runs": [run_json(r) for r in runs]}, args.json)
+    print(format_table(runs), file=sys.stderr if args.json in (None, "-") else sys.stdout)
     return 0
+
+
+def format_table(runs) -> str:
+    """The runs as a Markdown table (client- and sample-level epsilon in separate columns)."""
+    def num(value, fmt: str) -> str:
+        return "–" if value is None or (isinstance(value, float) and not math.isfinite(value)) else format(value, fmt)
+
+    lines = ["| run | mode | clients | rounds | client ε | sample ε | accuracy | ROC AUC | TPR@0.1% FPR | "
+             "TPR@1% FPR | attack AUC | seconds |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        row = r.summary_row()
+        lines.append(
+            f"| {row['run']} | {row['mode']} | {row['clients']} | {row['rounds']} | "
+            f"{num(row['client_epsilon'], '.2f')} | {num(row['sample_epsilon'], '.2f')} | "
+            f"{row['accuracy_score']:.3f} | {num(row['roc_auc_score'], '.3f')} | "
+            f"{num(None if row['tpr_at_0.1%_fpr'] is None else row['tpr_at_0.1%_fpr'] * 100, '.2f')}% | "
+            f"{num(None if row['tpr_at_1%_fpr'] is None else row['tpr_at_1%_fpr'] * 100, '.2f')}% | "
+            f"{num(row['attack_auc'], '.3f')} | {r.seconds:.0f} |")
+    return "\n".join(lines)

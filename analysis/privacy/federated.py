@@ -42,6 +42,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections import deque
@@ -69,6 +70,8 @@ RAY_TEMP_PREFIX = "pad-ray-"
 DEFAULT_NOISE_MULTIPLIER = 1.0
 _LOG_TAIL = 40
 _MISSING = "__missing__"
+RAY_DIRS_STARTED: list[str] = []  # temp dirs of the Ray instances this process started (for checks)
+_RUN_LOCK = threading.Lock()  # one Ray per process: concurrent runs (dashboard sessions) take turns
 
 
 class FederatedCancelled(TrainingCancelled):
@@ -174,6 +177,7 @@ class FederatedResult(Result):
     accuracy_score: float
     balanced_accuracy_score: float
     roc_auc_score: float
+    f1_score: float
     log_loss: float
     train_accuracy_score: float
     attacks: list[Any]                       # analysis.attacks.metrics.AttackResult
@@ -215,7 +219,7 @@ class FederatedResult(Result):
         best = self.strongest_attack()
         return {"mode": self.mode, "run": self.name, "clients": self.clients, "rounds": self.rounds,
                 "partition": self.partition, "accuracy_score": self.accuracy_score,
-                "roc_auc_score": self.roc_auc_score,
+                "roc_auc_score": self.roc_auc_score, "f1_score": self.f1_score,
                 "client_epsilon": self.client_epsilon, "sample_epsilon": self.sample_epsilon,
                 "attack": best.name if best else None, "attack_auc": best.auc if best else None,
                 "tpr_at_0.1%_fpr": best.tpr_at_fpr.get("0.001") if best else None,
@@ -431,8 +435,9 @@ def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip:
         model = DPSequential(l2_norm_clip=float(dp_clip), noise_multiplier=float(dp_noise), num_microbatches=None,
                              use_xla=False, layer_registry=layer_registry.make_default_layer_registry(),
                              layers=layers)
+    # A loss object, not a name: tensorflow-privacy's fast clipping reads `model.loss.reduction`.
     model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=False)
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=False)
     return model
 
 
@@ -499,6 +504,7 @@ class _Evaluator:
         pred = proba.argmax(axis=1)
         recalls = [float(np.mean(pred[y == c] == c)) for c in np.unique(y)]
         return {"accuracy_score": float(np.mean(pred == y)), "roc_auc_score": _roc_auc(y, proba),
+                "f1_score": _f1(y, pred, proba.shape[1]),
                 "balanced_accuracy_score": float(np.mean(recalls)),
                 "log_loss": float(-np.mean(np.log(p_true))),
                 "train_accuracy_score": float(np.mean(train_proba.argmax(axis=1) == train_y))}
@@ -514,6 +520,15 @@ def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
         return float(roc_auc_score(y, proba, multi_class="ovr", labels=list(range(proba.shape[1]))))
     except ValueError:  # a class absent from the held-out rows
         return math.nan
+
+
+def _f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    """F1 as the DP trade-off reports it: of class 1 when binary, macro otherwise."""
+    from sklearn.metrics import f1_score
+
+    if n_classes == 2:
+        return float(f1_score(y == 1, pred == 1, zero_division=0))
+    return float(f1_score(y, pred, average="macro", zero_division=0))
 
 
 def _fitted_model(preprocessor, classes, spec: _ModelSpec, weights):
@@ -725,6 +740,7 @@ def _small_ray():
         raise RuntimeError("Ray is already running in this process; the federated simulation starts "
                            "and stops its own small Ray instance (call ray.shutdown() first)")
     temp_dir = tempfile.mkdtemp(prefix=RAY_TEMP_PREFIX, dir="/tmp")
+    RAY_DIRS_STARTED.append(temp_dir)
     env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "FLWR_TELEMETRY_ENABLED": "0",
            "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1",
            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
@@ -894,7 +910,9 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         from flwr.simulation import run_simulation
 
         _telemetry_off()
-        with _captured_logs() as logs:  # after the imports, which install Flower's console handler
+        # One simulation at a time per process (one Ray; logger handlers and global RNGs are swapped);
+        # the capture comes after the imports, which install Flower's console handler.
+        with _RUN_LOCK, _captured_logs() as logs:
             per_round = settings.per_round
             strategy_obj = FedAvg(fraction_fit=per_round / settings.clients, min_fit_clients=per_round,
                                   fraction_evaluate=0.0, min_evaluate_clients=0,
@@ -991,7 +1009,7 @@ def _finish(settings, label, data, spec, final, history, sizes, client_noise, cl
         clients=settings.clients if mode == "federated" else 1, rounds=settings.rounds,
         partition=settings.partition if mode == "federated" else "pooled", history=history,
         accuracy_score=metrics["accuracy_score"], balanced_accuracy_score=metrics["balanced_accuracy_score"],
-        roc_auc_score=metrics["roc_auc_score"],
+        roc_auc_score=metrics["roc_auc_score"], f1_score=metrics["f1_score"],
         log_loss=metrics["log_loss"], train_accuracy_score=metrics["train_accuracy_score"],
         attacks=attack_results, client_epsilon=client_privacy.epsilon if client_privacy else None,
         client_privacy=client_privacy, sample_epsilon=sample_privacy.epsilon if sample_privacy else None,
