@@ -66,17 +66,21 @@ if request is not None:
     if result is None:
         n_runs = len(request["epsilons"]) * request["seeds"]
         # Clicking Cancel reruns the page, which stops the training in progress.
-        if st.button("Cancel", key="tradeoff_cancel", icon=":material/stop:"):
+        cancel_slot, progress_slot = st.empty(), st.empty()
+        if cancel_slot.button("Cancel", key="tradeoff_cancel", icon=":material/stop:"):
             state.put(REQUEST, None)
             st.warning("Comparison cancelled.")
             st.stop()
         try:
-            result = cache.memo("tradeoff", key, lambda: run_tradeoff(
-                table.frame, progress=cache.progress_bar(f"Training {n_runs} models + baseline"), **request))
+            with progress_slot.container():
+                bar = cache.progress_bar(f"Training {n_runs} models + baseline")
+            result = cache.memo("tradeoff", key, lambda: run_tradeoff(table.frame, progress=bar, **request))
         except (ValueError, TrainingCancelled) as exc:
             state.put(REQUEST, None)
             st.error(str(exc))
             st.stop()
+        cancel_slot.empty()
+        progress_slot.empty()
     state.put(state.TRADEOFF, result)
 
 result = state.get(state.TRADEOFF)
