@@ -119,30 +119,28 @@ def frequency_hierarchy(series: pd.Series, *, min_count: int = 100, other: str =
 
 
 def suggest_plan(frame: pd.DataFrame, quasi_identifiers: list[str], *, k: int = 5,
-                 direct_identifiers: Optional[list[str]] = None, method: str = "record") -> Plan:
-    """A first plan to edit: pseudonymize direct identifiers, bin numeric quasi-identifiers (width
-    about a tenth of their range, rounded), group rare categories, and suppress until k holds."""
+                 direct_identifiers: Optional[list[str]] = None, free_text: Optional[list[str]] = None,
+                 max_suppression: float = 0.02, method: str = "record") -> Plan:
+    """A first plan to edit: pseudonymize direct identifiers, redact spans in free text, generalize
+    the quasi-identifiers just enough (greedy search, see `search.py`) that at most `max_suppression`
+    of the records fall in classes below k, and suppress those."""
+    from analysis.anonymize.search import greedy_generalization
+
+    if not 0.0 <= max_suppression <= 1.0:
+        raise ValueError(f"max_suppression must be in [0, 1], got {max_suppression!r}")
+    missing = [c for c in quasi_identifiers if c not in frame.columns]
+    if missing:
+        raise ValueError(f"quasi-identifier(s) not in the table: {', '.join(missing)}")
     columns: dict[str, Any] = {}
     for column in direct_identifiers or []:
-        columns[column] = {"operator": "pseudonymize"}
-    n = max(1, len(frame))
-    for column in quasi_identifiers:
-        series = frame[column]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series) \
-                and series.nunique() > 20:
-            span = float(series.max() - series.min()) or 1.0
-            width = _nice(span / 8)
-            columns[column] = {"operator": "bin", "width": width}
-        elif series.nunique() > 10:
-            columns[column] = {"operator": "hierarchy",
-                               "mapping": frequency_hierarchy(series, min_count=max(k, int(0.01 * n))),
-                               "default": "Other"}
+        if column not in quasi_identifiers:
+            columns[column] = {"operator": "pseudonymize"}
+    for column in free_text or []:
+        if column not in quasi_identifiers:
+            columns[column] = {"operator": "text_redact"}
+    if quasi_identifiers:
+        columns.update(greedy_generalization(frame, list(quasi_identifiers), k=int(k),
+                                             max_suppression=float(max_suppression)))
     return Plan.from_dict({"columns": columns, "suppression": {
-        "k": int(k), "quasi_identifiers": list(quasi_identifiers), "method": method}})
-
-
-def _nice(x: float) -> float:
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
-        if x <= step:
-            return step
-    return float(round(x, -4))
+        "k": int(k), "quasi_identifiers": list(quasi_identifiers), "method": method}
+        if quasi_identifiers else None})

@@ -19,10 +19,11 @@ from analysis.results import Result, package_versions
 from analysis.risk import metrics
 from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
 from analysis.risk.combinations import riskiest_combinations
-from analysis.risk.suggest import suggest_quasi_identifiers, suggest_sensitive
+from analysis.risk.suggest import columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 
 __all__ = ["assess_risk", "RiskReport", "AttackerRisk", "LDiversity", "TCloseness",
-           "PopulationUniqueness", "record_class_sizes", "suggest_quasi_identifiers", "suggest_sensitive"]
+           "PopulationUniqueness", "record_class_sizes", "suggest_quasi_identifiers", "suggest_sensitive",
+           "columns_of_kind"]
 
 
 @dataclass(frozen=True)

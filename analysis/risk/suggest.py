@@ -69,3 +69,9 @@ def suggest_sensitive(frame: pd.DataFrame, scan: Any = None, *,
     n = max(1, len(frame))
     return [str(c) for c in frame.columns
             if _SENSITIVE_HINTS.search(str(c)) and 1 < frame[c].nunique(dropna=True) <= max(2, 0.5 * n)]
+
+
+def columns_of_kind(frame: pd.DataFrame, scan: Any, kind: str, *, overrides: Optional[dict] = None) -> list[str]:
+    """Columns the scan (with the user's corrections) classifies as `kind`; [] without a scan."""
+    kinds = _scan_kinds(scan, overrides)
+    return [] if kinds is None else [str(c) for c in frame.columns if kinds.get(str(c)) == kind]

@@ -11,7 +11,7 @@ import streamlit as st
 from analysis.anonymize import (OPERATORS, Plan, Suppression, apply_plan, frequency_hierarchy, generate_secret,
                                 parse_params, suggest_plan)
 from analysis.figures import risk as figures
-from analysis.risk import assess_risk, suggest_quasi_identifiers, suggest_sensitive
+from analysis.risk import assess_risk, columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 from analysis.settings import PROJECT_ROOT
 from analysis.utility import compare_utility
 from dashboard import cache, state
@@ -98,8 +98,13 @@ if risk.population_uniqueness:
 st.subheader("Plan")
 plan: Plan = state.get(state.PLAN) or Plan()
 p1, p2, p3 = st.columns([2, 2, 3])
-if p1.button("Suggest a plan", key="anon_suggest"):
-    state.put(PENDING, suggest_plan(frame, qis, k=k))
+max_suppression = p1.number_input("Suppress at most (% of records)", 0.0, 100.0, 2.0, 0.5, key="anon_max_sup")
+if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct identifiers and redact free text "
+             "(from the PII scan), generalize the quasi-identifiers, suppress until k holds."):
+    scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
+    state.put(PENDING, suggest_plan(frame, qis, k=k, max_suppression=max_suppression / 100,
+                                    direct_identifiers=columns_of_kind(frame, scan, "direct_identifier", overrides=overrides),
+                                    free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
     st.rerun()
 examples = sorted(p.name for p in EXAMPLES.glob("*.y*ml"))
 example = p2.selectbox("Example plan", examples, key="anon_example") if examples else None

@@ -104,7 +104,43 @@ def test_record_suppression_on_a_hand_table():
     assert result.frame["v"].tolist() == [0, 1, 2] and result.rows_dropped == 3 and result.k_after == 3
 
 
-def test_suggested_plan_reaches_k(adult):
-    plan = suggest_plan(adult, ADULT_QIS, k=5)
-    assert set(plan.columns) == {"age", "native-country"}
-    assert assess_risk(apply_plan(adult, plan).frame, ADULT_QIS).k >= 5
+def test_suggested_plan_generalizes_just_enough_to_reach_k(adult):
+    plan = suggest_plan(adult, ADULT_QIS, k=5, max_suppression=0.02)
+    result = apply_plan(adult, plan)
+    assert assess_risk(result.frame, ADULT_QIS).k >= 5
+    assert result.rows_dropped <= 0.02 * len(adult)
+    assert "sex" not in plan.columns and "race" not in plan.columns  # left alone: not needed
+    # allowing 10% suppression, Adult needs no generalization at all (9.3% of records are below k=5)
+    assert suggest_plan(adult, ADULT_QIS, k=5, max_suppression=0.10).columns == {}
+
+
+def test_generalization_ladders_by_column_type():
+    from analysis.anonymize.search import ladder
+
+    frame = pd.DataFrame({"dob": ["1990-01-02", "1985-03-04"] * 30, "zip": ["12345", "67890"] * 30,
+                          "age": list(range(60)), "city": [f"c{i % 12}" for i in range(60)]})
+    assert [r.get("to") for r in ladder(frame, "dob", k=5)[:2]] == ["month", "year"]
+    assert [r.get("keep") for r in ladder(frame, "zip", k=5)[:4]] == [4, 3, 2, 1]
+    widths = [r["width"] for r in ladder(frame, "age", k=5)[:-1]]
+    assert widths == sorted(widths) and len(widths) >= 3
+    assert all(r == {"operator": "redact", "replacement": "*"} for r in
+               [ladder(frame, c, k=5)[-1] for c in frame.columns])
+
+
+def test_suggested_plan_uses_the_scan_for_identifiers_and_free_text():
+    from types import SimpleNamespace
+
+    from analysis.risk import columns_of_kind
+
+    frame = load_sample("customers.csv").frame.head(300)
+    kinds = {"customer_name": "direct_identifier", "email": "direct_identifier", "notes": "free_text",
+             "zip": "quasi_identifier", "age": "quasi_identifier"}
+    scan = SimpleNamespace(columns=[SimpleNamespace(name=c, kind=kinds.get(c, "other")) for c in frame.columns])
+    plan = suggest_plan(frame, ["zip", "age"], k=3,
+                        direct_identifiers=columns_of_kind(frame, scan, "direct_identifier"),
+                        free_text=columns_of_kind(frame, scan, "free_text"))
+    ops = {c: r.operator for c, r in plan.columns.items()}
+    assert ops["customer_name"] == ops["email"] == "pseudonymize" and ops["notes"] == "text_redact"
+    assert ops["age"] == "bin" and ops["zip"] in ("zip_truncate", "redact")
+    assert assess_risk(apply_plan(frame, plan, secret=b"k" * 32).frame, ["zip", "age"]).k >= 3
+    assert columns_of_kind(frame, None, "direct_identifier") == []
