@@ -440,14 +440,25 @@ def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_
     ok = [s for s in private if s.accuracy >= retention * reference.accuracy]
     chosen = ok[0] if ok else private[-1]
     kept = chosen.accuracy / reference.accuracy if reference.accuracy > 0 else math.nan
-    tpr_part = (f"brings TPR at 0.1% FPR from {reference.tpr_at_0_1pct:.1%} to {chosen.tpr_at_0_1pct:.1%} "
+    tpr_part = (f"brings TPR at 0.1% FPR from {_pct(reference.tpr_at_0_1pct)} to {_pct(chosen.tpr_at_0_1pct)} "
                 f"(strongest attack)")
+    note = ""
+    if reference.tpr_at_0_1pct <= 2 * 0.001:
+        note = ("; the non-private model already leaks little to these attacks (TPR near the 0.1% of chance), "
+                "so the budget buys a worst-case guarantee more than a measured reduction")
     if ok:
         return (f"epsilon {chosen.epsilon_target:g} keeps {kept:.0%} of non-private accuracy "
-                f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}; {seeds}.")
+                f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}{note}; {seeds}.")
     return (f"No budget tested keeps {retention:.0%} of non-private accuracy: the largest, epsilon "
             f"{chosen.epsilon_target:g}, keeps {kept:.0%} ({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and "
-            f"{tpr_part}; try a larger budget, more epochs or a larger batch; {seeds}.")
+            f"{tpr_part}{note}; try a larger budget, more epochs or a larger batch; {seeds}.")
+
+
+def _pct(value: float) -> str:
+    """4.1% above 1%, 0.20% below (small rates need the second decimal)."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.1%}" if value >= 0.01 or value == 0 else f"{value:.2%}"
 
 
 def dp_bound_tpr(epsilon: float, delta: float, fpr: Sequence[float]) -> np.ndarray:

@@ -113,9 +113,11 @@ def test_recommendation_picks_the_smallest_budget_that_keeps_accuracy():
             _summary(math.inf, 0.85, 0.041)]
     text = recommend(rows)
     assert text.startswith("epsilon 2 keeps 97% of non-private accuracy")
-    assert "from 4.1% to 0.2%" in text
+    assert "from 4.1% to 0.20%" in text and "leaks little" not in text
     assert recommend(rows[:3]).startswith("Include both")
     assert recommend([_summary(1, 0.5, 0.0), rows[-1]]).startswith("No budget tested keeps 95%")
+    quiet = recommend([_summary(1, 0.84, 0.0011), _summary(math.inf, 0.85, 0.0009)])
+    assert "from 0.09% to 0.11%" in quiet and "already leaks little" in quiet
 
 
 def test_bad_arguments_are_named(adult):
