@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.history import HistoryError, compare_runs, default_url, get_run, list_runs
 
-LIGHTS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪", None: ""}
+LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ not run", None: ""}
 VERDICT = {"better": "▲ better", "worse": "▼ worse", "changed": "● changed", "same": "", "added": "+ added",
            "removed": "− removed"}
 
@@ -39,7 +39,7 @@ def label(run) -> str:
 
 st.dataframe(pd.DataFrame([{
     "when": r.created_at[:19].replace("T", " "), "title": r.title, "source": r.source, "dataset": r.dataset_name,
-    "rows": r.dataset_rows, "overall": f"{LIGHTS.get(r.overall_rating, '')} {r.overall_rating or ''}",
+    "rows": r.dataset_rows, "overall": LIGHTS.get(r.overall_rating, ""),
     "policies": {True: "pass", False: "FAIL", None: "—"}[r.policies_passed], "seconds": r.seconds,
     "run": r.run_id[:8]} for r in runs]), hide_index=True, width="stretch", key="history_runs")
 
@@ -64,7 +64,7 @@ except HistoryError as exc:
 
 for col, summary in ((c1, comparison.a), (c2, comparison.b)):
     col.markdown(f"**{summary.title}**  \n{summary.dataset_name} · {summary.dataset_rows:,} rows · "
-                 f"overall {LIGHTS.get(summary.overall_rating, '')} {summary.overall_rating}  \n"
+                 f"overall {LIGHTS.get(summary.overall_rating, '')}  \n"
                  f"SHA-256 `{(summary.dataset_sha256 or '')[:16]}…`")
 if not comparison.same_dataset:
     st.warning("The two runs audited different data (the dataset fingerprints differ).")

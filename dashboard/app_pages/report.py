@@ -14,7 +14,10 @@ from analysis.report.figures import section_figures
 from analysis.report.html import render_html
 from dashboard import cache, state
 
-LIGHTS = {"green": "🟢 OK", "amber": "🟠 Watch", "red": "🔴 Act", "grey": "⚪ Not run"}
+LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ Not run"}
+COLORS = {"green": "#1a7f37", "amber": "#b26b00", "red": "#c62828", "grey": "#6b7280"}
+BADGES = {"green": ":green-badge[OK]", "amber": ":orange-badge[Watch]", "red": ":red-badge[Act]",
+          "grey": ":gray-badge[Not run]"}
 QUICK = "report_quick_audit"  # (table fingerprint, AuditOutcome) of the page's own quick audit
 SAVED = "report_saved_run"
 WHERE = {"scan": "PII scan", "risk": "Anonymize", "attack": "Model audit", "memorization": "Memorization",
@@ -77,10 +80,16 @@ report = assemble_report(inputs, thresholds=thresholds)
 state.put(state.REPORT, report)
 figures = section_figures(inputs)
 
-st.subheader(f"Summary — overall {LIGHTS[report.overall_rating]}")
-st.dataframe(pd.DataFrame([{"rating": LIGHTS[i.rating], "what": i.label, "measured": i.display,
-                            "thresholds": i.rule} for i in report.summary]),
-             hide_index=True, width="stretch", key="report_summary")
+st.subheader("Summary")
+st.markdown(f"Overall: {BADGES[report.overall_rating]} — the worst rating below.")
+summary = pd.DataFrame([{"rating": LIGHTS[i.rating], "what": i.label, "measured": i.display, "thresholds": i.rule}
+                        for i in report.summary])
+colors = [COLORS[i.rating] for i in report.summary]
+styled = summary.style.apply(lambda col: [f"color: white; background-color: {c}; font-weight: 600"
+                                          for c in colors], subset=["rating"])
+st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", column_config={
+    "rating": st.column_config.TextColumn(width="small"), "what": st.column_config.TextColumn(width="medium"),
+    "measured": st.column_config.TextColumn(width="large"), "thresholds": st.column_config.TextColumn(width="large")})
 missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
 if missing:
     st.caption(f"Not run in this session yet: {', '.join(missing)} (run them on their pages, or the quick audit).")

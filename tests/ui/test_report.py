@@ -41,7 +41,7 @@ def test_report_with_nothing_run_is_all_grey_but_names_the_dataset():
     at = _open_report()
     assert at.title[0].value == "Report"
     summary = _summary(at)
-    assert len(summary) == 8 and set(summary["rating"]) == {"⚪ Not run"}
+    assert len(summary) == 8 and set(summary["rating"]) == {"○ Not run"}
     assert any("customers.csv" in m.value for m in at.markdown)
     assert any("Not run in this session yet" in c.value for c in at.caption)
 
@@ -51,10 +51,10 @@ def test_quick_audit_fills_the_report_and_thresholds_change_the_lights(history_u
     at.button(key="report_run_quick").click().run()
     assert not at.exception, at.exception
     summary = _summary(at).set_index("what")
-    assert summary.loc["Direct identifiers", "rating"] == "🔴 Act"
+    assert summary.loc["Direct identifiers", "rating"] == "● Act"
     assert "email" in summary.loc["Direct identifiers", "measured"]
-    assert summary.loc["k (smallest group)", "rating"] == "🔴 Act"
-    assert summary.loc["Strongest attack: AUC", "rating"] != "⚪ Not run"
+    assert summary.loc["k (smallest group)", "rating"] == "● Act"
+    assert summary.loc["Strongest attack: AUC", "rating"] != "○ Not run"
     headers = [h.value for h in at.header]
     assert {"Personal data in the table", "Re-identification risk", "Membership inference on the model",
             "What was run"} <= set(headers)
@@ -65,7 +65,7 @@ def test_quick_audit_fills_the_report_and_thresholds_change_the_lights(history_u
     at.number_input(key="report_thr_k_anonymity_green").set_value(1.0).run()
     at.number_input(key="report_thr_k_anonymity_amber").set_value(1.0).run()
     summary = _summary(at).set_index("what")
-    assert summary.loc["k (smallest group)", "rating"] == "🟢 OK"
+    assert summary.loc["k (smallest group)", "rating"] == "● OK"
     assert "green ≥ 1" in summary.loc["k (smallest group)", "thresholds"]
 
     at.button(key="report_save").click().run()
