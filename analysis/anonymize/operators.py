@@ -87,6 +87,14 @@ def _pseudonymize(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     return text.map({v: prefix + digest(key, v.encode("utf-8"), "sha256").hex()[:length] for v in uniques})
 
 
+def _numeric(series: pd.Series, operator: str) -> pd.Series:
+    """The column as numbers; a ValueError naming it when none of its values is a number."""
+    values = pd.to_numeric(series, errors="coerce")
+    if series.notna().any() and values.notna().sum() == 0:
+        raise ValueError(f"column '{series.name}': {operator} needs numbers, but no value is numeric")
+    return values
+
+
 def _interval_label(lo: float, hi: float, integer: bool) -> str:
     if integer and float(lo).is_integer() and float(hi).is_integer():
         return f"{int(lo)}-{int(hi) - 1}" if hi - lo > 1 else f"{int(lo)}"
@@ -94,7 +102,7 @@ def _interval_label(lo: float, hi: float, integer: bool) -> str:
 
 
 def _bin(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
-    values = pd.to_numeric(series, errors="coerce")
+    values = _numeric(series, "bin")
     integer = bool(values.dropna().mod(1).eq(0).all())
     if params["edges"] is not None:
         edges = np.asarray(sorted(float(e) for e in params["edges"]))
@@ -113,6 +121,8 @@ def _bin(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
 
 def _date_truncate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     dates = pd.to_datetime(series, errors="coerce", format="mixed")
+    if series.notna().any() and dates.notna().sum() == 0:
+        raise ValueError(f"column '{series.name}': date_truncate needs dates, but no value parses as a date")
     fmt = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[params["to"]]
     return dates.dt.strftime(fmt).astype("str")
 
@@ -136,7 +146,7 @@ def _hierarchy(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
 
 
 def _top_bottom(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
-    values = pd.to_numeric(series, errors="coerce")
+    values = _numeric(series, "top_bottom_code")
     lower, upper = params["lower"], params["upper"]
     if params["lower_quantile"] is not None:
         lower = float(values.quantile(params["lower_quantile"]))
@@ -293,7 +303,11 @@ def _check_pseudo(p: dict) -> Optional[str]:
 def _check_surrogate(p: dict) -> Optional[str]:
     from faker import Faker
 
-    return None if callable(getattr(Faker("en_US"), p["provider"], None)) else \
+    try:
+        fake = Faker(p["locale"])
+    except (AttributeError, ValueError):
+        return f"unknown Faker locale {p['locale']!r} (e.g. en_US, de_DE, fr_FR)"
+    return None if callable(getattr(fake, p["provider"], None)) else \
         f"unknown Faker provider {p['provider']!r} (e.g. name, email, phone_number, address, city, ssn)"
 
 

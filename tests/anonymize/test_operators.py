@@ -110,3 +110,16 @@ def test_drop_and_keep():
     result = apply_plan(frame, Plan.from_dict({"columns": {"a": "drop", "b": "keep"}}))
     assert list(result.frame.columns) == ["b"] and result.columns_dropped == ["a"]
     assert result.cells_changed == {"a": 2, "b": 0}
+
+
+@pytest.mark.parametrize("operator, params", [("bin", {"width": 10}), ("top_bottom_code", {"upper": 5}),
+                                              ("date_truncate", {"to": "year"})])
+def test_type_mismatch_is_a_clear_error_not_silent_blanks(operator, params):
+    frame = pd.DataFrame({"city": ["Paris", "Oslo"]})
+    with pytest.raises(ValueError, match="column 'city'"):
+        run(frame, "city", operator, **params)
+
+
+def test_unknown_faker_locale_is_rejected_when_the_plan_is_read():
+    with pytest.raises(ValueError, match="unknown Faker locale"):
+        Plan.from_dict({"columns": {"n": {"operator": "surrogate", "locale": "xx_XX"}}})
