@@ -837,6 +837,8 @@ def describe_model(bundle: Any) -> Optional[dict[str, Any]]:
     raw = bundle.to_dict() if hasattr(bundle, "to_dict") else (dict(bundle) if isinstance(bundle, Mapping) else {})
     info: dict[str, Any] = {}
     for key, value in raw.items():
+        if key in ("model", "members", "non_members", "population", "member_rows") or hasattr(value, "shape"):
+            continue  # the model object and data rows (which may hold identifiers) stay out of reports
         value = to_jsonable(value)
         try:
             json.dumps(value)

@@ -14,7 +14,10 @@ from analysis.report.assemble import ReportInputs, get
 
 # section key -> [(title, "module:function", how to get the argument from ReportInputs)]
 _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
-    "scan": [],
+    "scan": [
+        ("Column kinds", "analysis.figures.pii:kind_bar", lambda i: i.scan),
+        ("Entities by column", "analysis.figures.pii:entity_heatmap", lambda i: i.scan),
+    ],
     "risk": [
         ("Equivalence class sizes", "analysis.figures.risk:class_size_histogram", lambda i: i.risk),
         ("Re-identification risk per record", "analysis.figures.risk:risk_distribution", lambda i: i.risk),
@@ -24,7 +27,12 @@ _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
         ("Membership-inference ROC (log-log)", "analysis.figures.attacks:roc_figure", lambda i: _attack_list(i)),
         ("TPR at low false-positive rates", "analysis.figures.attacks:tpr_at_fpr_figure", lambda i: _attack_list(i)),
     ],
-    "memorization": [],
+    "memorization": [
+        ("Exposure versus insertion count", "analysis.figures.memorization:exposure_vs_repeats",
+         lambda i: i.memorization),
+        ("Extraction by insertion count", "analysis.figures.memorization:extraction_by_repeats",
+         lambda i: i.memorization),
+    ],
     "tradeoff": [
         ("Utility versus privacy budget", "analysis.figures.tradeoff:utility_vs_epsilon", lambda i: i.tradeoff),
         ("Attack success against the DP bound", "analysis.figures.tradeoff:attack_vs_bound", lambda i: i.tradeoff),
