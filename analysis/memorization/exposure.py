@@ -61,7 +61,8 @@ def skew_normal_exposure(sample_scores: np.ndarray, secret_score: float, space_s
     scores = np.asarray(sample_scores, dtype=float)
     scores = scores[np.isfinite(scores)]
     if len(scores) < 20:
-        raise ValueError(f"need at least 20 sampled candidate scores for the skew-normal fit, got {len(scores)}")
+        raise ValueError("need at least 20 sampled candidate scores for the skew-normal fit, "
+                         f"got {len(scores)}")
     if np.ptp(scores) == 0:
         fraction = 0.5 if secret_score == scores[0] else float(secret_score > scores[0])
     else:

@@ -70,7 +70,8 @@ def run_text_memorization(texts: pd.Series, *, repeats: Sequence[int] = DEFAULT_
         raise ValueError(f"texts must be a pandas Series of strings, got {type(texts).__name__}")
     repeats = validate_repeats(repeats)
     space = SecretSpace(secret_space_size)
-    if epsilon is not None and not (isinstance(epsilon, (int, float)) and epsilon > 0 and math.isfinite(epsilon)):
+    if epsilon is not None and not (isinstance(epsilon, (int, float)) and epsilon > 0
+                                    and math.isfinite(epsilon)):
         raise ValueError(f"epsilon must be a positive number or None, got {epsilon!r}")
     for name, value, low in (("epochs", epochs, 1), ("batch_size", batch_size, 1), ("context", context, 4),
                              ("embedding_dim", embedding_dim, 1), ("hidden_units", hidden_units, 1),
@@ -113,7 +114,8 @@ def run_text_memorization(texts: pd.Series, *, repeats: Sequence[int] = DEFAULT_
                                         beam_width=beam_width, seed=seed) for c in canaries]
         privacy = training.privacy.to_dict() if training.privacy is not None else None
         losses = training.history.get("loss") or [None]
-        models.append(ModelMemorization(name=name, epsilon=eps, canaries=measured, by_repeats=summarize(measured),
+        models.append(ModelMemorization(name=name, epsilon=eps, canaries=measured,
+                                        by_repeats=summarize(measured),
                                         train_seconds=float(training.seconds), final_loss=losses[-1],
                                         privacy=privacy))
     random_bits = random_rank_exposure(space.size)
@@ -145,12 +147,14 @@ def measure_text_canary(lm, canary, space: SecretSpace, *, method: str, sample_s
     else:
         rng = np.random.default_rng([seed, 6008, canary.index])
         sample = rng.integers(0, space.size, size=sample_size)
-        estimate = skew_normal_exposure(lm.score_values(canary.prefix, sample, space), secret_score, space.size)
+        sample_scores = lm.score_values(canary.prefix, sample, space)
+        estimate = skew_normal_exposure(sample_scores, secret_score, space.size)
     truth = space.format(canary.secret)
     greedy = lm.beam_decode(canary.prefix, space, width=1) == truth
     beam = lm.beam_decode(canary.prefix, space, width=beam_width) == truth if beam_width > 1 else greedy
     return CanaryExposure(repeats=canary.repeats, exposure=estimate.exposure, rank=estimate.rank,
-                          method=estimate.method, extracted=bool(greedy or beam), greedy_extracted=bool(greedy),
+                          method=estimate.method, extracted=bool(greedy or beam),
+                          greedy_extracted=bool(greedy),
                           beam_extracted=bool(beam), log_perplexity=secret_score)
 
 

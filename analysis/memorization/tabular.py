@@ -86,11 +86,13 @@ def run_tabular_memorization(frame: pd.DataFrame, label: str, *, repeats: Sequen
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
     if label not in frame.columns:
-        raise ValueError(f"label column {label!r} is not in the table; it has {list(map(str, frame.columns))}")
+        raise ValueError(f"label column {label!r} is not in the table; "
+                         f"it has {list(map(str, frame.columns))}")
     if frame.shape[1] < 2:
         raise ValueError("the table needs at least one feature column besides the label")
     repeats = validate_repeats(repeats)
-    if epsilon is not None and not (isinstance(epsilon, (int, float)) and epsilon > 0 and math.isfinite(epsilon)):
+    if epsilon is not None and not (isinstance(epsilon, (int, float)) and epsilon > 0
+                                    and math.isfinite(epsilon)):
         raise ValueError(f"epsilon must be a positive number or None, got {epsilon!r}")
     if canaries_per_repeat < 1 or controls < 0:
         raise ValueError(f"canaries_per_repeat must be >= 1 and controls >= 0, got "
@@ -158,7 +160,8 @@ def measure_records(model, records: pd.DataFrame, label: str, counts: Sequence[i
         j = lookup[str(value)]
         rank = int(1 + np.count_nonzero(p > p[j]))
         top = bool(np.argmax(p) == j)
-        out.append(CanaryExposure(repeats=int(r), exposure=exposure_from_rank(rank, len(classes)), rank=float(rank),
+        out.append(CanaryExposure(repeats=int(r), exposure=exposure_from_rank(rank, len(classes)),
+                                  rank=float(rank),
                                   method=EXACT, extracted=top, greedy_extracted=top, beam_extracted=top,
                                   log_perplexity=float(-np.log2(max(p[j], 1e-30)))))
     return out

@@ -176,8 +176,8 @@ def train_char_lm(texts: Sequence[str], *, context: int, embedding_dim: int, hid
 
     vocab = vocab or build_vocabulary(texts)
     x, y = make_windows(texts, vocab, context)
-    result = fit_keras(char_lm_layers(vocab.size, context, embedding_dim=embedding_dim, hidden_units=hidden_units),
-                       x, y, loss="sparse_categorical_crossentropy", dp=dp, epochs=epochs,
+    layers_fn = char_lm_layers(vocab.size, context, embedding_dim=embedding_dim, hidden_units=hidden_units)
+    result = fit_keras(layers_fn, x, y, loss="sparse_categorical_crossentropy", dp=dp, epochs=epochs,
                        batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                        progress=progress, cancel=cancel)
     return CharLM(result.model, vocab, context), result

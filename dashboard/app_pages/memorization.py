@@ -36,8 +36,8 @@ with left:
         if not options:
             st.error("This table has no text column to train a character model on.")
             st.stop()
-        column = st.selectbox("Text column", options, index=options.index("notes") if "notes" in options else 0,
-                              key="mem_text_column")
+        column = st.selectbox("Text column", options, key="mem_text_column",
+                              index=options.index("notes") if "notes" in options else 0)
         space_size = st.selectbox("Secret space size |R|", SPACE_CHOICES, index=1, key="mem_space",
                                   format_func=lambda n: f"{n:,} ({len(str(n - 1))}-digit secrets)")
     else:
@@ -105,16 +105,19 @@ for col, model in zip(cols[2:], result.models):
     top = max((s.mean_exposure for s in inserted), default=0.0)
     col.metric(f"{model.name}: highest mean exposure", f"{top:.1f} bits",
                help=None if model.privacy is None else
-               f"achieved epsilon {model.privacy['rdp_epsilon']:.2f} (RDP), delta {model.privacy['delta']:.1e}")
+               f"achieved epsilon {model.privacy['rdp_epsilon']:.2f} (RDP), "
+               f"delta {model.privacy['delta']:.1e}")
 
 st.plotly_chart(exposure_vs_repeats(result), width="stretch", key="mem_exposure_chart")
 st.plotly_chart(extraction_by_repeats(result), width="stretch", key="mem_extraction_chart")
 
 st.markdown("**Each canary**")
-st.dataframe(pd.DataFrame([{"model": m.name, "times inserted": c.repeats, "exposure (bits)": round(c.exposure, 2),
-                            "rank": round(c.rank, 1), "method": c.method, "greedy extracted": c.greedy_extracted,
-                            "beam extracted": c.beam_extracted} for m in result.models for c in m.canaries]),
-             width="stretch", hide_index=True)
-st.caption(f"{result.kind.capitalize()} test on {result.settings.get('texts_rows') or result.settings.get('rows'):,} "
-           f"rows; {described}; seed {result.seed}. Privacy unit of DP-SGD: "
-           f"{result.settings.get('privacy_unit')}.")
+rows_table = pd.DataFrame([
+    {"model": m.name, "times inserted": c.repeats, "exposure (bits)": round(c.exposure, 2),
+     "rank": round(c.rank, 1), "method": c.method, "greedy extracted": c.greedy_extracted,
+     "beam extracted": c.beam_extracted}
+    for m in result.models for c in m.canaries])
+st.dataframe(rows_table, width="stretch", hide_index=True)
+trained_rows = result.settings.get("texts_rows") or result.settings.get("rows")
+st.caption(f"{result.kind.capitalize()} test on {trained_rows:,} rows; {described}; seed {result.seed}. "
+           f"Privacy unit of DP-SGD: {result.settings.get('privacy_unit')}.")

@@ -26,7 +26,8 @@ def test_small_text_test_shows_verdict_chart_and_canaries(page, app_url):
 
     repeats = page.get_by_test_id("stMultiSelect").filter(has_text="Times each secret is inserted")
     for tag in ("4", "16"):
-        repeats.get_by_role("button", name=f"{tag}, close by backspace", exact=True).get_by_title("Delete").click()
+        tag_button = repeats.get_by_role("button", name=f"{tag}, close by backspace", exact=True)
+        tag_button.get_by_title("Delete").click()
         wait_idle(page)
     page.get_by_test_id("stSelectbox").filter(has_text="Secret space size").click()
     page.get_by_role("option", name=re.compile(r"^1,000 ")).click()

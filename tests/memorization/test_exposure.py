@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.memorization.exposure import (EXACT, SKEW_NORMAL, exact_exposure, exact_rank, exposure_from_rank,
-                                            random_rank_exposure, skew_normal_exposure)
+from analysis.memorization.exposure import (EXACT, SKEW_NORMAL, exact_exposure, exact_rank,
+                                            exposure_from_rank, random_rank_exposure, skew_normal_exposure)
 
 
 def test_rank_one_is_full_exposure_and_last_rank_is_zero():

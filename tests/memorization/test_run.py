@@ -38,7 +38,8 @@ def test_text_result_holds_both_models_and_every_canary(text_result):
         assert all(0.0 <= c.exposure <= result.secret_space_bits + 1e-9 for c in model.canaries)
     dp = result.models[1]
     assert dp.privacy["rdp_epsilon"] == pytest.approx(3.0, abs=0.05)
-    assert result.settings["max_rows"] == 250 and result.settings["canary_format"] == "my pin for xxxx is ###."
+    assert result.settings["max_rows"] == 250
+    assert result.settings["canary_format"] == "my pin for xxxx is ###."
     fractions = [f for f, _ in updates]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("DP-SGD" in m and "epoch" in m for _, m in updates)
@@ -61,7 +62,8 @@ def test_verdict_states_the_measured_numbers(text_result):
     plain = result.models[0]
     assert "recoverable from the non-private model" in result.verdict
     assert "epsilon 3" in result.verdict
-    assert f"{plain.by_repeats[-1].mean_exposure:.1f} of {result.secret_space_bits:.1f} bits" in result.verdict
+    expected = f"{plain.by_repeats[-1].mean_exposure:.1f} of {result.secret_space_bits:.1f} bits"
+    assert expected in result.verdict
     assert "never inserted" in result.verdict
 
 
