@@ -26,12 +26,16 @@ if table is None:
     st.info("Load a dataset on the Data page first.")
     st.stop()
 frame, fp = table.frame, table.fingerprint
+# Widget keys (dropped by Streamlit when the user visits another page) and their lasting copies.
 qi_key, sens_key = f"anon_qis_{fp[:12]}", f"anon_sens_{fp[:12]}"
+QI_STORE, SENS_STORE = f"anonymize_qis_{fp[:12]}", f"anonymize_sensitive_{fp[:12]}"
 if qi_key not in st.session_state:
     scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
-    st.session_state[qi_key] = suggest_quasi_identifiers(frame, scan, overrides=overrides)
-    st.session_state[sens_key] = [c for c in suggest_sensitive(frame, scan, overrides=overrides)
-                                  if c not in st.session_state[qi_key]]
+    if state.get(QI_STORE) is None:
+        state.put(QI_STORE, suggest_quasi_identifiers(frame, scan, overrides=overrides))
+        state.put(SENS_STORE, [c for c in suggest_sensitive(frame, scan, overrides=overrides)
+                               if c not in state.get(QI_STORE)])
+    st.session_state[qi_key], st.session_state[sens_key] = list(state.get(QI_STORE)), list(state.get(SENS_STORE))
 
 
 def _set_plan(plan: Plan) -> None:
@@ -54,8 +58,11 @@ if state.get(PENDING) is not None:  # a plan loaded on the previous run: apply b
 source = "the PII scan" if state.get(state.SCAN) is not None else "column names and cardinality"
 qis = st.multiselect("Quasi-identifiers", table.columns, key=qi_key, help=f"Suggested from {source}; edit freely.")
 sensitive = st.multiselect("Sensitive attributes", [c for c in table.columns if c not in qis], key=sens_key)
+state.put(QI_STORE, qis)
+state.put(SENS_STORE, sensitive)
+plan: Plan = state.get(state.PLAN) or Plan()
 c1, c2, c3 = st.columns(3)
-st.session_state.setdefault("anon_k", 5)
+st.session_state.setdefault("anon_k", plan.suppression.k if plan.suppression else 5)
 k = int(c1.number_input("Target k", min_value=1, max_value=1000, key="anon_k"))
 threshold = c2.slider("Risk threshold", 0.01, 1.0, 0.2, 0.01, key="anon_threshold",
                       help="A record whose re-identification probability exceeds this is 'at risk'.")
@@ -96,7 +103,6 @@ if risk.population_uniqueness:
 
 # ---- 2. the plan
 st.subheader("Plan")
-plan: Plan = state.get(state.PLAN) or Plan()
 p1, p2, p3 = st.columns([2, 2, 3])
 max_suppression = p1.number_input("Suppress at most (% of records)", 0.0, 100.0, 2.0, 0.5, key="anon_max_sup")
 if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct identifiers and redact free text "
@@ -158,7 +164,7 @@ with st.expander("Edit one column", expanded=not plan.columns):
 
 s1, s2 = st.columns(2)
 st.session_state.setdefault("anon_suppress", plan.suppression is not None)
-st.session_state.setdefault("anon_method", "record")
+st.session_state.setdefault("anon_method", plan.suppression.method if plan.suppression else "record")
 suppress_on = s1.checkbox(f"Suppress until k={k} holds on the quasi-identifiers", key="anon_suppress")
 method = s2.radio("Suppression", ["record", "cell"], horizontal=True, key="anon_method",
                   help="record: drop records in small classes; cell: blank quasi-identifier cells first")

@@ -50,6 +50,10 @@ def test_risk_for_chosen_quasi_identifiers_then_example_plan_reaches_k5():
     at.run()  # a rerun keeps the plan's suppression
     assert at.session_state["anonymization_plan"].suppression is not None
     assert int(_metrics(at)["k after"]) >= 5
+    at.switch_page("app_pages/data.py").run()  # leave and come back: choices and plan are kept
+    at.switch_page("app_pages/anonymize.py").run()
+    assert at.multiselect[0].value == ADULT_QIS and at.checkbox(key="anon_suppress").value is True
+    assert int(_metrics(at)["k after"]) >= 5
 
 
 def test_rule_editor_and_generated_secret_shown_once():
