@@ -460,7 +460,8 @@ def _attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str
         name = str(get(best, "name", default="attack"))
         tpr3, auc = _tpr(best, "0.001"), _num(get(best, "auc"))
         metrics.update({"strongest_attack": name, "strongest.tpr_at_0.001_fpr": tpr3, "strongest.auc": auc})
-        facts = {"best": name, "tpr": tpr3, "auc": auc}
+        rough = any("0.001" in str(w) for w in _items(get(best, "warnings", default=[])))
+        facts = {"best": name, "tpr": tpr3, "auc": auc, "rough": rough}
         tpr2 = _tpr(best, "0.01")
         sentence = (f"The strongest attack, {name}, recognises {_pct(tpr3, 2)} of the training records at "
                     f"0.1% false-positive rate and {_pct(tpr2, 2)} at 1% (random guessing gets 0.1% and 1%); "
@@ -780,8 +781,9 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     else:
         summary += [_item(t, "k_anonymity", None, notrun, "risk"), _item(t, "records_at_risk", None, notrun, "risk")]
     if attack_facts is not None and attack_facts.get("best"):
+        rough = " — rough: too few non-members to resolve 0.1% FPR" if attack_facts.get("rough") else ""
         summary.append(_item(t, "attack_tpr_at_0.001_fpr", attack_facts["tpr"],
-                             f"{_pct(attack_facts['tpr'], 2)} ({attack_facts['best']})", "attack"))
+                             f"{_pct(attack_facts['tpr'], 2)} ({attack_facts['best']}){rough}", "attack"))
         summary.append(_item(t, "attack_auc", attack_facts["auc"],
                              f"{_fmt(attack_facts['auc'])} ({attack_facts['best']})", "attack"))
     else:
