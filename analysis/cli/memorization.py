@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="measure how much a model memorizes planted secrets (canaries), with and without DP",
         description="Plant random secrets (canaries) in a free-text column, each repeated several times, "
                     "train a small character model without DP and with DP-SGD, and report each secret's "
-                    "exposure (log2|R| - log2 rank) and whether decoding extracts it. With --label instead, plant "
+                    "exposure (log2|R| - log2 rank) and whether decoding extracts it. With --label, plant "
                     "canary records in the table and measure the tabular model.")
     parser.add_argument("data", metavar="DATA", help="the table (CSV, TSV, Parquet, JSON, JSONL, XLSX)")
     target = parser.add_mutually_exclusive_group(required=True)

@@ -33,8 +33,8 @@ def test_small_text_test_shows_verdict_chart_and_canaries(page, app_url):
     page.get_by_role("option", name=re.compile(r"^1,000 ")).click()
     wait_idle(page)
     page.get_by_text("Training settings").click()
-    _set_number(page, "Epochs", "4")
-    _set_number(page, "Rows to train on (a seeded sample)", "200")
+    _set_number(page, "Epochs", "2")
+    _set_number(page, "Rows to train on (a seeded sample)", "100")
 
     page.get_by_role("button", name="Run memorization test").click()
     wait_idle(page, timeout_ms=300_000)

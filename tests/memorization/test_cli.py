@@ -12,7 +12,7 @@ from analysis.cli import main
 def test_text_mode_writes_the_issue_json_shape(customers_path, tmp_path, capsys):
     out = tmp_path / "memorization.json"
     code = main(["memorization", str(customers_path), "--text-column", "notes", "--repeats", "1,64",
-                 "--epsilon", "none", "--secret-space", "1000", "--max-rows", "200", "--epochs", "4",
+                 "--epsilon", "none", "--secret-space", "1000", "--max-rows", "60", "--epochs", "1",
                  "--canaries-per-repeat", "1", "--json", str(out), "--quiet"])
     assert code == 0
     payload = json.loads(out.read_text())
@@ -28,7 +28,7 @@ def test_text_mode_writes_the_issue_json_shape(customers_path, tmp_path, capsys)
 def test_tabular_mode_with_label(customers_path, tmp_path):
     out = tmp_path / "tab.json"
     code = main(["memorization", str(customers_path), "--label", "plan", "--repeats", "1,16",
-                 "--epsilon", "2", "--max-rows", "400", "--epochs", "2", "--json", str(out), "--quiet"])
+                 "--epsilon", "2", "--max-rows", "200", "--epochs", "1", "--json", str(out), "--quiet"])
     assert code == 0
     payload = json.loads(out.read_text())
     assert payload["kind"] == "tabular" and payload["secret_space_size"] == 3

@@ -22,15 +22,15 @@ def test_text_test_on_notes_shows_verdict_both_models_and_canaries():
     assert any("run the test" in i.value for i in at.info)
     at.multiselect(key="mem_repeats").set_value([1, 64])
     at.selectbox(key="mem_space").set_value(1000)
-    at.number_input(key="mem_epochs_text").set_value(4)
-    at.number_input(key="mem_max_rows").set_value(200)
+    at.number_input(key="mem_epochs_text").set_value(2)
+    at.number_input(key="mem_max_rows").set_value(100)
     at.button(key="mem_run").click().run()
     assert not at.exception, at.exception
     assert not at.error
     result = at.session_state["memorization_result"]
     assert result.kind == "text" and result.secret_space_size == 1000
     assert [m.epsilon for m in result.models] == [None, 3.0]
-    assert result.settings["max_rows"] == 200 and result.settings["epochs"] == 4
+    assert result.settings["max_rows"] == 100 and result.settings["epochs"] == 2
     assert any(i.value == result.verdict for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Secret space"] == "10.0 bits"
@@ -56,8 +56,8 @@ def test_tabular_mode_and_empty_repeats_warning():
     assert at.button(key="mem_run").disabled
     at.multiselect(key="mem_repeats").set_value([1, 16])
     at.selectbox(key="mem_label").set_value("plan")
-    at.number_input(key="mem_epochs_tab").set_value(2)
-    at.number_input(key="mem_max_rows").set_value(400)
+    at.number_input(key="mem_epochs_tab").set_value(1)
+    at.number_input(key="mem_max_rows").set_value(200)
     at.checkbox(key="mem_dp").uncheck()
     at.button(key="mem_run").click().run()
     assert not at.exception, at.exception
