@@ -42,6 +42,9 @@ with left:
                                   format_func=lambda n: f"{n:,} ({len(str(n - 1))}-digit secrets)")
     else:
         labels = [c for c in table.columns if 2 <= frame[c].nunique() <= 200]
+        if not labels:
+            st.error("This table has no column with 2 to 200 distinct values to use as the secret.")
+            st.stop()
         current = state.label_column()
         column = st.selectbox("Sensitive attribute (the model's label)", labels,
                               index=labels.index(current) if current in labels else 0, key="mem_label",
