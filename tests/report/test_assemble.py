@@ -80,3 +80,27 @@ def test_tradeoff_section_uses_the_recommended_budget():
 def test_report_round_trips_through_its_dict(full_report):
     again = report_from_dict(full_report.to_dict())
     assert again.to_dict() == full_report.to_dict()
+
+
+def test_memorization_section_rates_the_non_private_model_and_keeps_the_verdict():
+    from analysis.memorization import CanaryExposure, MemorizationResult, ModelMemorization
+    from analysis.memorization.result import make_verdict, summarize
+
+    def model(name, epsilon, exposures):
+        canaries = [CanaryExposure(repeats=r, exposure=e, rank=2 ** (10 - e), method="exact",
+                                   extracted=e > 9.5) for r, e in exposures]
+        return ModelMemorization(name=name, epsilon=epsilon, canaries=canaries, by_repeats=summarize(canaries))
+
+    models = [model("non-private", None, [(0, 1.0), (1, 3.0), (16, 9.97)]),
+              model("dp", 3.0, [(0, 1.2), (1, 1.1), (16, 1.6)])]
+    bits = 9.97
+    result = MemorizationResult(kind="text", secret_space_size=1000, secret_space_bits=bits,
+                                random_rank_exposure=1.44, method="exact", models=models,
+                                verdict=make_verdict(models, bits, 1.44), settings={}, seed=0)
+    report = assemble_report(ReportInputs(memorization=result))
+    item = report.item("memorization_exposure")
+    assert math.isclose(item.value, 1.0) and item.rating == "red"
+    section = report.section("memorization")
+    assert section.sentence == result.verdict
+    assert section.metrics["non-private.extracted"] == 1 and section.metrics["dp.extracted"] == 0
+    assert report.provenance.seeds["memorization"] == 0

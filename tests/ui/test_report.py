@@ -108,3 +108,18 @@ def test_history_page_lists_runs_and_compares_two(history_url):
     assert summary.loc["k_anonymity", "verdict"] == "▲ better"
     numbers = _frame_with(at, "number")
     assert "risk.k" in set(numbers["number"])
+
+
+def test_report_uses_the_results_other_pages_stored():
+    from analysis.risk import assess_risk
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    table = at.session_state["table"]
+    at.session_state["risk_report"] = assess_risk(table.frame, ["sex", "state"], k=5)  # as the Anonymize page does
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    summary = _summary(at).set_index("what")
+    assert summary.loc["k (smallest group)", "measured"].startswith("k = ")
+    assert summary.loc["Direct identifiers", "rating"] == "○ Not run"
+    assert "Re-identification risk" in [h.value for h in at.header]
+    assert len(at.get("plotly_chart")) == 3  # the Anonymize page's risk figures
