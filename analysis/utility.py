@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.results import Result, package_versions
+
+_versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package metadata is slow
 
 _MAX_MODEL_ROWS = 10000
 
@@ -54,7 +58,7 @@ class UtilityReport(Result):
     accuracy_drop: Optional[float]
     model: str
     seed: int
-    versions: dict = field(default_factory=package_versions)
+    versions: dict = field(default_factory=lambda: dict(_versions()))
 
 
 def _is_numeric(series: pd.Series) -> bool:

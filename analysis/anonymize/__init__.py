@@ -10,6 +10,8 @@ plan, the output table or the result's JSON.
 
 from __future__ import annotations
 
+import functools
+
 import secrets as _secrets
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -21,6 +23,8 @@ from analysis.anonymize.plan import ColumnRule, Plan, Suppression, parse_params
 from analysis.anonymize.suppression import suppress
 from analysis.progress import ProgressCallback, report
 from analysis.results import Result, package_versions, to_jsonable
+
+_versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package metadata is slow
 
 __all__ = ["Plan", "ColumnRule", "Suppression", "apply_plan", "AnonymizationResult", "OPERATORS",
            "generate_secret", "suggest_plan", "frequency_hierarchy", "redact_spans", "regex_spans",
@@ -52,7 +56,7 @@ class AnonymizationResult(Result):
     span_finder: str
     frame: pd.DataFrame = field(repr=False, compare=False, default=None)
     generated_secret: Optional[bytes] = field(repr=False, compare=False, default=None)
-    versions: dict = field(default_factory=package_versions)
+    versions: dict = field(default_factory=lambda: dict(_versions()))
 
     def to_dict(self) -> dict[str, Any]:
         return {f: to_jsonable(getattr(self, f)) for f in self.__dataclass_fields__ if f not in _HIDDEN_FIELDS}

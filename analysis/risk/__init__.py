@@ -8,6 +8,8 @@ population size is given, and the riskiest quasi-identifier subsets. Definitions
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
@@ -16,6 +18,8 @@ import pandas as pd
 
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
+
+_versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package metadata is slow
 from analysis.risk import metrics
 from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
 from analysis.risk.combinations import riskiest_combinations
@@ -97,7 +101,7 @@ class RiskReport(Result):
     population_uniqueness: Optional[PopulationUniqueness]
     riskiest_combinations: list[dict]
     combinations_evaluated: int
-    versions: dict = field(default_factory=package_versions)
+    versions: dict = field(default_factory=lambda: dict(_versions()))
 
     @property
     def k_anonymous(self) -> bool:

@@ -15,11 +15,11 @@ from math import comb
 
 
 from analysis.progress import ProgressCallback, report
-from analysis.risk.classes import ColumnCodes, combine
+from analysis.risk.classes import ColumnCodes, combine_sizes
 
 
 def score_subset(parts: list[ColumnCodes]) -> dict:
-    _, sizes = combine(parts)
+    sizes = combine_sizes(parts)
     unique_records = int((sizes == 1).sum())
     n = int(sizes.sum())
     return {"columns": [p.name for p in parts], "size": len(parts), "k": int(sizes.min()),

@@ -108,10 +108,14 @@ max_suppression = p1.number_input("Suppress at most (% of records)", 0.0, 100.0,
 if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct identifiers and redact free text "
              "(from the PII scan), generalize the quasi-identifiers, suppress until k holds."):
     scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
-    state.put(PENDING, suggest_plan(frame, qis, k=k, max_suppression=max_suppression / 100,
-                                    direct_identifiers=columns_of_kind(frame, scan, "direct_identifier", overrides=overrides),
-                                    free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
-    st.rerun()
+    try:
+        state.put(PENDING, suggest_plan(
+            frame, qis, k=k, max_suppression=max_suppression / 100,
+            direct_identifiers=columns_of_kind(frame, scan, "direct_identifier", overrides=overrides),
+            free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
+        st.rerun()
+    except ValueError as exc:
+        st.error(str(exc))
 examples = sorted(p.name for p in EXAMPLES.glob("*.y*ml"))
 example = p2.selectbox("Example plan", examples, key="anon_example") if examples else None
 if example and p2.button("Load example plan", key="anon_load_example"):
@@ -169,7 +173,8 @@ suppress_on = s1.checkbox(f"Suppress until k={k} holds on the quasi-identifiers"
 method = s2.radio("Suppression", ["record", "cell"], horizontal=True, key="anon_method",
                   help="record: drop records in small classes; cell: blank quasi-identifier cells first")
 kept_qis = [c for c in qis if not (c in plan.columns and OPERATORS[plan.columns[c].operator].drops_column)]
-wanted = Suppression(k=k, quasi_identifiers=kept_qis, method=method) if suppress_on and kept_qis else None
+marker = plan.suppression.marker if plan.suppression else "*"
+wanted = Suppression(k=k, quasi_identifiers=kept_qis, method=method, marker=marker) if suppress_on and kept_qis else None
 if wanted != plan.suppression:
     plan = plan.with_suppression(wanted)
     state.put(state.PLAN, plan)
