@@ -52,3 +52,24 @@ def test_suggestions_follow_the_scan_and_the_users_corrections():
     assert suggest_quasi_identifiers(frame, scan) == ["a"]
     assert suggest_sensitive(frame, scan) == ["b"]
     assert suggest_quasi_identifiers(frame, scan, overrides={"c": "quasi_identifier"}) == ["a", "c"]
+
+
+def test_suggestions_from_a_real_scan_result_with_overrides():
+    from analysis.pii import ColumnFinding, ScanResult
+
+    frame = pd.DataFrame({"name": ["Ada", "Bo"], "zip": ["12345", "67890"], "dx": ["flu", "cold"],
+                          "notes": ["hi there you", "see me now"]})
+
+    def finding(name, kind):
+        return ColumnFinding(name=name, kind=kind, entities=[], evidence=[], examples=[])
+
+    scan = ScanResult(columns=[finding("name", "direct_identifier"), finding("zip", "quasi_identifier"),
+                               finding("dx", "other"), finding("notes", "free_text")],
+                      rows=2, seconds=0.0, sample_rows=2, ner_model=None)
+    assert suggest_quasi_identifiers(frame, scan) == ["zip"]
+    assert suggest_sensitive(frame, scan) == []
+    assert suggest_sensitive(frame, scan, overrides={"dx": "sensitive"}) == ["dx"]
+    from analysis.risk import columns_of_kind
+
+    assert columns_of_kind(frame, scan, "direct_identifier") == ["name"]
+    assert columns_of_kind(frame, scan, "free_text") == ["notes"]
