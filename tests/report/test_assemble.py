@@ -104,3 +104,29 @@ def test_memorization_section_rates_the_non_private_model_and_keeps_the_verdict(
     assert section.sentence == result.verdict
     assert section.metrics["non-private.extracted"] == 1 and section.metrics["dp.extracted"] == 0
     assert report.provenance.seeds["memorization"] == 0
+
+
+def test_model_bundle_description_has_a_content_fingerprint_and_no_rows(trained):
+    from analysis.report import describe_model
+
+    bundle = {"name": "Logistic regression", "key": "abc", "model": trained.model, "recipe": None,
+              "members": trained.members, "non_members": trained.non_members, "label": "churned"}
+    info = describe_model(bundle)
+    assert info["fingerprint"].startswith("sha256:") and info["label"] == "churned"
+    assert "members" not in info and "model" not in info
+    assert describe_model(bundle)["fingerprint"] == info["fingerprint"]  # stable for the same model
+    assert describe_model(trained)["fingerprint"] == info["fingerprint"]
+
+
+def test_federated_section_reads_runs_in_their_json_form():
+    runs = [{"mode": "centralized", "strategy": "centralized", "clients": 1, "rounds": 3, "accuracy_score": 0.81,
+             "client_epsilon": None, "sample_epsilon": None, "attacks": [], "protects": "Centralized ..."},
+            {"mode": "federated", "strategy": "dp-fedavg", "clients": 10, "rounds": 3, "accuracy_score": 0.78,
+             "client_epsilon": 2.5, "sample_epsilon": None, "protects": "DP-FedAvg clips each client's update.",
+             "attacks": [{"name": "loss", "auc": 0.51, "tpr_at_fpr": {"0.001": 0.002, "0.01": 0.011}}]}]
+    report = assemble_report(ReportInputs(federated={"runs": runs}))
+    section = report.section("federated")
+    assert section.sentence == "DP-FedAvg clips each client's update."
+    assert section.metrics["dp-fedavg.client_epsilon"] == 2.5
+    assert section.metrics["dp-fedavg.tpr_at_0.001_fpr"] == 0.002
+    assert [r[0] for r in section.tables[0].rows] == ["Centralized", "DP-FedAvg"]
