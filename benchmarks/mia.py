@@ -48,6 +48,8 @@ def main() -> None:
     target = train_model(frame, "class", recipe=recipe, seed=args.seed)
     print(f"Adult rows: {len(frame):,} ({target.n_members:,} members, {target.n_non_members:,} non-members); "
           f"recipe {args.recipe} {params}; target trained in {time.perf_counter() - t0:.1f} s")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
+          "(other processes share these CPUs; speed-up figures depend on it)")
     print(f"target train accuracy {target.train_accuracy:.3f}, test accuracy {target.test_accuracy:.3f}")
 
     def audit(backend: str, n_jobs: int):
@@ -78,6 +80,7 @@ def main() -> None:
     best = max(parallel.attack("lira_online").tpr_at_fpr["0.001"], parallel.attack("lira_offline").tpr_at_fpr["0.001"])
     ratio = f"{best / loss:.1f}x" if loss > 0 else "inf (threshold attack finds no member at 0.1% FPR)"
     print(f"TPR at 0.1% FPR: best LiRA {best:.4f} vs loss threshold {loss:.4f} -> {ratio}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     for warning in parallel.warnings:
         print(f"warning: {warning}")
 
