@@ -37,6 +37,7 @@ import functools
 import logging
 import math
 import os
+import queue
 import random
 import shutil
 import signal
@@ -248,6 +249,31 @@ class FederatedComparison(Result):
         return [r.summary_row() for r in self.runs]
 
 
+def tradeoff_rows(runs: Sequence[FederatedResult]) -> list[dict[str, Any]]:
+    """Rows for the privacy-utility table, in its column names (analysis.tradeoff.TradeoffResult.table).
+
+    "epsilon (RDP)" / "epsilon (PLD)" stay sample-level (DP-SGD inside the clients, None otherwise), as
+    for the DP-SGD rows; the client-level epsilon of DP-FedAvg goes in its own "client epsilon" column.
+    """
+    rows = []
+    for r in runs:
+        best = r.strongest_attack()
+        sample, client = r.sample_privacy, r.client_privacy
+        rows.append({
+            "model": f"{r.name} ({r.clients} clients, {r.rounds} rounds)" if r.mode == "federated"
+            else f"{r.name} ({r.rounds} rounds)",
+            "mode": r.mode, "client epsilon": client.epsilon if client else None,
+            "client epsilon (PLD)": client.pld_epsilon if client else None,
+            "epsilon (RDP)": sample.epsilon if sample else None,
+            "epsilon (PLD)": getattr(sample, "pld_epsilon", None) if sample else None,
+            "noise multiplier": client.noise_multiplier if client else None,
+            "accuracy": r.accuracy_score, "ROC AUC": r.roc_auc_score, "F1": r.f1_score,
+            "TPR @ 0.1% FPR": best.tpr_at_fpr.get("0.001") if best else None,
+            "TPR @ 1% FPR": best.tpr_at_fpr.get("0.01") if best else None,
+            "attack AUC": best.auc if best else None, "train s": r.seconds})
+    return rows
+
+
 def protection_statement(strategy: str, *, client_dp_sgd: bool = False) -> str:
     """What the setting protects against, and what it does not (one or two sentences)."""
     if strategy == "centralized":
@@ -441,6 +467,26 @@ def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip:
     return model
 
 
+_MODELS: dict[_ModelSpec, Any] = {}
+
+
+def _reusable_model(spec: _ModelSpec):
+    """One compiled model per spec and process, its Adam state zeroed on every reuse.
+
+    Zeroed Adam (iterations, first and second moments) is exactly a fresh Adam, so results equal a new
+    model's, while Keras keeps the traced training step: no retracing per client and round.
+    """
+    import tensorflow as tf
+
+    model = _MODELS.get(spec)
+    if model is None:
+        model = _MODELS[spec] = _build_model(spec)
+    else:
+        for variable in model.optimizer.variables:
+            variable.assign(tf.zeros_like(variable))
+    return model
+
+
 def _initial_weights(spec: _ModelSpec) -> list[np.ndarray]:
     import tensorflow as tf
 
@@ -458,7 +504,10 @@ def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(int(seed))
-    model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip)
+    if dp_noise is None:
+        model = _reusable_model(spec)
+    else:  # DP-SGD draws noise inside the traced step: a fresh model keeps it seeded by `seed`
+        model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip)
     model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
     rng = np.random.default_rng(seed)
     batch = min(int(spec.batch_size), len(x))
@@ -692,18 +741,25 @@ def _captured_logs():
 
 
 def ray_processes(marker: str = RAY_TEMP_PREFIX) -> list[int]:
-    """Pids of live processes whose command line contains `marker` (a run's Ray temp dir)."""
+    """Pids of live processes of a run: `marker` (its Ray temp dir) in the command line (raylet,
+    gcs_server, helpers) or in the environment (workers and actors, which rename their command line
+    to "ray::..." but carry the run's PAD_RAY_DIR variable). Linux /proc only."""
     pids = []
     me = os.getpid()
+    needle = marker.encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == me:
             continue
         try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-            status = (entry / "stat").read_text().split()
+            status = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
+            if status and status[0] == "Z":
+                continue
+            found = needle in (entry / "cmdline").read_bytes()
+            if not found:
+                found = needle in (entry / "environ").read_bytes()
         except OSError:
             continue
-        if marker in cmdline and len(status) > 2 and status[2] != "Z":
+        if found:
             pids.append(int(entry.name))
     return pids
 
@@ -744,7 +800,7 @@ def _small_ray():
     env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "FLWR_TELEMETRY_ENABLED": "0",
            "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1",
            "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
-           "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0"}
+           "RAY_USAGE_STATS_ENABLED": "0", "RAY_DEDUP_LOGS": "0", "PAD_RAY_DIR": temp_dir}
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         ray.init(address="local", num_cpus=min(RAY_NUM_CPUS, os.cpu_count() or 1), num_gpus=0,
@@ -876,6 +932,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
     history: list[RoundMetrics] = []
     final: dict[str, Any] = {}
     sim_progress = scaled(progress, 0.1, 0.85)
+    events: queue.Queue = queue.Queue()  # progress from Flower's server thread, reported by the caller's
+    stop = threading.Event()             # set by the caller's thread: cancel() fired or it was interrupted
 
     def evaluate(server_round, parameters):
         from flwr.common import parameters_to_ndarrays
@@ -888,8 +946,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                                     log_loss=metrics["log_loss"],
                                     train_accuracy_score=metrics["train_accuracy_score"],
                                     clients_trained=trained, mean_client_loss=mean_loss))
-        report(sim_progress, server_round / settings.rounds,
-               f"round {server_round}/{settings.rounds}: accuracy {metrics['accuracy_score']:.3f}")
+        events.put((server_round / settings.rounds,
+                    f"round {server_round}/{settings.rounds}: accuracy {metrics['accuracy_score']:.3f}"))
         return metrics["log_loss"], {"accuracy": metrics["accuracy_score"]}
 
     if cancel is not None and cancel():
@@ -923,14 +981,45 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                 strategy_obj = DifferentialPrivacyServerSideFixedClipping(
                     strategy_obj, noise_multiplier=client_noise, clipping_norm=settings.clip_norm,
                     num_sampled_clients=per_round)
-            recording = _recording_strategy(strategy_obj, evaluate=evaluate, cancel=cancel)
+            recording = _recording_strategy(strategy_obj, evaluate=evaluate, cancel=stop.is_set)
             server_app = ServerApp(server_fn=lambda context: ServerAppComponents(
                 strategy=recording, config=ServerConfig(num_rounds=settings.rounds)))
             client_app = ClientApp(client_fn=functools.partial(_client_fn, client_spec))
-            with _seeded_globals(settings.seed), _small_ray():
-                run_simulation(server_app=server_app, client_app=client_app, num_supernodes=settings.clients,
-                               backend_config={"client_resources": {"num_cpus": CLIENT_NUM_CPUS, "num_gpus": 0.0},
-                                               "init_args": {}, "actor": {"tensorflow": 0}})
+            crashed: list[BaseException] = []
+
+            def simulate() -> None:
+                try:
+                    with _seeded_globals(settings.seed), _small_ray():
+                        run_simulation(server_app=server_app, client_app=client_app,
+                                       num_supernodes=settings.clients,
+                                       backend_config={"client_resources": {"num_cpus": CLIENT_NUM_CPUS,
+                                                                            "num_gpus": 0.0},
+                                                       "init_args": {}, "actor": {"tensorflow": 0}})
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                    crashed.append(exc)
+
+            # The simulation runs in a worker thread; this thread reports progress and polls cancel, so
+            # a UI callback (e.g. Streamlit's, bound to this thread) works. If reporting raises (a
+            # rerun), the simulation is told to stop after the current round and Ray is shut down
+            # before the exception goes on.
+            worker = threading.Thread(target=simulate, name="flower-simulation", daemon=True)
+            worker.start()
+            try:
+                while worker.is_alive() or not events.empty():
+                    if cancel is not None and not stop.is_set() and cancel():
+                        stop.set()
+                    try:
+                        fraction, message = events.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    report(sim_progress, fraction, message)
+            except BaseException:
+                stop.set()
+                worker.join()
+                raise
+            worker.join()
+            if crashed:
+                raise RuntimeError(f"the Flower simulation failed: {crashed[0]}") from crashed[0]
         log_tail = list(logs.lines)[-_LOG_TAIL:]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
