@@ -76,9 +76,13 @@ with st.expander("Traffic-light thresholds (visible in the report, yours to set)
         st.error(f"{exc}. Using the default thresholds until this is fixed.")
         thresholds = default_thresholds()
 
-report = assemble_report(inputs, thresholds=thresholds)
+try:
+    report = assemble_report(inputs, thresholds=thresholds)
+except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a result of an unexpected shape
+    st.error(f"The report could not be assembled from this session's results: {type(exc).__name__}: {exc}")
+    st.stop()
 state.put(state.REPORT, report)
-figures = section_figures(inputs)
+figures = section_figures(inputs)  # a figure that fails is left out, never a traceback
 
 st.subheader("Summary")
 st.markdown(f"Overall: {BADGES[report.overall_rating]} — the worst rating below.")
