@@ -244,12 +244,16 @@ with right:
         u[2].metric("Mean column distance", f"{utility.mean_distance:.3f}")
     st.plotly_chart(figures.utility_columns(utility), width="stretch")
 
+def _files() -> tuple[bytes, bytes]:
+    buffer = io.BytesIO()
+    result.frame.to_parquet(buffer, index=False)
+    return result.frame.to_csv(index=False).encode(), buffer.getvalue()
+
+
+csv_bytes, parquet_bytes = cache.memo("anonymize_files", cache.content_key(fp, plan.to_dict(), secret_id), _files)
 d1, d2, d3 = st.columns(3)
-d1.download_button("Download CSV", result.frame.to_csv(index=False).encode(), file_name="anonymized.csv",
-                   mime="text/csv", key="anon_dl_csv")
-buffer = io.BytesIO()
-result.frame.to_parquet(buffer, index=False)
-d2.download_button("Download Parquet", buffer.getvalue(), file_name="anonymized.parquet",
+d1.download_button("Download CSV", csv_bytes, file_name="anonymized.csv", mime="text/csv", key="anon_dl_csv")
+d2.download_button("Download Parquet", parquet_bytes, file_name="anonymized.parquet",
                    mime="application/octet-stream", key="anon_dl_parquet")
 d3.download_button("Download plan (YAML)", plan.to_yaml().encode(), file_name="plan.yaml", mime="application/x-yaml",
                    key="anon_dl_plan")
