@@ -80,8 +80,8 @@ def _diff(original: pd.Series, anonymized: pd.Series) -> np.ndarray:
         return (ov != av) & ~both_nan
     ot, at = o.astype("str"), anonymized.astype("str")
     on, an = ot.isna().to_numpy(), at.isna().to_numpy()
-    same = (ot.to_numpy(dtype=object, na_value=None) == at.to_numpy(dtype=object, na_value=None))
-    return ~(same | (on & an))
+    differ = (ot != at).to_numpy(dtype=bool)  # vectorized (Arrow) comparison; missing compares unequal
+    return differ & ~(on & an)
 
 
 def _ks_wasserstein(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

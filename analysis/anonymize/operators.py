@@ -129,10 +129,11 @@ def _date_truncate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
 
 def _zip_truncate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     text = _text(series).str.replace(r"\.0$", "", regex=True)
-    keep, fill = params["keep"], params["fill"]
-    width = params["width"]
-    padded = text.str.zfill(width) if width else text
-    return padded.str.slice(0, keep) + padded.str.slice(keep).str.replace(r".", fill, regex=True)
+    keep, fill, width = params["keep"], params["fill"], params["width"]
+    padded = text.str.pad(width, side="left", fillchar="0") if width else text
+    rest = (padded.str.len() - keep).clip(lower=0)
+    tails = {n: fill * int(n) for n in rest.dropna().unique()}
+    return (padded.str.slice(0, keep) + rest.map(tails).astype("str")).astype("str")
 
 
 def _hierarchy(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
