@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attacks.lira import lira_attacks
-from analysis.attacks.metrics import AttackResult, membership_metrics
+from analysis.attacks.metrics import AttackResult
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
 from analysis.attacks.scores import AttackScores, audit_data, model_outputs

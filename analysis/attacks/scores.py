@@ -74,7 +74,14 @@ def model_outputs(model: FittedModel, features: pd.DataFrame, labels: np.ndarray
     Raises ValueError when a label is unknown to the model or the output shape is wrong.
     """
     labels = np.asarray(labels)
-    index = label_indices(model, labels)
+    try:
+        index = label_indices(model, labels)
+    except ValueError:
+        # A model trained on text labels (e.g. Keras wrappers) against numeric values, or vice versa.
+        classes = np.asarray(model.classes_)
+        if classes.dtype.kind not in "OUT":
+            raise
+        index = label_indices(model, labels.astype(str))
     parts = []
     for start in range(0, len(features), batch_size):
         parts.append(np.asarray(model.predict_proba(features.iloc[start:start + batch_size]), dtype=float))

@@ -8,7 +8,7 @@ import streamlit as st
 from analysis.attacks.audit import run_audit
 from analysis.figures import attacks as figures
 from analysis.models.loading import ModelLoadError, UntrustedTypesError, inspect_model, load_model
-from analysis.models.recipes import available_recipes, get_recipe, split_members, train_model
+from analysis.models.recipes import available_recipes, get_recipe, train_model
 from dashboard import cache, state
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
