@@ -3,6 +3,7 @@ clear message for a file that is not a model or a model that does not fit the da
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import pickle
 import zipfile
@@ -101,6 +102,11 @@ def test_keras_file_loads_in_safe_mode_and_lambda_layers_are_refused(table, tmp_
     assert proba.shape == (300, 2) and np.allclose(proba.sum(axis=1), 1)
     with pytest.raises(ModelLoadError, match="takes 2 inputs but the data has 3"):
         loaded.bind(table.assign(extra=1.0), "y")
+    # Reference models for LiRA/RMIA: the same architecture rebuilt from its config, fresh weights.
+    recipe = dataclasses.replace(loaded.recipe(), epochs=1)
+    retrained = recipe.fit(table.drop(columns=["y"]), table["y"].to_numpy(), seed=0)
+    assert retrained.predict_proba(table.drop(columns=["y"])).shape == (300, 2)
+    assert list(retrained.classes_) == [0, 1]
 
     unsafe = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Lambda(lambda t: t * 2),
                                   tf.keras.layers.Dense(2, activation="softmax")])
