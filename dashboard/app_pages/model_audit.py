@@ -44,9 +44,11 @@ if source == "Train here":
                 progress=cache.progress_bar("Training")))
             if (state.get(state.MODEL) or {}).get("key") != key:
                 state.put(state.ATTACKS, None)
-            state.put(state.MODEL, {"name": recipes[recipe_name], "key": key, "model": trained.model,
-                                    "recipe": get_recipe(recipe_name), "members": trained.members,
-                                    "non_members": trained.non_members, "label": label})
+            state.put(state.MODEL, {"name": recipes[recipe_name], "kind": "trained here", "key": key,
+                                    "model": trained.model, "recipe": get_recipe(recipe_name),
+                                    "recipe_settings": trained.recipe_settings, "member_share": share,
+                                    "members": trained.members, "non_members": trained.non_members,
+                                    "label": label})
         except ValueError as exc:
             st.error(str(exc))
 else:
@@ -89,8 +91,11 @@ else:
             key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share)
             if (state.get(state.MODEL) or {}).get("key") != key:
                 state.put(state.ATTACKS, None)
-                state.put(state.MODEL, {"name": upload.name, "key": key, "model": model, "recipe": loaded.recipe(),
-                                        "members": members, "non_members": non_members, "label": label})
+                state.put(state.MODEL, {"name": upload.name, "kind": f"{loaded.kind} file", "key": key,
+                                        "fingerprint": info.fingerprint, "trusted_types": loaded.trusted_types,
+                                        "inputs": loaded.input_description(), "model": model,
+                                        "recipe": loaded.recipe(), "members": members,
+                                        "non_members": non_members, "label": label})
             st.success(f"Loaded {upload.name} ({loaded.kind}); inputs: {loaded.input_description()}.")
         except (ModelLoadError, UntrustedTypesError) as exc:
             st.error(str(exc))
