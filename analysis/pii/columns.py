@@ -277,19 +277,38 @@ def scan_partition(task: dict) -> dict[str, dict]:
     return out
 
 
+_NER_LABELS = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION",
+               "NORP": "NRP"}
+# A short value has no context for NER; places are read inside a carrier sentence, which lifts real
+# town names (17% -> 53% for German towns) while names stay people and products, jobs, companies and
+# plain words stay below the column thresholds (measured on Faker lists, see docs/pii.md).
+_CARRIER = ("They moved to ", " last year.")
+
+
+def _ner_best(doc, start: int, end: int) -> Optional[str]:
+    letters = sum(c.isalpha() for c in doc.text[start:end]) or 1
+    cover: dict[str, int] = {}
+    for ent in doc.ents:
+        entity = _NER_LABELS.get(ent.label_)
+        lo, hi = max(start, ent.start_char), min(end, ent.end_char)
+        if entity and hi > lo:
+            cover[entity] = cover.get(entity, 0) + sum(c.isalpha() for c in doc.text[lo:hi])
+    best = max(cover, key=cover.get) if cover else None
+    return best if best and cover[best] / letters >= 0.5 else None
+
+
 def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable) -> None:
     texts = [s if any(c.isupper() for c in s) else s.title() for _, s, _ in jobs]
-    docs = engine.nlp.pipe(texts, batch_size=256, disable=list(disable))
-    for (column, s, weight), doc in zip(jobs, docs):
-        letters = sum(c.isalpha() for c in doc.text) or 1
-        cover: dict[str, int] = {}
-        for ent in doc.ents:
-            entity = {"PERSON": "PERSON", "PER": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION",
-                      "FAC": "LOCATION", "NORP": "NRP"}.get(ent.label_)
-            if entity:
-                cover[entity] = cover.get(entity, 0) + sum(c.isalpha() for c in ent.text)
-        best = max(cover, key=cover.get) if cover else None
-        if best and cover[best] / letters >= 0.5:
+    bare = list(engine.nlp.pipe(texts, batch_size=256, disable=list(disable)))
+    second = [i for i, doc in enumerate(bare) if _ner_best(doc, 0, len(doc.text)) != "PERSON"]
+    carried = dict(zip(second, engine.nlp.pipe((_CARRIER[0] + texts[i] + _CARRIER[1] for i in second),
+                                               batch_size=256, disable=list(disable))))
+    offset = len(_CARRIER[0])
+    for i, ((column, s, weight), doc) in enumerate(zip(jobs, bare)):
+        best = _ner_best(doc, 0, len(doc.text))
+        if best != "PERSON" and i in carried:
+            best = _ner_best(carried[i], offset, offset + len(texts[i])) or best
+        if best:
             _add(out[column], best, 0.85, "ner", weight, s)
         elif lx.looks_like_person_name(s):
             _add(out[column], "PERSON", 0.7, "names", weight, s)

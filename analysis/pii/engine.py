@@ -179,6 +179,10 @@ def build_engine(model_name: Optional[str] = None) -> Engine:
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(offline_email_recognizer())
     registry.add_recognizer(formatted_phone_recognizer())
+    if not any("UK_NINO" in r.supported_entities for r in registry.recognizers):
+        from presidio_analyzer.predefined_recognizers import UkNinoRecognizer
+
+        registry.add_recognizer(UkNinoRecognizer())
     registry.add_recognizer(lowercase_name_recognizer())
     if ner_model is None:
         for name in ("SpacyRecognizer",):
