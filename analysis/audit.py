@@ -260,38 +260,91 @@ def _risk(frame, options, ctx):
                  progress=ctx["progress"])
 
 
+_MODEL_FILE_SUFFIXES = (".skops", ".keras")
+
+
 def _attack(frame, options, ctx):
     options = dict(options)
     label, seed = ctx["label"], ctx["seed"]
     model_spec = options.pop("model", "logistic_regression")
-    member_share = options.pop("member_share", 0.5)
     options.setdefault("attacks", ["threshold"])
     options.setdefault("n_jobs", 1)
     if not isinstance(model_spec, str):
         raise ConfigError(f"steps.attack.model: a recipe name or a model file path, got {model_spec!r}")
-    from analysis.models import recipes
-
     if label not in frame.columns:
         raise ConfigError(f"label: column {label!r} is not in the data")
-    try:
-        recipe = recipes.get_recipe(model_spec)
-    except ValueError as exc:
-        raise ConfigError(f"steps.attack.model: {exc}") from None
-    try:
-        trained = recipes.train_model(frame, label, recipe=recipe, member_share=member_share, seed=seed,
-                                      progress=scaled(ctx["progress"], 0.0, 0.3))
-    except ValueError as exc:
-        raise ConfigError(f"steps.attack: {exc}") from None
-    from analysis.report.assemble import describe_model
-
-    ctx["model_info"] = {**(describe_model(trained) or {}), "name": recipe.name, "kind": "trained here"}
+    if model_spec.lower().endswith(_MODEL_FILE_SUFFIXES):
+        model, recipe, members, non_members = _model_file(model_spec, options, ctx)
+    else:
+        for key in ("members", "non_members", "trust"):
+            if key in options:
+                raise ConfigError(f"steps.attack.{key}: only for a model file (.skops or .keras)")
+        model, recipe, members, non_members = _trained_model(frame, model_spec, options, ctx)
     scan = ctx.get("scan")
     identifiers = [c.name for c in scan.columns if c.kind == "direct_identifier"] if scan is not None else None
     fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}
     if identifiers is not None:
-        fixed["identifier_columns"] = identifiers
+        fixed["identifier_columns"] = [c for c in identifiers if c in members.columns]
     return _call(_need("analysis.attacks.audit", "run_audit", "attack"), "attack",
-                 (trained.model, trained.members, trained.non_members, label), options, **fixed)
+                 (model, members, non_members, label), options, **fixed)
+
+
+def _trained_model(frame, recipe_name, options, ctx):
+    from analysis.models import recipes
+    from analysis.report.assemble import describe_model
+
+    member_share = options.pop("member_share", 0.5)
+    try:
+        recipe = recipes.get_recipe(recipe_name)
+    except ValueError as exc:
+        raise ConfigError(f"steps.attack.model: {exc}") from None
+    try:
+        trained = recipes.train_model(frame, ctx["label"], recipe=recipe, member_share=member_share,
+                                      seed=ctx["seed"], progress=scaled(ctx["progress"], 0.0, 0.3))
+    except ValueError as exc:
+        raise ConfigError(f"steps.attack: {exc}") from None
+    ctx["model_info"] = {**(describe_model(trained) or {}), "name": recipe.name, "kind": "trained here"}
+    return trained.model, recipe, trained.members, trained.non_members
+
+
+def _model_file(path_text, options, ctx):
+    """A .skops / .keras file audited on its own member and non-member tables."""
+    from analysis.models.loading import ModelLoadError, UntrustedTypesError, load_model
+    from analysis.tables import DataError, load_table
+
+    label = ctx["label"]
+    tables = {}
+    for key in ("members", "non_members"):
+        value = options.pop(key, None)
+        if not isinstance(value, str):
+            raise ConfigError(f"steps.attack.{key}: a model file needs the path of its {key.replace('_', '-')} table")
+        try:
+            frame = load_table(_path(ctx["config"], value), max_bytes=10**10).frame
+        except DataError as exc:
+            raise ConfigError(f"steps.attack.{key}: {exc}") from None
+        if label not in frame.columns:
+            raise ConfigError(f"steps.attack.{key}: the table has no label column {label!r}")
+        tables[key] = frame[frame[label].notna()].reset_index(drop=True)
+    if list(tables["members"].columns) != list(tables["non_members"].columns):
+        raise ConfigError("steps.attack.non_members: must have the same columns as members, in the same order")
+    trust = options.pop("trust", [])
+    if isinstance(trust, str):
+        trust = [t.strip() for t in trust.split(",") if t.strip()]
+    path = _path(ctx["config"], path_text)
+    if not path.is_file():
+        raise ConfigError(f"steps.attack.model: no model file at {path}")
+    try:
+        loaded = load_model(path.read_bytes(), path.name, trusted_types=list(trust))
+        model = loaded.bind(tables["members"], label)
+        loaded.bind(tables["non_members"], label)
+    except UntrustedTypesError as exc:
+        raise ConfigError(f"steps.attack.trust: {exc} List them under steps.attack.trust to trust them") from None
+    except ModelLoadError as exc:
+        raise ConfigError(f"steps.attack.model: {exc}") from None
+    ctx["model_info"] = {"name": loaded.name, "kind": f"{loaded.kind} file", "fingerprint": loaded.fingerprint,
+                         "trusted_types": loaded.trusted_types, "inputs": loaded.input_description(),
+                         "n_members": len(tables["members"]), "n_non_members": len(tables["non_members"])}
+    return model, loaded.recipe(), tables["members"], tables["non_members"]
 
 
 def _memorization(frame, options, ctx):
@@ -393,7 +446,7 @@ def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optio
         raise ConfigError(f"label: column {label!r} is not in {table.name} (columns: {', '.join(table.columns)})")
 
     steps = [s for s in STEPS if s in cfg["steps"]]
-    ctx: dict[str, Any] = {"label": label, "seed": seed, "progress": None}
+    ctx: dict[str, Any] = {"label": label, "seed": seed, "progress": None, "config": cfg}
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 4)}
     for i, step in enumerate(steps):

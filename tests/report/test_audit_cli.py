@@ -103,3 +103,40 @@ def test_unreadable_config_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert (missing, broken) == (2, 2)
     assert "not found" in err and "not valid YAML" in err
+
+
+def test_a_model_file_is_audited_on_its_own_members_and_non_members(tmp_path, history_db, capsys):
+    """The CI use: audit the model artifact a training job produced, with its training and held-out rows."""
+    from analysis.models.loading import dump_skops
+    from analysis.models.recipes import train_model
+    from analysis.tables import load_sample
+
+    frame = load_sample("customers.csv").frame[["age", "sex", "plan", "tenure_months", "amount", "rating",
+                                                "churned"]].head(1200)
+    trained = train_model(frame, "churned", recipe="unpruned_tree", seed=0)  # memorizes: a leaky model
+    (tmp_path / "model.skops").write_bytes(dump_skops(trained.model))
+    trained.members.to_csv(tmp_path / "train.csv", index=False)
+    trained.non_members.to_csv(tmp_path / "holdout.csv", index=False)
+    config = {"version": 1, "data": "train.csv", "label": "churned",
+              "steps": {"attack": {"model": "model.skops", "members": "train.csv", "non_members": "holdout.csv",
+                                   "attacks": ["threshold"]}},
+              "policies": {"max_auc": 0.6}}
+    path = tmp_path / "audit.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["audit", str(path), "--quiet", "--no-history"]) == 2  # skops types not trusted yet
+    assert "steps.attack.trust" in capsys.readouterr().err
+    config["steps"]["attack"]["trust"] = ["numpy.dtype", "sklearn.tree._tree.Tree"]
+    path.write_text(yaml.safe_dump(config))
+    out = tmp_path / "report.json"
+    code = main(["audit", str(path), "--json", str(out), "--quiet"])
+    captured = capsys.readouterr()
+    report = json.loads(out.read_text())
+    assert code == 1, captured.err  # an unpruned tree leaks membership: AUC far above 0.6
+    assert report["policies"][0]["value"] > 0.6
+    model = report["provenance"]["model"]
+    assert model["name"] == "model.skops" and len(model["fingerprint"]) == 64
+
+    config["steps"]["attack"].pop("members")
+    path.write_text(yaml.safe_dump(config))
+    assert main(["audit", str(path), "--quiet", "--no-history"]) == 2
+    assert "steps.attack.members" in capsys.readouterr().err
