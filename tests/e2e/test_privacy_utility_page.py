@@ -44,7 +44,7 @@ def test_small_grid_shows_recommendation_table_and_bound_chart(page, app_url):
     expect(table).to_contain_text("baseline (LogReg)")
     expect(page.get_by_text("one example per microbatch", exact=False)).to_be_visible()
     charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts.nth(1)).to_contain_text("DP bound")
+    expect(charts.nth(1)).to_contain_text("DP bound", timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
     page.wait_for_timeout(1500)  # let the charts paint before the README screenshot
     screenshot(page, "privacy_utility_page")
