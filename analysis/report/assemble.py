@@ -408,7 +408,14 @@ def _risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, A
             sentence += f", and {int(uniques):,} are unique"
         sentence += (": anyone who knows these attributes of a person in the table can single them out."
                      if k < 2 else
-                     f": each record hides among at least {int(k)} others sharing its quasi-identifiers.")
+                     f": each record shares its quasi-identifiers with at least {int(k) - 1} other"
+                     f"{'s' if k > 2 else ''}, so these attributes alone do not single anyone out.")
+    if isinstance(ldiv, Mapping) and k is not None:
+        for attr, entry in ldiv.items():
+            homogeneous = _num(get(entry, "records_in_homogeneous_classes_share"))
+            if homogeneous:
+                sentence += (f" {_pct(homogeneous)} of records sit in groups where everyone has the same {attr}: "
+                             f"knowing someone's quasi-identifiers reveals it.")
     tables = [ReportTable("Attacker models and diversity", ["measure", "values"], table_rows)] if table_rows else []
     combos = _items(get(risk, "riskiest_combinations", "riskiest", default=[]))[:5]
     if combos:
