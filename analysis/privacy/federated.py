@@ -966,6 +966,7 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         from flwr.server import ServerApp, ServerAppComponents, ServerConfig
         from flwr.server.strategy import DifferentialPrivacyServerSideFixedClipping, FedAvg
         from flwr.simulation import run_simulation
+        import ray  # noqa: F401 - imported before the log capture: Ray installs its handlers on import
 
         _telemetry_off()
         # One simulation at a time per process (one Ray; logger handlers and global RNGs are swapped);
