@@ -129,6 +129,9 @@ def audit_data(members: pd.DataFrame, non_members: pd.DataFrame, label: str) -> 
             raise ValueError(f"label column {label!r} is not in {name} (columns: {list(frame.columns)})")
         if len(frame) == 0:
             raise ValueError(f"{name} has no rows")
+        missing = int(frame[label].isna().sum())
+        if missing:
+            raise ValueError(f"{name} has {missing} row(s) with a missing {label!r}; drop them before the audit")
     if list(members.columns) != list(non_members.columns):
         raise ValueError("members and non_members must have the same columns in the same order")
     both = pd.concat([members, non_members], ignore_index=True)
