@@ -195,6 +195,7 @@ def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] =
     frame: the table (raw columns); label: the target column (rows with a missing label are dropped).
     epsilons: target budgets, math.inf meaning non-private. seeds: how many seeds (seed, seed+1, ...).
     max_rows: optional seeded subsample of the labelled rows first (for a quick look).
+    attacks: threshold attack kinds of analysis.attacks.threshold ("threshold" = loss and loss_per_class).
     cancel: polled during training; raises analysis.privacy.training.TrainingCancelled when it fires.
     """
     if not isinstance(frame, pd.DataFrame):
@@ -206,11 +207,16 @@ def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] =
     if group_column == label:
         raise ValueError(f"group_column {group_column!r} is the label; choose a feature column")
     eps_sorted = tuple(sorted({float(e) for e in epsilons}))
+    attack_kinds: list[str] = []
+    for name in attacks:  # "threshold" names the default loss-threshold family
+        for kind in (DEFAULT_ATTACKS if name == "threshold" else (name,)):
+            if kind not in attack_kinds:
+                attack_kinds.append(kind)
     config = TradeoffConfig(label=label, epsilons=eps_sorted, seeds=int(seeds), seed=int(seed),
                             group_column=group_column, member_share=float(member_share),
                             hidden=tuple(int(h) for h in hidden), epochs=int(epochs), batch_size=int(batch_size),
                             learning_rate=float(learning_rate), clip_norm=float(clip_norm), delta=delta,
-                            attacks=tuple(attacks), baseline=bool(baseline), max_rows=max_rows)
+                            attacks=tuple(attack_kinds), baseline=bool(baseline), max_rows=max_rows)
     rows = frame[frame[label].notna()].reset_index(drop=True)
     if config.max_rows is not None and len(rows) > config.max_rows:
         rows = rows.sample(n=config.max_rows, random_state=config.seed).reset_index(drop=True)
