@@ -156,11 +156,16 @@ def get_engine(url: Optional[str] = None) -> sa.Engine:
                 parsed = sa.make_url(url)
             except sa.exc.ArgumentError as exc:
                 raise HistoryError(f"history URL is not a valid SQLAlchemy URL: {exc}") from None
-            _prepare_sqlite_folder(parsed)
-            engine = sa.create_engine(parsed)
-            if parsed.get_backend_name() == "sqlite":
-                sa.event.listen(engine, "connect", _sqlite_pragmas)
-            _metadata.create_all(engine)
+            try:
+                _prepare_sqlite_folder(parsed)
+                engine = sa.create_engine(parsed)
+                if parsed.get_backend_name() == "sqlite":
+                    sa.event.listen(engine, "connect", _sqlite_pragmas)
+                _metadata.create_all(engine)
+            except (OSError, ImportError, sa.exc.SQLAlchemyError) as exc:
+                shown = parsed.render_as_string(hide_password=True)
+                raise HistoryError(f"cannot open the history database {shown}: "
+                                   f"{str(exc).splitlines()[0][:300]}") from None
             _engines[url] = engine
         return engine
 
@@ -252,9 +257,13 @@ def save_run(report: Any, *, url: Optional[str] = None, source: str = "") -> str
     }
     metrics = report_metrics(data)
     engine = get_engine(url)
-    with engine.begin() as conn:  # one transaction: both tables or neither
-        _insert_run(conn, row)
-        _insert_metrics(conn, run_id, metrics)
+    try:
+        with engine.begin() as conn:  # one transaction: both tables or neither
+            _insert_run(conn, row)
+            _insert_metrics(conn, run_id, metrics)
+    except sa.exc.SQLAlchemyError as exc:
+        raise HistoryError(f"the run could not be stored (nothing was written): "
+                           f"{str(exc).splitlines()[0][:300]}") from None
     return run_id
 
 

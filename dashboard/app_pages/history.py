@@ -20,7 +20,7 @@ st.caption(f"Audit runs stored in `{sa.make_url(url).render_as_string(hide_passw
            "(setting PRIVACY_AUDIT_HISTORY_URL). Save a run from the Report page or with `privacy-audit audit`.")
 try:
     runs = list_runs(url=url)
-except (HistoryError, sa.exc.SQLAlchemyError) as exc:
+except (HistoryError, sa.exc.SQLAlchemyError, OSError) as exc:
     st.error(f"The history database cannot be read: {exc}")
     st.stop()
 if not runs:

@@ -152,3 +152,14 @@ def test_a_process_killed_mid_write_leaves_the_database_consistent(tmp_path, cus
     assert runs == [first] and orphans == 0
     assert history.get_run(first, url=url).summary.dataset_rows == 5000
     history.dispose_engines()
+
+
+def test_an_unusable_database_is_a_clear_error(tmp_path, customers):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(history.HistoryError, match="cannot open the history database"):
+        history.save_run(_report(customers, ["sex"]), url=f"sqlite:///{blocker / 'sub' / 'h.db'}")
+    with pytest.raises(history.HistoryError, match="not a valid SQLAlchemy URL"):
+        history.list_runs(url="not a url")
+    with pytest.raises(history.HistoryError, match="nonsense"):
+        history.list_runs(url="nonsense://")
