@@ -51,6 +51,7 @@ MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.4, "NRP": 0.6
 DEFAULT_MIN_PREVALENCE = 0.5
 HINTED_MIN_PREVALENCE = 0.2
 TEXT_MIN_WORDS = 4.0
+SCORE_UNITS = 1_000_000
 _ALPHA_RE = re.compile(r"^[^\W\d_][^\d]{0,80}$")
 _AGE_BAND_RE = re.compile(r"^\d{1,3}\s*(?:-|–|to)\s*\d{1,3}$|^\d{1,3}\+$|^[<>]=?\s*\d{1,3}$")
 _NER_TYPES = ("PERSON", "LOCATION", "NRP")
@@ -220,7 +221,8 @@ def _empty_stats() -> dict:
 
 def _add(stats: dict, entity: str, score: float, evidence: str, weight: int, example: str) -> None:
     stats["counts"][entity] = stats["counts"].get(entity, 0) + weight
-    stats["scores"][entity] = stats["scores"].get(entity, 0.0) + score * weight
+    # integer micro-units: sums are exact, so any partitioning gives the same mean score
+    stats["scores"][entity] = stats["scores"].get(entity, 0) + int(round(score * SCORE_UNITS)) * weight
     ev = stats["evidence"].setdefault(entity, {})
     ev[evidence] = ev.get(evidence, 0) + weight
     ex = stats["examples"].setdefault(entity, [])
@@ -339,7 +341,7 @@ def merge_stats(parts: list[dict[str, dict]]) -> dict[str, dict]:
             m["street"] += stats["street"]
             for entity, count in stats["counts"].items():
                 m["counts"][entity] = m["counts"].get(entity, 0) + count
-                m["scores"][entity] = m["scores"].get(entity, 0.0) + stats["scores"][entity]
+                m["scores"][entity] = m["scores"].get(entity, 0) + stats["scores"][entity]
                 ev = m["evidence"].setdefault(entity, {})
                 for key, c in stats["evidence"][entity].items():
                     ev[key] = ev.get(key, 0) + c
@@ -390,7 +392,7 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     evidence: list[str] = []
     for entity, count in stats["counts"].items():
         prevalence = count / n if n else 0.0
-        score = stats["scores"][entity] / count if count else 0.0
+        score = stats["scores"][entity] / SCORE_UNITS / count if count else 0.0
         hinted = plan.hint is not None and min_prevalence(entity, plan) == HINTED_MIN_PREVALENCE
         if hinted:
             score = min(1.0, score + 0.1)

@@ -28,6 +28,8 @@ def test_partition_count_does_not_change_the_counts(engine, customers_small):
     four = scan_partitions(frame, plans, backend="serial", threshold=0.5, partitions=4)
     assert {c: s["counts"] for c, s in one.items()} == {c: s["counts"] for c, s in four.items()}
     assert {c: s["n"] for c, s in one.items()} == {c: s["n"] for c, s in four.items()}
+    assert {c: s["scores"] for c, s in one.items()} == {c: s["scores"] for c, s in four.items()}
+    assert {c: s["examples"] for c, s in one.items()} == {c: s["examples"] for c, s in four.items()}
 
 
 @pytest.mark.slow
