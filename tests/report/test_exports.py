@@ -89,3 +89,21 @@ def test_a_report_with_no_results_is_still_valid_html_and_json():
     validate_report(report.to_dict())
     html = render_html(report)
     assert "<script" not in html  # no chart, no plotly
+
+
+def test_building_and_rendering_the_report_opens_no_connection(full_inputs, monkeypatch):
+    import socket
+
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args[:2])
+        raise OSError("network use attempted")
+
+    for target, name in ((socket.socket, "connect"), (socket.socket, "connect_ex"), (socket, "create_connection"),
+                         (socket, "getaddrinfo")):
+        monkeypatch.setattr(target, name, refuse)
+    report = assemble_report(full_inputs)
+    render_html(report, section_figures(full_inputs))
+    report_json(report)
+    assert attempts == []
