@@ -24,13 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("data", metavar="DATA", help="the table (CSV, Parquet, JSON, Excel)")
     parser.add_argument("--label", required=True, metavar="COL", help="the target column")
     parser.add_argument("--epsilons", default="0.5,1,2,4,8,inf",
-                        help="comma-separated target budgets; 'inf' is the non-private model (default: %(default)s)")
+                        help="comma-separated target budgets; 'inf' is the non-private model "
+                             "(default: %(default)s)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per budget (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="first seed (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=10, help="training epochs (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=256, help="batch size (default: %(default)s)")
-    parser.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (default: %(default)s)")
-    parser.add_argument("--clip-norm", type=float, default=1.0, help="per-example clipping norm (default: %(default)s)")
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="Adam learning rate (default: %(default)s)")
+    parser.add_argument("--clip-norm", type=float, default=1.0,
+                        help="per-example clipping norm (default: %(default)s)")
     parser.add_argument("--delta", type=float, default=None, help="delta (default: min(1/(10 n), 1e-5))")
     parser.add_argument("--hidden", default="64,32", help="hidden layer widths (default: %(default)s)")
     parser.add_argument("--group", metavar="COL", help="report accuracy per value of this column")
@@ -91,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
 def format_table(result) -> str:
     """The trade-off table as Markdown (means over seeds), as in docs/dp.md."""
     def num(value: float, fmt: str) -> str:
-        return "–" if value is None or (isinstance(value, float) and not math.isfinite(value)) else format(value, fmt)
+        missing = value is None or (isinstance(value, float) and not math.isfinite(value))
+        return "–" if missing else format(value, fmt)
 
     lines = ["| model | ε (RDP) | ε (PLD) | noise σ | accuracy (± sd) | ROC AUC | F1 | TPR@0.1% FPR | "
              "TPR@1% FPR | attack AUC | train s |",

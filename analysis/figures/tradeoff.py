@@ -102,7 +102,8 @@ def training_curves(result: TradeoffResult, *, seed: int | None = None) -> go.Fi
             if not values:
                 continue
             fig.add_trace(go.Scatter(x=list(range(1, len(values) + 1)), y=values, mode="lines+markers",
-                                     name=f"{budget_label(eps)} {suffix}", line=dict(color=_color(i), dash=dash)))
+                                     name=f"{budget_label(eps)} {suffix}",
+                                     line=dict(color=_color(i), dash=dash)))
     fig.update_layout(title=f"Training curves (seed {seed})", xaxis_title="epoch",
                       yaxis_title="cross-entropy loss", margin=dict(t=60))
     return fig

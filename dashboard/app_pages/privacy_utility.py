@@ -24,6 +24,9 @@ if table is None:
 
 columns = table.columns
 label_default = state.label_column()
+for widget in ("tradeoff_label", "tradeoff_group"):  # a choice from a previously loaded table
+    if st.session_state.get(widget) is not None and st.session_state[widget] not in columns:
+        del st.session_state[widget]
 with st.form("tradeoff_form"):
     c1, c2 = st.columns(2)
     label = c1.selectbox("Label column", columns, index=columns.index(label_default) if label_default in columns else 0,

@@ -47,3 +47,15 @@ def test_bad_hidden_layers_show_an_error_not_a_traceback():
     at.button[0].click().run()
     assert not at.exception
     assert "hidden layer widths" in at.error[0].value
+
+
+def test_loading_another_table_resets_the_column_choices():
+    at = _page()
+    at.selectbox(key="tradeoff_group").select("sex").run()
+    at.switch_page("app_pages/data.py").run()
+    at.selectbox[0].select("adult.csv").run()
+    at.button(key="load_sample").click().run()
+    at.switch_page("app_pages/privacy_utility.py").run()
+    assert not at.exception
+    assert at.selectbox(key="tradeoff_label").value == "class"
+    assert at.selectbox(key="tradeoff_group").value is None
