@@ -78,10 +78,19 @@ def _diff(original: pd.Series, anonymized: pd.Series) -> np.ndarray:
         ov, av = o.to_numpy(float, na_value=np.nan), anonymized.to_numpy(float, na_value=np.nan)
         both_nan = np.isnan(ov) & np.isnan(av)
         return (ov != av) & ~both_nan
-    ot, at = o.astype("str"), anonymized.astype("str")
+    ot, at = _as_text(o), _as_text(anonymized)
     on, an = ot.isna().to_numpy(), at.isna().to_numpy()
     differ = (ot != at).to_numpy(dtype=bool)  # vectorized (Arrow) comparison; missing compares unequal
     return differ & ~(on & an)
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Values as `str` (integers through Arrow, much faster than astype for millions of rows)."""
+    if pd.api.types.is_integer_dtype(series) and not series.hasnans:
+        import pyarrow as pa
+
+        return pd.Series(pa.array(series.to_numpy()).cast(pa.string()).to_pandas(), index=series.index).astype("str")
+    return series.astype("str")
 
 
 def _ks_wasserstein(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

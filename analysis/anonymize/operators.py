@@ -95,6 +95,17 @@ def _numeric(series: pd.Series, operator: str) -> pd.Series:
     return values
 
 
+def _from_codes(codes: np.ndarray, labels: list[str], index: pd.Index) -> pd.Series:
+    """A `str` Series of labels[codes] (code -1 = missing), built through Arrow (fast for millions)."""
+    import pyarrow as pa
+
+    codes = np.asarray(codes, dtype=np.int64)
+    missing = codes < 0
+    indices = pa.array(np.where(missing, 0, codes), mask=missing, type=pa.int32())
+    values = pa.DictionaryArray.from_arrays(indices, pa.array(list(labels) or [""], type=pa.string()))
+    return pd.Series(values.cast(pa.string()).to_pandas(), index=index).astype("str")
+
+
 def _interval_label(lo: float, hi: float, integer: bool) -> str:
     if integer and float(lo).is_integer() and float(hi).is_integer():
         return f"{int(lo)}-{int(hi) - 1}" if hi - lo > 1 else f"{int(lo)}"
@@ -104,19 +115,20 @@ def _interval_label(lo: float, hi: float, integer: bool) -> str:
 def _bin(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     values = _numeric(series, "bin")
     integer = bool(values.dropna().mod(1).eq(0).all())
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    valid = ~np.isnan(numbers)
+    codes = np.full(len(numbers), -1, dtype=np.int64)
     if params["edges"] is not None:
         edges = np.asarray(sorted(float(e) for e in params["edges"]))
-        idx = np.searchsorted(edges, values.to_numpy(dtype=float, na_value=np.nan), side="right")
         labels = ([f"<{edges[0]:g}"] + [_interval_label(edges[i], edges[i + 1], integer)
                                           for i in range(len(edges) - 1)] + [f">={edges[-1]:g}"])
-        out = pd.Series(np.asarray(labels, dtype=object)[np.clip(idx, 0, len(labels) - 1)], index=series.index)
+        codes[valid] = np.searchsorted(edges, numbers[valid], side="right")
     else:
         width, origin = float(params["width"]), float(params["origin"])
-        lo = np.floor((values.to_numpy(dtype=float, na_value=np.nan) - origin) / width) * width + origin
-        uniq = np.unique(lo[~np.isnan(lo)])
-        names = {u: _interval_label(u, u + width, integer) for u in uniq}
-        out = pd.Series([names.get(v) for v in lo], index=series.index, dtype=object)
-    return out.where(values.notna(), None).astype("str")
+        lo = np.floor((numbers[valid] - origin) / width) * width + origin
+        uniq, codes[valid] = np.unique(lo, return_inverse=True)
+        labels = [_interval_label(u, u + width, integer) for u in uniq]
+    return _from_codes(codes, labels, series.index)
 
 
 def _date_truncate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
