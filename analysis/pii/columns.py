@@ -232,7 +232,7 @@ def _add(stats: dict, entity: str, score: float, evidence: str, weight: int, exa
         stats["street"] += weight
 
 
-def scan_partition(task: dict) -> dict[str, dict]:
+def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     """Count matches per column and entity in one partition of rows.
 
     task: {"model": spaCy model name, "plans": [ColumnPlan dicts], "values": {column: list of values},
@@ -249,7 +249,10 @@ def scan_partition(task: dict) -> dict[str, dict]:
     ner_jobs: list[tuple[str, str, int]] = []  # (column, value, count)
     text_jobs: dict[str, Counter] = {}
     plans = [ColumnPlan(**p) for p in task["plans"]]
-    for plan in plans:
+    from analysis.progress import report
+
+    for i, plan in enumerate(plans):
+        report(progress, 0.3 * i / max(1, len(plans)), f"patterns and validators: {plan.name}")
         stats = _empty_stats()
         out[plan.name] = stats
         series = pd.Series(task["values"][plan.name], dtype=object)
@@ -273,9 +276,12 @@ def scan_partition(task: dict) -> dict[str, dict]:
             elif plan.value_kind == "string" and lx.looks_like_person_name(s):
                 _add(stats, "PERSON", 0.7, "names", weight, s)
     if ner_jobs:
+        report(progress, 0.3, f"NER on {len(ner_jobs):,} distinct values")
         _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE)
-    for name, counts in text_jobs.items():
+    for i, (name, counts) in enumerate(text_jobs.items()):
+        report(progress, 0.5 + 0.5 * i / len(text_jobs), f"free text: {name} ({len(counts):,} distinct values)")
         _run_text(engine, name, counts, out[name], task)
+    report(progress, 1.0, "partition done")
     return out
 
 

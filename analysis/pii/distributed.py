@@ -59,5 +59,8 @@ def scan_partitions(frame: pd.DataFrame, plans: Sequence[ColumnPlan], *, backend
         tasks.append({"model": settings.spacy_model, "plans": [p.to_dict() for p in plans],
                       "values": {p.name: part[p.name].tolist() for p in plans},
                       "threshold": threshold, "allow": list(allow), "deny": list(deny)})
-    results = parallel_map(scan_partition, tasks, backend=kind, progress=progress, label=label)
+    if kind == "serial" and len(tasks) == 1:
+        results = [scan_partition(tasks[0], progress=progress)]  # finer progress in process
+    else:
+        results = parallel_map(scan_partition, tasks, backend=kind, progress=progress, label=label)
     return merge_stats(results)

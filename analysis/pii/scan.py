@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.pii.columns import classify_column, needs_confirmation, plan_columns
 from analysis.pii.distributed import scan_partitions
-from analysis.pii.engine import get_engine, model_installed
+from analysis.pii.engine import get_engine
 from analysis.pii.findings import ScanResult
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.settings import get_settings
@@ -51,9 +51,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     frame.columns = [str(c) for c in frame.columns]
     rows = len(frame)
     report(progress, 0.0, "loading the analyzer")
-    engine = get_engine(settings.spacy_model) if model_installed(settings.spacy_model) else None
-    if engine is None:
-        engine = get_engine(settings.spacy_model)
+    engine = get_engine(settings.spacy_model)
     sampled = 0 < sample_rows < rows
     if sampled:
         rng = np.random.default_rng(seed)
