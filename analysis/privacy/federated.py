@@ -695,6 +695,9 @@ def _recording_strategy(inner, *, evaluate: Callable, cancel: Optional[Callable[
 # Ray and log hygiene
 
 
+_ACTIVE_CAPTURES: list[logging.Handler] = []
+
+
 class _LogCapture(logging.Handler):
     def __init__(self, keep: int = 400):
         super().__init__(level=logging.INFO)
@@ -714,7 +717,9 @@ def _captured_logs():
     """Route the flwr and ray loggers (and Python warnings) into a buffer for the block."""
     capture = _LogCapture()
     saved = []
-    for name in ("flwr", "ray"):
+    # "ray._private" too: ray.init(configure_logging=False) clears the "ray" logger's handlers, and its
+    # own warnings (e.g. about signal handlers off the main thread) come from ray._private.* loggers.
+    for name in ("flwr", "ray", "ray._private"):
         logger = logging.getLogger(name)
         saved.append((logger, list(logger.handlers), logger.propagate, logger.level))
         for handler in list(logger.handlers):
@@ -725,9 +730,11 @@ def _captured_logs():
             logger.setLevel(logging.INFO)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        _ACTIVE_CAPTURES.append(capture)
         try:
             yield capture
         finally:
+            _ACTIVE_CAPTURES.remove(capture)
             for w in caught:
                 if issubclass(w.category, ResourceWarning):
                     continue
@@ -807,6 +814,8 @@ def _small_ray():
                  include_dashboard=False, object_store_memory=RAY_OBJECT_STORE_BYTES, log_to_driver=False,
                  logging_level=logging.WARNING, configure_logging=False, _temp_dir=temp_dir,
                  runtime_env={"env_vars": env})
+        for capture in _ACTIVE_CAPTURES:  # ray.init dropped the "ray" logger's handlers
+            logging.getLogger("ray").addHandler(capture)
         yield temp_dir
     finally:
         with contextlib.suppress(Exception):
@@ -946,8 +955,11 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                                     log_loss=metrics["log_loss"],
                                     train_accuracy_score=metrics["train_accuracy_score"],
                                     clients_trained=trained, mean_client_loss=mean_loss))
+        handled = threading.Event()
         events.put((server_round / settings.rounds,
-                    f"round {server_round}/{settings.rounds}: accuracy {metrics['accuracy_score']:.3f}"))
+                    f"round {server_round}/{settings.rounds}: accuracy {metrics['accuracy_score']:.3f}", handled))
+        while not handled.wait(0.1) and not stop.is_set():  # the next round starts once cancel was polled
+            pass
         return metrics["log_loss"], {"accuracy": metrics["accuracy_score"]}
 
     if cancel is not None and cancel():
@@ -1010,10 +1022,15 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                     if cancel is not None and not stop.is_set() and cancel():
                         stop.set()
                     try:
-                        fraction, message = events.get(timeout=0.2)
+                        fraction, message, handled = events.get(timeout=0.2)
                     except queue.Empty:
                         continue
-                    report(sim_progress, fraction, message)
+                    try:
+                        report(sim_progress, fraction, message)
+                        if cancel is not None and not stop.is_set() and cancel():
+                            stop.set()
+                    finally:
+                        handled.set()
             except BaseException:
                 stop.set()
                 worker.join()

@@ -133,3 +133,14 @@ def test_dp_sgd_inside_clients_reports_sample_level_epsilon_separately(random_la
     row = run.summary_row()
     assert row["sample_epsilon"] == run.sample_epsilon and row["client_epsilon"] is None
     assert_no_ray_left()
+
+
+@pytest.mark.slow
+def test_cancel_during_the_run_stops_after_the_round_and_shuts_ray_down(random_label_frame):
+    messages: list[str] = []
+    with pytest.raises(FederatedCancelled, match="after 1 of 3 rounds"):
+        run_federated(random_label_frame, "label", clients=2, rounds=3, local_epochs=1, seed=2, audit_rows=50,
+                      progress=lambda f, m: messages.append(m),
+                      cancel=lambda: any(m.startswith("round 1/3") for m in messages))
+    assert not any(m.startswith("round 2/3") for m in messages)
+    assert_no_ray_left()
