@@ -106,10 +106,10 @@ cols[1].metric("Rank method", result.method,
 for col, model in zip(cols[2:], result.models):
     inserted = [s for s in model.by_repeats if s.repeats > 0]
     top = max((s.mean_exposure for s in inserted), default=0.0)
-    col.metric(f"{model.name}: highest mean exposure", f"{top:.1f} bits",
-               help=None if model.privacy is None else
-               f"achieved epsilon {model.privacy['rdp_epsilon']:.2f} (RDP), "
-               f"delta {model.privacy['delta']:.1e}")
+    accounting = "" if model.privacy is None else (
+        f"; achieved epsilon {model.privacy['rdp_epsilon']:.2f} (RDP), delta {model.privacy['delta']:.1e}")
+    col.metric(model.name, f"{top:.1f} bits",
+               help=f"Highest mean exposure over the insertion counts{accounting}")
 
 st.plotly_chart(exposure_vs_repeats(result), width="stretch", key="mem_exposure_chart")
 st.plotly_chart(extraction_by_repeats(result), width="stretch", key="mem_extraction_chart")

@@ -48,6 +48,6 @@ def test_small_text_test_shows_verdict_chart_and_canaries(page, app_url):
     expect(charts.first).to_contain_text("maximum: log2|R|", timeout=30_000)
     expect(charts.first).to_contain_text("DP-SGD (epsilon 3)")
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
-    page.get_by_role("heading", name="Verdict").scroll_into_view_if_needed()
+    charts.first.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # let the charts and the grid paint before the README screenshot
     screenshot(page, "memorization_page")

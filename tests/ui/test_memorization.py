@@ -35,7 +35,7 @@ def test_text_test_on_notes_shows_verdict_both_models_and_canaries():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Secret space"] == "10.0 bits"
     top = max(s.mean_exposure for s in result.models[0].by_repeats if s.repeats > 0)
-    assert metrics["non-private: highest mean exposure"] == f"{top:.1f} bits"
+    assert metrics["non-private"] == f"{top:.1f} bits"
     table = at.dataframe[0].value
     assert len(table) == 2 * (4 + 2 * 3)  # two models x (4 controls + 3 canaries for each of 2 counts)
     assert set(table["times inserted"]) == {0, 1, 64}
