@@ -39,12 +39,16 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
              "sample of 2,000 rows. Results from the other pages take precedence.")
     if st.button("Run quick audit", key="report_run_quick", type="primary"):
         config = quick_audit_config(label=state.label_column())
+        slot = st.empty()
         try:
-            quick = cache.memo("report_quick", cache.content_key(table.fingerprint, config),
-                               lambda: run_audit_on_table(table, config, progress=cache.progress_bar("Quick audit")))
+            with slot.container():
+                quick = cache.memo("report_quick", cache.content_key(table.fingerprint, config),
+                                   lambda: run_audit_on_table(table, config,
+                                                              progress=cache.progress_bar("Quick audit")))
             state.put(QUICK, (table.fingerprint, quick))
         except (ConfigError, ValueError) as exc:
             st.error(f"The quick audit could not run: {exc}")
+        slot.empty()
 
 q = quick.inputs if quick is not None else ReportInputs()
 
