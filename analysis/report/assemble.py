@@ -696,6 +696,10 @@ def _provenance(inputs: ReportInputs, elapsed: float) -> Provenance:
         if step_settings is not None:
             settings[key] = to_jsonable(step_settings)
         secs = _num(get(res, "seconds", "elapsed_seconds", "duration_seconds"))
+        if secs is None:  # the training time of the runs and models inside (trade-off, memorization)
+            inner = [_num(get(r, "train_seconds")) for r in _items(get(res, "runs", "models", default=[]))]
+            inner = [v for v in inner if v is not None]
+            secs = round(sum(inner), 4) if inner else None
         if secs is not None:
             seconds[key] = secs
     seeds.update(to_jsonable(dict(inputs.seeds)))

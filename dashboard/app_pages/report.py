@@ -63,7 +63,10 @@ inputs = ReportInputs(
     attacks=pick(state.ATTACKS, q.attacks), memorization=state.get(state.MEMORIZATION),
     tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
     model_info=describe_model(state.get(state.MODEL)) if state.get(state.ATTACKS) is not None else q.model_info,
-    kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}")
+    kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
+    seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
+                                                     ("attack", state.ATTACKS))
+             if step in q.seconds and state.get(key) is None})
 
 with st.expander("Traffic-light thresholds (visible in the report, yours to set)"):
     overrides = {}
