@@ -12,6 +12,7 @@ import math
 import sys
 
 from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.federated import add_federated_options, federated_kwargs, run_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the logistic-regression baseline")
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    fl = parser.add_argument_group(
+        "federated", "--federated adds centralized-vs-FedAvg-vs-DP-FedAvg runs (a Flower simulation with the "
+                     "same MLP, --seed and --max-rows) to the JSON under 'federated_runs', each with mode, "
+                     "clients, rounds and client_epsilon (client-level; DP-SGD's epsilon is sample-level)")
+    fl.add_argument("--federated", action="store_true", help="also train federated (FedAvg, DP-FedAvg)")
+    add_federated_options(fl, clip_flag="--fl-clip-norm")
     parser.set_defaults(func=run)
 
 
@@ -72,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--hidden: {args.hidden!r} must be comma-separated integers") from None
     table = read_table(args.data)
     require_columns(table, [args.label] + ([args.group] if args.group else []))
+    fl_kwargs = None
+    if args.federated:  # validate before the long DP-SGD grid runs
+        fl_kwargs = federated_kwargs(args)
+        require_columns(table, [args.partition] if args.partition != "iid" else [])
     try:
         result = run_tradeoff(
             table.frame, args.label, epsilons=epsilons, seeds=args.seeds, seed=args.seed,
@@ -81,10 +92,28 @@ def run(args: argparse.Namespace) -> int:
             progress=None if args.quiet else stderr_progress)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    federated = None
+    if fl_kwargs is not None:
+        from analysis.privacy.federated import compare_federated
+
+        try:
+            federated = compare_federated(
+                table.frame, args.label, hidden=hidden, learning_rate=args.learning_rate, seed=args.seed,
+                max_rows=args.max_rows, progress=None if args.quiet else stderr_progress, **fl_kwargs)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
     if args.json:
-        write_json(result.to_dict(), args.json)
+        payload = result.to_dict()
+        if federated is not None:
+            payload["federated_runs"] = [run_json(r) for r in federated.runs]
+        write_json(payload, args.json)
     stream = sys.stderr if args.json == "-" else sys.stdout
     print(format_table(result), file=stream)
+    if federated is not None:
+        from analysis.cli.federated import format_table as federated_table
+
+        print("\nFederated (client ε is client-level, sample ε is DP-SGD inside the clients):", file=stream)
+        print(federated_table(federated.runs), file=stream)
     for warning in result.warnings:
         print(f"warning: {warning}", file=stream)
     print(result.recommendation, file=stream)

@@ -29,11 +29,25 @@ def _color(i: int) -> str:
     return _PALETTE[i % len(_PALETTE)]
 
 
-def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy") -> go.Figure:
+def federated_label(run) -> str:
+    """The x category of a federated run: its client-level epsilon, never mixed with DP-SGD's."""
+    name = "DP-FedAvg" if run.strategy == "dp-fedavg" else "FedAvg"
+    text = f"{name} ({run.clients} clients)"
+    if run.client_epsilon is not None:
+        text += f", client ε = {run.client_epsilon:.2g}"
+    if run.sample_epsilon is not None:
+        text += f", sample ε = {run.sample_epsilon:.2g}"
+    return text
+
+
+def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy", *, federated=None) -> go.Figure:
+    """Utility per DP-SGD budget; `federated` (FederatedResult runs or a FederatedComparison) adds
+    FedAvg / DP-FedAvg as diamonds at their own categories, labelled with *client-level* epsilon."""
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
     budgets = _budgets(result)
     labels = [budget_label(e) for e in budgets]
+    fl_runs = [r for r in (getattr(federated, "runs", federated) or []) if r.mode == "federated"]
     fig = go.Figure()
     runs = result.keras_runs()
     fig.add_trace(go.Scatter(
@@ -48,12 +62,23 @@ def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy") -> go.F
         x=labels, y=means, mode="lines+markers", name="mean over seeds", line=dict(color="#636EFA", width=3),
         error_y=dict(type="data", array=error, visible=metric == "accuracy"),
         hovertemplate="%{x}<br>mean " + _METRICS[metric] + " %{y:.3f}<extra></extra>"))
+    if fl_runs:
+        fl_labels = [federated_label(r) for r in fl_runs]
+        labels = labels + [x for x in dict.fromkeys(fl_labels) if x not in labels]
+        fig.add_trace(go.Scatter(
+            x=fl_labels, y=[getattr(r, f"{metric}_score") for r in fl_runs], mode="markers",
+            name="federated (ε is client-level)", marker=dict(symbol="diamond", size=12, color="#EF553B"),
+            customdata=[[r.rounds, r.partition] for r in fl_runs],
+            hovertemplate="%{x}<br>%{customdata[0]} rounds, partition %{customdata[1]}<br>" + _METRICS[metric]
+                          + " %{y:.3f}<extra></extra>"))
     base = [s for s in result.summary if s.model == BASELINE_MODEL]
     if base:
         fig.add_hline(y=getattr(base[0], metric), line_dash="dash", line_color="#888",
                       annotation_text="logistic regression (non-private)", annotation_position="bottom right")
     fig.update_layout(title=f"{_METRICS[metric]} on held-out rows vs privacy budget",
-                      xaxis_title="target epsilon (smaller = more private)", yaxis_title=_METRICS[metric],
+                      xaxis_title=("target epsilon (smaller = more private)" if not fl_runs else
+                                   "target epsilon: sample-level for DP-SGD, client-level for DP-FedAvg"),
+                      yaxis_title=_METRICS[metric],
                       xaxis=dict(type="category", categoryorder="array", categoryarray=labels),
                       legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
     return fig

@@ -59,7 +59,7 @@ from analysis.privacy.federated_accounting import (
     ClientPrivacyAccounting, calibrate_client_noise, client_level_epsilon, default_client_delta)
 from analysis.privacy.training import TrainingCancelled
 from analysis.progress import ProgressCallback, report, scaled
-from analysis.results import Result, package_versions, to_jsonable
+from analysis.results import Result, package_versions
 
 STRATEGIES = ("fedavg", "dp-fedavg")
 DEFAULT_ATTACKS = ("loss", "loss_per_class")  # the DP trade-off's attacks (threshold family)
@@ -165,7 +165,7 @@ class FederatedResult(Result):
     client_epsilon: client-level epsilon (DP-FedAvg), None otherwise (no client-level guarantee).
     sample_epsilon: sample-level epsilon of DP-SGD inside the clients, None when clients train
     non-privately. The two are different privacy units and are never added or compared directly.
-    `model` (a FittedModel over raw feature columns) is left out of `to_dict()`.
+    `model` (a FittedModel over raw feature columns) is an attribute, not a field: never serialized.
     """
 
     mode: str
@@ -197,7 +197,16 @@ class FederatedResult(Result):
     warnings: list[str] = field(default_factory=list)
     log_tail: list[str] = field(default_factory=list)
     versions: dict = field(default_factory=package_versions)
-    model: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def model(self):
+        """The final model (a FittedModel over raw feature columns); kept outside the dataclass fields so
+        no serialization path ever meets it. None on copies made with dataclasses.replace."""
+        return self.__dict__.get("_model")
+
+    def with_model(self, model) -> "FederatedResult":
+        object.__setattr__(self, "_model", model)
+        return self
 
     @property
     def name(self) -> str:
@@ -226,9 +235,6 @@ class FederatedResult(Result):
                 "tpr_at_0.1%_fpr": best.tpr_at_fpr.get("0.001") if best else None,
                 "tpr_at_1%_fpr": best.tpr_at_fpr.get("0.01") if best else None}
 
-    def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "model"}
-        return to_jsonable(data)
 
 
 @dataclass(frozen=True)
@@ -1126,7 +1132,7 @@ def _finish(settings, label, data, spec, final, history, sizes, client_noise, cl
         settings=settings, seed=settings.seed, seconds=time.perf_counter() - start,
         preprocessing={**data.preprocessor.describe(),
                        "fitted_on": "the union of the clients' training rows (simulation shortcut)"},
-        warnings=sorted(set(warns)), log_tail=log_tail, model=model)
+        warnings=sorted(set(warns)), log_tail=log_tail).with_model(model)
 
 
 def compare_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds: int = 5,
@@ -1147,11 +1153,31 @@ def compare_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rou
                   hidden=hidden, test_size=test_size, max_rows=max_rows, audit_rows=audit_rows, attacks=attacks,
                   seed=seed, cancel=cancel)
     steps = 1 + len(strategies)
-    runs = [run_centralized(frame, label, progress=scaled(progress, 0.0, 1 / steps), **common)]
+
+    def part(i: int, name: str) -> Optional[ProgressCallback]:
+        sub = scaled(progress, i / steps, (i + 1) / steps)
+        return None if sub is None else (lambda f, m: sub(f, f"{name}: {m}"))
+
+    runs = [run_centralized(frame, label, progress=part(0, "Centralized"), **common)]
     for i, s in enumerate(strategies, start=1):
         runs.append(run_federated(frame, label, clients=clients, strategy=s, partition=partition,
                                   clip_norm=clip_norm, noise_multiplier=noise_multiplier,
                                   target_epsilon=target_epsilon, delta=delta,
                                   clients_per_round=clients_per_round, client_dp=client_dp,
-                                  progress=scaled(progress, i / steps, (i + 1) / steps), **common))
+                                  progress=part(i, {"fedavg": "FedAvg", "dp-fedavg": "DP-FedAvg"}[s]), **common))
     return FederatedComparison(runs=runs, label=label, seed=seed)
+
+
+def combined_table(tradeoff, runs: Sequence[FederatedResult]):
+    """The DP trade-off table (analysis.tradeoff.TradeoffResult.table()) with the federated runs appended.
+
+    Adds "mode" (centralized / federated) and "client epsilon" columns; "epsilon (RDP)"/"epsilon (PLD)"
+    stay sample-level for every row, so the two units never share a column.
+    """
+    base = tradeoff.table().copy() if tradeoff is not None else pd.DataFrame()
+    if not base.empty:
+        base.insert(1, "mode", "centralized")
+        base["client epsilon"] = None
+    extra = pd.DataFrame(tradeoff_rows([r for r in runs if r.mode == "federated"]))
+    extra = extra.drop(columns=["client epsilon (PLD)"], errors="ignore")
+    return pd.concat([base, extra], ignore_index=True) if not base.empty else extra

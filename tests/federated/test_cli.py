@@ -65,3 +65,32 @@ def test_bad_options_exit_2_with_a_reason(tmp_path, capsys, extra, message):
     data.write_text("a,label\n1,x\n2,y\n3,x\n4,y\n")
     assert main(["federated", str(data), "--label", "label", "--quiet", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_compare_federated_adds_federated_runs_to_the_json(tmp_path, monkeypatch, tiny_runs, adult_path, capsys):
+    import analysis.privacy.federated as federated
+
+    seen = {}
+
+    def fake_compare(frame, label, **kwargs):
+        seen.update(kwargs)
+        return federated.FederatedComparison(runs=list(tiny_runs), label=label, seed=kwargs["seed"])
+
+    monkeypatch.setattr(federated, "compare_federated", fake_compare)
+    out = tmp_path / "compare.json"
+    code = main(["compare", str(adult_path), "--label", "class", "--epsilons", "inf", "--seeds", "1", "--epochs", "1",
+                 "--max-rows", "300", "--no-baseline", "--quiet", "--json", str(out),
+                 "--federated", "--clients", "3", "--rounds", "2", "--fl-clip-norm", "0.5"])
+    assert code == 0
+    assert seen["clients"] == 3 and seen["rounds"] == 2 and seen["clip_norm"] == 0.5
+    assert seen["max_rows"] == 300 and seen["hidden"] == [64, 32]
+    payload = json.loads(out.read_text())
+    assert payload["runs"] and all("mode" not in r for r in payload["runs"])  # the DP-SGD runs, untouched
+    fed = [r for r in payload["federated_runs"] if r["mode"] == "federated"]
+    assert fed and fed[0]["clients"] == 3 and fed[0]["rounds"] == 2 and fed[0]["client_epsilon"] > 0
+    assert "Federated (client ε is client-level" in capsys.readouterr().out
+
+
+def test_compare_rejects_bad_federated_options_before_training(adult_path, capsys):
+    assert main(["compare", str(adult_path), "--label", "class", "--federated", "--strategies", "fedsgd"]) == 2
+    assert "--strategies" in capsys.readouterr().err
