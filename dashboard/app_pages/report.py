@@ -58,11 +58,16 @@ def pick(key, fallback):
     return value if value is not None else fallback
 
 
+bundle = state.get(state.MODEL)
+model_info = q.model_info
+if state.get(state.ATTACKS) is not None and bundle is not None:  # hashing a model: once per model
+    bundle_key = bundle.get("key") if isinstance(bundle, dict) else None
+    model_info = cache.memo("report_model_info", str(bundle_key or id(bundle)), lambda: describe_model(bundle))
 inputs = ReportInputs(
     table=table, scan=pick(state.SCAN, q.scan), risk=pick(state.RISK, q.risk),
     attacks=pick(state.ATTACKS, q.attacks), memorization=state.get(state.MEMORIZATION),
     tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
-    model_info=describe_model(state.get(state.MODEL)) if state.get(state.ATTACKS) is not None else q.model_info,
+    model_info=model_info,
     kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
     seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
                                                      ("attack", state.ATTACKS))

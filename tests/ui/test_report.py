@@ -123,3 +123,24 @@ def test_report_uses_the_results_other_pages_stored():
     assert summary.loc["Direct identifiers", "rating"] == "○ Not run"
     assert "Re-identification risk" in [h.value for h in at.header]
     assert len(at.get("plotly_chart")) == 3  # the Anonymize page's risk figures
+
+
+def test_report_shows_the_model_audit_pages_model_and_attacks():
+    from analysis.attacks.audit import run_audit
+    from analysis.models.recipes import get_recipe, train_model
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    frame = at.session_state["table"].frame.sample(n=800, random_state=0).reset_index(drop=True)
+    trained = train_model(frame, "churned", recipe="logistic_regression", seed=0)
+    # What the Model audit page stores: a bundle dict and the audit result.
+    at.session_state["model_bundle"] = {"name": "Logistic regression", "key": "k1", "model": trained.model,
+                                        "recipe": get_recipe("logistic_regression"), "members": trained.members,
+                                        "non_members": trained.non_members, "label": "churned"}
+    at.session_state["attack_results"] = run_audit(trained.model, trained.members, trained.non_members, "churned",
+                                                   attacks=["threshold"], seed=0, n_jobs=1)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert "Membership inference on the model" in [h.value for h in at.header]
+    model_line = next(m.value for m in at.markdown if m.value.startswith("**Model**"))
+    assert "Logistic regression" in model_line and "sha256:" in model_line
+    assert _summary(at).set_index("what").loc["Strongest attack: AUC", "rating"] != "○ Not run"
