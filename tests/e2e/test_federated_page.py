@@ -29,14 +29,15 @@ def test_federated_section_trains_and_compares(page, app_url):
     _set_number(page, "Target client ε / noise multiplier", "4")
     page.get_by_text("Client training").click()
     _set_number(page, "Local epochs per round", "1")
-    _set_number(page, "Use at most N rows (0: all)", "300")
+    _set_number(page, "Federated: use at most N rows (0: all)", "300")
     page.get_by_role("button", name="Run federated comparison").click()
     wait_idle(page, timeout_ms=900_000)
 
     expect(page.get_by_text("keeps each holder's raw records on its side", exact=False).first).to_be_visible(
         timeout=900_000)
-    table = page.get_by_test_id("stDataFrame").filter(has_text="DP-FedAvg")
-    expect(table).to_contain_text("FedAvg (2 clients, 1 rounds)")
+    wait_idle(page)
+    table = page.get_by_test_id("stDataFrame").last  # the federated rows (the DP-SGD grid has not run)
+    expect(table).to_contain_text("DP-FedAvg (2 clients, 1 rounds)", timeout=60_000)
     expect(table).to_contain_text("client epsilon")
     expect(page.get_by_text("client-level ε = 4.00", exact=False)).to_be_visible()
     charts = page.get_by_test_id("stPlotlyChart")
