@@ -21,6 +21,8 @@ KIND_OVERRIDES = "kind_overrides"    # dict[column, kind] corrected by the user 
 RISK = "risk_report"
 PLAN = "anonymization_plan"
 ANONYMIZED = "anonymized"
+RISK_AFTER = "anonymize_risk_after"  # RiskReport of the anonymized table
+UTILITY = "anonymize_utility"        # UtilityReport, original vs anonymized
 MODEL = "model_bundle"
 ATTACKS = "attack_results"
 MEMORIZATION = "memorization_result"
@@ -29,8 +31,9 @@ FEDERATED = "federated_result"
 REPORT = "report"
 
 # Results that describe the current table; dropped when another table is loaded.
-DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED, MODEL, ATTACKS,
-                      MEMORIZATION, TRADEOFF, FEDERATED, REPORT)
+# The anonymization secret is kept on purpose: the same secret gives the same pseudonyms across files.
+DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED, RISK_AFTER, UTILITY,
+                      "anonymize_pending_plan", MODEL, ATTACKS, MEMORIZATION, TRADEOFF, FEDERATED, REPORT)
 
 
 def get(key: str, default: Any = None) -> Any:

@@ -215,8 +215,8 @@ except ValueError as exc:
     st.error(str(exc))
     st.stop()
 state.put(state.ANONYMIZED, result)
-state.put("anonymize_risk_after", after)
-state.put("anonymize_utility", utility)
+state.put(state.RISK_AFTER, after)
+state.put(state.UTILITY, utility)
 st.markdown("**Preview** (first 20 rows after the plan)")
 st.dataframe(result.frame.head(20), hide_index=True, width="stretch")
 
