@@ -73,15 +73,16 @@ def test_uploaded_skops_model_needs_trust_then_audits(page, app_url, tmp_path):
     model_file.write_bytes(sio.dumps(trained.model))
 
     _open_audit(page, app_url, adult=False)
-    page.get_by_text("Load a file").click()
+    page.get_by_test_id("stRadio").get_by_text("Load a file").click()
     wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzone").wait_for(timeout=120_000)
     with page.expect_file_chooser() as chooser:
         page.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary").click()
     chooser.value.set_files(str(model_file))
-    page.get_by_text("types skops does not trust by default").wait_for()
+    page.get_by_text("types skops does not trust by default").wait_for(timeout=120_000)
     expect(page.get_by_test_id("stCode")).to_contain_text("numpy.dtype")
     page.get_by_text("I trust these types").click()
     wait_idle(page)
-    page.get_by_text("Loaded churn.skops").wait_for()
-    page.get_by_role("heading", name="Audit: churn.skops").wait_for()
+    page.get_by_text("Loaded churn.skops").wait_for(timeout=120_000)
+    page.get_by_role("heading", name="Audit: churn.skops").wait_for(timeout=120_000)
     assert page.get_by_test_id("stException").count() == 0
