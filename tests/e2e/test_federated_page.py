@@ -43,5 +43,6 @@ def test_federated_section_trains_and_compares(page, app_url):
     charts = page.get_by_test_id("stPlotlyChart")
     expect(charts.filter(has_text="per round").first).to_be_visible()
     assert page.get_by_test_id("stException").count() == 0
-    page.wait_for_timeout(1500)
+    charts.filter(has_text="per round").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)  # let the charts paint before the screenshot
     screenshot(page, "federated_section")

@@ -22,3 +22,11 @@ def random_label_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def adult_small(adult_path) -> pd.DataFrame:
     return pd.read_csv(adult_path).sample(n=600, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_central(random_label_frame):
+    """A real (tiny) centralized run: the base the CLI and page tests derive stored results from."""
+    from analysis.privacy.federated import run_centralized
+
+    return run_centralized(random_label_frame, "label", rounds=2, local_epochs=1, seed=0, audit_rows=50)

@@ -15,10 +15,10 @@ from analysis.cli import main
 
 
 @pytest.fixture(scope="module")
-def tiny_runs(random_label_frame):
-    from analysis.privacy.federated import client_level_epsilon, run_centralized
+def tiny_runs(tiny_central):
+    from analysis.privacy.federated import client_level_epsilon
 
-    central = run_centralized(random_label_frame, "label", rounds=1, local_epochs=1, seed=0, audit_rows=50)
+    central = tiny_central
     acc = client_level_epsilon(noise_multiplier=2.0, clients_per_round=3, total_clients=3, rounds=2)
     fed = dataclasses.replace(central, mode="federated", strategy="dp-fedavg", clients=3, rounds=2,
                               partition="iid", client_epsilon=acc.epsilon, client_privacy=acc)
@@ -36,7 +36,6 @@ def test_federated_json_has_mode_clients_rounds_and_client_epsilon(tmp_path, mon
 
     monkeypatch.setattr(federated, "compare_federated", fake_compare)
     data = tmp_path / "t.csv"
-    tiny_runs[0]  # noqa: B018 - fixture built from the same frame
     import pandas as pd
 
     pd.DataFrame({"a": [1, 2, 3, 4] * 5, "label": ["x", "y"] * 10}).to_csv(data, index=False)

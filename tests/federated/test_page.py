@@ -10,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture(scope="module")
-def comparison(random_label_frame):
-    from analysis.privacy.federated import FederatedComparison, client_level_epsilon, run_centralized
+def comparison(tiny_central):
+    from analysis.privacy.federated import FederatedComparison, client_level_epsilon
 
-    central = run_centralized(random_label_frame, "label", rounds=2, local_epochs=1, seed=0, audit_rows=50)
+    central = tiny_central
     acc = client_level_epsilon(noise_multiplier=1.5, clients_per_round=4, total_clients=4, rounds=2, clip_norm=1.0)
     fedavg = dataclasses.replace(central, mode="federated", strategy="fedavg", clients=4, partition="iid",
                                  protects=__import__("analysis.privacy.federated", fromlist=["x"])
