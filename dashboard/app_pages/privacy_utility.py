@@ -61,12 +61,16 @@ def federated_section(table) -> None:
             from analysis.privacy.dp import DPConfig
 
             state.put(FL_REQUEST, dict(
-                label=label, clients=clients, rounds=rounds, partition=partition, strategies=tuple(strategies),
+                fingerprint=table.fingerprint, label=label, clients=clients, rounds=rounds, partition=partition, strategies=tuple(strategies),
                 clip_norm=clip, local_epochs=local_epochs, batch_size=batch, max_rows=max_rows or None,
                 client_dp=DPConfig(target_epsilon=sample_eps) if sample_eps > 0 else None,
                 **({"target_epsilon": noise} if noise_from == "target client ε" else {"noise_multiplier": noise})))
     request = state.get(FL_REQUEST)
+    if request is not None and request["fingerprint"] != table.fingerprint:  # asked for another table
+        state.put(FL_REQUEST, None)
+        request = None
     if request is not None:
+        request = {k: v for k, v in request.items() if k != "fingerprint"}
         key = cache.content_key(table.fingerprint, request)
         result = cache.cached("federated", key)
         if result is None:

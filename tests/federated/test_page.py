@@ -49,3 +49,12 @@ def test_bad_partition_column_shows_an_error_not_a_traceback(monkeypatch):
     at.button(key="FormSubmitter:federated_form-Run federated comparison").click().run()
     assert not at.exception
     assert at.error and "clients=100" in at.error[0].value
+
+
+def test_a_request_for_another_table_is_dropped_not_run():
+    at = AppTest.from_file("dashboard/app.py", default_timeout=120).run()
+    at.session_state["federated_request"] = {"fingerprint": "another table", "label": "churned", "clients": 2}
+    at.switch_page("app_pages/privacy_utility.py").run()
+    assert not at.exception and not at.error
+    assert at.session_state["federated_request"] is None
+    assert any("Run federated comparison" in i.value for i in at.info)
