@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attacks.lira import lira_attacks
-from analysis.attacks.metrics import AttackResult
+from analysis.attacks.metrics import AttackResult, membership_metrics, strongest
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
 from analysis.attacks.scores import AttackScores, audit_data, model_outputs
@@ -184,13 +184,12 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     report(progress, 0.92, "computing metrics")
 
     results = [s.metrics(fprs=fprs) for s in scored]
-    strongest_index = max(range(len(results)),
-                          key=lambda i: (results[i].tpr_at_fpr.get("0.01", 0.0), results[i].auc))
-    strongest = scored[strongest_index]
+    best = strongest(results)
+    strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
     slices = _slices(scored, data.labels, members, non_members, label, slice_column)
     masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
         members.drop(columns=[label]))
-    exposed = _most_exposed(strongest.scores[: len(members)], target.loss[: len(members)], members, masked)
+    exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
     warnings = sorted({w for r in results for w in r.warnings})
     if train_acc - test_acc > 0.1:
         warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")
@@ -203,7 +202,7 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
         "n_population": int(len(population)) if population is not None else 0,
     }
     return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
-                       most_exposed=exposed, strongest_attack=strongest.name, masked_columns=masked,
+                       most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
                        settings=settings, seed=seed, warnings=warnings)
 
 
@@ -221,17 +220,12 @@ def _slice_groups(values: pd.Series) -> pd.Series:
 
 
 def _slice_metrics(scores: AttackScores, mask: np.ndarray, column: str, value: str) -> SliceResult:
-    from sklearn.metrics import roc_auc_score, roc_curve
-
     truth = scores.is_member[mask]
     n_in, n_out = int(truth.sum()), int((~truth).sum())
     auc = adv = tpr = None
     if n_in >= MIN_SLICE and n_out >= MIN_SLICE:
-        s = scores.scores[mask]
-        auc = float(roc_auc_score(truth, s))
-        fpr, tpr_curve, _ = roc_curve(truth, s)
-        adv = float(np.max(tpr_curve - fpr))
-        tpr = float(np.max(tpr_curve[fpr <= 0.01 + 1e-12]))
+        metrics = membership_metrics(scores.scores[mask], truth, name=scores.name, fprs=(0.01,))
+        auc, adv, tpr = metrics.auc, metrics.advantage, metrics.tpr_at_fpr["0.01"]
     return SliceResult(attack=scores.name, column=column, value=value, n_members=n_in, n_non_members=n_out,
                        auc=auc, advantage=adv, tpr_at_1pct_fpr=tpr)
 
@@ -270,18 +264,13 @@ def detect_identifier_columns(features: pd.DataFrame) -> list[str]:
     return found
 
 
-def mask_value(value: Any) -> str:
-    """Mask an identifier for display: project masker when available, else keep the first character."""
-    try:
-        from analysis.pii import mask_value as project_mask  # type: ignore[attr-defined]
+def _mask(value: Any) -> str:
+    """A direct identifier shown masked (missing values stay empty)."""
+    from analysis.pii import mask_value
 
-        return str(project_mask(value))
-    except (ImportError, AttributeError, TypeError):
-        pass
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    text = str(value)
-    return text[:1] + "*" * max(3, len(text) - 1) if text else ""
+    return mask_value(value)
 
 
 def _most_exposed(scores: np.ndarray, loss: np.ndarray, members: pd.DataFrame, masked: list[str],
@@ -290,7 +279,7 @@ def _most_exposed(scores: np.ndarray, loss: np.ndarray, members: pd.DataFrame, m
     out = []
     for rank, row in enumerate(order, start=1):
         record = members.iloc[int(row)]
-        values = {str(c): (mask_value(record[c]) if c in masked else _plain(record[c])) for c in members.columns}
+        values = {str(c): (_mask(record[c]) if c in masked else _plain(record[c])) for c in members.columns}
         out.append(ExposedRecord(rank=rank, member_row=int(row), score=float(scores[row]), loss=float(loss[row]),
                                  values=values))
     return out

@@ -161,3 +161,17 @@ def membership_metrics(scores: np.ndarray, is_member: np.ndarray, *, name: str,
         epsilon_lower_bound=epsilon_lower_bound(fp, tp, n_non, n_members, delta=delta),
         delta=float(delta), n_members=n_members, n_non_members=n_non, roc_fpr=roc_fpr, roc_tpr=roc_tpr,
         warnings=warnings, description=description, settings=dict(settings or {}))
+
+
+STRONGEST_AT_FPR = "0.001"
+
+
+def strongest(attacks: Sequence[AttackResult], *, fpr_key: str = STRONGEST_AT_FPR) -> Optional[AttackResult]:
+    """The attack that recognises the most members at the given FPR (ties: higher AUC), or None.
+
+    The one definition of "strongest attack" used by the audit, the trade-off, federated runs, figures
+    and the report: TPR at a low FPR, as the literature reports it, not AUC.
+    """
+    if not attacks:
+        return None
+    return max(attacks, key=lambda a: (a.tpr_at_fpr.get(fpr_key, 0.0), a.auc))
