@@ -255,6 +255,10 @@ class FederatedComparison(Result):
         return [r.summary_row() for r in self.runs]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def tradeoff_rows(runs: Sequence[FederatedResult]) -> list[dict[str, Any]]:
     """Rows for the privacy-utility table, in its column names (analysis.tradeoff.TradeoffResult.table).
 
@@ -266,8 +270,8 @@ def tradeoff_rows(runs: Sequence[FederatedResult]) -> list[dict[str, Any]]:
         best = r.strongest_attack()
         sample, client = r.sample_privacy, r.client_privacy
         rows.append({
-            "model": f"{r.name} ({r.clients} clients, {r.rounds} rounds)" if r.mode == "federated"
-            else f"{r.name} ({r.rounds} rounds)",
+            "model": (f"{r.name} ({r.clients} clients, {_plural(r.rounds, 'round')})" if r.mode == "federated"
+                      else f"{r.name} ({_plural(r.rounds, 'round')})"),
             "mode": r.mode, "client epsilon": client.epsilon if client else None,
             "client epsilon (PLD)": client.pld_epsilon if client else None,
             "epsilon (RDP)": sample.epsilon if sample else None,

@@ -37,7 +37,7 @@ def test_federated_section_trains_and_compares(page, app_url):
         timeout=900_000)
     wait_idle(page)
     table = page.get_by_test_id("stDataFrame").last  # the federated rows (the DP-SGD grid has not run)
-    expect(table).to_contain_text("DP-FedAvg (2 clients, 1 rounds)", timeout=60_000)
+    expect(table).to_contain_text("DP-FedAvg (2 clients, 1 round)", timeout=60_000)
     expect(table).to_contain_text("client epsilon")
     expect(page.get_by_text("client-level ε = 4.00", exact=False)).to_be_visible()
     charts = page.get_by_test_id("stPlotlyChart")
