@@ -81,9 +81,13 @@ def epsilon_lower_bound(fp: np.ndarray, tp: np.ndarray, n_non_members: int, n_me
 
     For a threshold with rates (FPR, TPR), (epsilon, delta)-DP implies TPR <= e^eps FPR + delta and
     1 - FPR <= e^eps (1 - TPR) + delta (Kairouz et al. 2015; Jagielski et al. 2020).
+    The best threshold is chosen on the same data, so the intervals are Bonferroni-corrected over all
+    thresholds considered: the bound then holds at `confidence` for the chosen one too.
     """
-    tpr_lo, tpr_hi = _cp_bounds(np.asarray(tp), n_members, confidence)
-    fpr_lo, fpr_hi = _cp_bounds(np.asarray(fp), n_non_members, confidence)
+    fp, tp = np.asarray(fp), np.asarray(tp)
+    confidence = 1.0 - (1.0 - confidence) / max(1, fp.size)
+    tpr_lo, tpr_hi = _cp_bounds(tp, n_members, confidence)
+    fpr_lo, fpr_hi = _cp_bounds(fp, n_non_members, confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         eps1 = np.log(np.maximum(tpr_lo - delta, 0.0) / fpr_hi)
         eps2 = np.log(np.maximum(1.0 - fpr_hi - delta, 0.0) / (1.0 - tpr_lo))
