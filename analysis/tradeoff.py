@@ -157,6 +157,10 @@ class TradeoffResult(Result):
     delta: float
     warnings: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    # The budget the recommendation names and the share of non-private accuracy it keeps (None when
+    # the grid lacks a non-private or a private run).
+    recommended_epsilon: Optional[float] = None
+    recommended_accuracy_kept: Optional[float] = None
 
     def keras_runs(self) -> list[TradeoffRun]:
         return [r for r in self.runs if r.model == KERAS_MODEL]
@@ -253,6 +257,8 @@ def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] =
             done += 1
     report(progress, 1.0, f"{n_jobs} runs done")
     summary = summarize(runs)
+    chosen, reference, _ = choose_budget(summary)
+    kept = accuracy_kept(chosen, reference)
     warnings = []
     if delta is not None and delta >= 1.0 / n_train:
         warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
@@ -264,6 +270,8 @@ def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] =
     return TradeoffResult(config=config, data_fingerprint=fingerprint, config_key=config.key(),
                           n_rows=len(rows), classes=classes, runs=runs, summary=summary,
                           recommendation=recommend(summary), delta=run_delta, warnings=warnings,
+                          recommended_epsilon=chosen.epsilon_target if chosen else None,
+                          recommended_accuracy_kept=kept,
                           versions=package_versions())
 
 
@@ -433,26 +441,43 @@ def summarize(runs: Sequence[TradeoffRun]) -> list[BudgetSummary]:
     return out
 
 
-def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET) -> str:
-    """One sentence from the measured means: the smallest budget keeping `retention` of the
-    non-private accuracy, and what it does to the strongest attack's TPR at 0.1% FPR."""
+def choose_budget(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET
+                  ) -> tuple[Optional[BudgetSummary], Optional[BudgetSummary], bool]:
+    """(chosen, non-private reference, whether chosen meets the target): the smallest budget keeping
+    `retention` of the non-private accuracy, else the largest tested. The one rule the sentence, the
+    result's fields and the report use."""
     keras = [s for s in summary if s.model == KERAS_MODEL]
     reference = next((s for s in keras if math.isinf(s.epsilon_target)), None)
     private = sorted((s for s in keras if not math.isinf(s.epsilon_target)), key=lambda s: s.epsilon_target)
     if reference is None or not private:
+        return None, reference, False
+    ok = [s for s in private if s.accuracy >= retention * reference.accuracy]
+    return (ok[0] if ok else private[-1]), reference, bool(ok)
+
+
+def accuracy_kept(chosen: Optional[BudgetSummary], reference: Optional[BudgetSummary]) -> Optional[float]:
+    if chosen is None or reference is None or not reference.accuracy > 0:
+        return None
+    return chosen.accuracy / reference.accuracy
+
+
+def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET) -> str:
+    """One sentence from the measured means: the budget `choose_budget` picks, and what it does to the
+    strongest attack's TPR at 0.1% FPR."""
+    chosen, reference, meets = choose_budget(summary, retention=retention)
+    if chosen is None:
         return ("Include both the non-private model and at least one finite epsilon in the grid to get a "
                 "recommendation.")
     seeds = f"mean of {reference.runs} seed{'s' if reference.runs != 1 else ''}"
-    ok = [s for s in private if s.accuracy >= retention * reference.accuracy]
-    chosen = ok[0] if ok else private[-1]
-    kept = chosen.accuracy / reference.accuracy if reference.accuracy > 0 else math.nan
+    kept = accuracy_kept(chosen, reference)
+    kept = math.nan if kept is None else kept
     tpr_part = (f"brings TPR at 0.1% FPR from {_pct(reference.tpr_at_0_1pct)} to {_pct(chosen.tpr_at_0_1pct)} "
                 f"(strongest attack)")
     note = ""
     if reference.tpr_at_0_1pct <= 2 * 0.001:
         note = ("; the non-private model already leaks little to these attacks (TPR near the 0.1% of chance), "
                 "so the budget buys a worst-case guarantee more than a measured reduction")
-    if ok:
+    if meets:
         return (f"epsilon {chosen.epsilon_target:g} keeps {kept:.0%} of non-private accuracy "
                 f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}{note}; {seeds}.")
     return (f"No budget tested keeps {retention:.0%} of non-private accuracy: the largest, epsilon "

@@ -85,7 +85,10 @@ def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy", *, fede
 
 
 def attack_vs_bound(result: TradeoffResult, *, seed: int | None = None) -> go.Figure:
-    """ROC of the strongest attack (highest AUC) per budget for one seed, and each DP bound."""
+    """ROC of the strongest attack (analysis.attacks.metrics.strongest) per budget for one seed, and
+    each DP bound."""
+    from analysis.attacks.metrics import strongest
+
     seed = result.config.seed if seed is None else seed
     fig = go.Figure()
     grid = np.logspace(-4, 0, 200)
@@ -93,7 +96,7 @@ def attack_vs_bound(result: TradeoffResult, *, seed: int | None = None) -> go.Fi
         run = next((r for r in result.keras_runs() if r.epsilon_target == eps and r.seed == seed), None)
         if run is None or not run.attacks:
             continue
-        attack = max(run.attacks, key=lambda a: a.auc)
+        attack = strongest(run.attacks)
         color = _color(i)
         fpr = np.maximum(np.asarray(attack.roc_fpr, dtype=float), 1e-4)
         fig.add_trace(go.Scatter(

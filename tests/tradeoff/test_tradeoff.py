@@ -130,3 +130,18 @@ def test_bad_arguments_are_named(adult):
     with pytest.raises(ValueError, match="lira-ish"):
         run_tradeoff(adult, "class", attacks=("threshold", "lira-ish"))  # "threshold" itself is an alias
     assert np.isclose(dp_bound_tpr(1.0, 0.0, [0.01])[0], math.e * 0.01)
+
+
+def test_result_names_the_recommended_budget_it_describes():
+    from analysis.tradeoff import BudgetSummary, choose_budget
+
+    def row(eps, acc):
+        return BudgetSummary(model="keras_mlp", epsilon_target=eps, label=str(eps), runs=1, epsilon=eps,
+                             pld_epsilon=eps, noise_multiplier=1.0, accuracy=acc, accuracy_std=0.0, roc_auc=0.5,
+                             f1=0.5, tpr_at_0_1pct=0.001, tpr_at_1pct=0.01, attack_auc=0.5, train_seconds=1.0)
+
+    summary = [row(1.0, 0.70), row(2.0, 0.83), row(4.0, 0.84), row(float("inf"), 0.85)]
+    chosen, reference, meets = choose_budget(summary, retention=0.97)
+    assert (chosen.epsilon_target, reference.accuracy, meets) == (2.0, 0.85, True)
+    chosen, _, meets = choose_budget(summary, retention=0.999)
+    assert (chosen.epsilon_target, meets) == (4.0, False)  # none meets it: the largest budget
