@@ -178,12 +178,6 @@ def budget_label(epsilon_target: float) -> str:
     return "non-private" if math.isinf(epsilon_target) else f"ε = {epsilon_target:g}"
 
 
-def data_fingerprint(frame: pd.DataFrame) -> str:
-    from analysis.tables import frame_fingerprint
-
-    return frame_fingerprint(frame)
-
-
 # --------------------------------------------------------------------------------------------
 
 
@@ -232,7 +226,9 @@ def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] =
     if len(rows) < 20:
         raise ValueError(f"need at least 20 labelled rows, got {len(rows)}")
 
-    fingerprint = data_fingerprint(frame)
+    from analysis.tables import frame_fingerprint
+
+    fingerprint = frame_fingerprint(frame)
     n_train = int(round(config.member_share * len(rows)))
     from analysis.privacy.dp import default_delta
 
