@@ -1,0 +1,189 @@
+"""The model and the local training loop, shared by the centralized baseline and the Flower clients.
+
+The model is the DP trade-off's Keras MLP (`analysis.models.keras_tabular`), so federated and DP-SGD
+rows of the privacy-utility table compare the same architecture.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from analysis.privacy.federated.partition import _Prepared
+
+
+@dataclass(frozen=True)
+class _ModelSpec:
+    n_inputs: int
+    n_classes: int
+    hidden: tuple[int, ...]
+    learning_rate: float
+    batch_size: int
+    local_epochs: int
+    seed: int
+
+
+def _round_seed(seed: int, client: int, server_round: int) -> int:
+    """The seed of one client's local training in one round (client 0 = the centralized run)."""
+    return int(np.random.SeedSequence([int(seed), int(client), int(server_round)]).generate_state(1)[0])
+
+
+def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip: Optional[float] = None):
+    """The DP trade-off's MLP, compiled with Adam; with `dp_noise`, the same layers under DP-SGD."""
+    import tensorflow as tf
+
+    from analysis.models.keras_tabular import build_mlp_layers
+
+    # Keras 2 seeds its initializers with random.randint(1, 1e9): a DeprecationWarning, not ours to fix.
+    warnings.filterwarnings("ignore", message="non-integer arguments to randrange", category=DeprecationWarning)
+    layers = [tf.keras.layers.InputLayer(input_shape=(spec.n_inputs,), dtype="float32")]
+    layers += list(build_mlp_layers(spec.n_inputs, spec.n_classes, spec.hidden))
+    if dp_noise is None:
+        model = tf.keras.Sequential(layers)
+    else:
+        from tensorflow_privacy.privacy.fast_gradient_clipping import layer_registry
+        from tensorflow_privacy.privacy.keras_models.dp_keras_model import DPSequential
+
+        model = DPSequential(l2_norm_clip=float(dp_clip), noise_multiplier=float(dp_noise), num_microbatches=None,
+                             use_xla=False, layer_registry=layer_registry.make_default_layer_registry(),
+                             layers=layers)
+    # A loss object, not a name: tensorflow-privacy's fast clipping reads `model.loss.reduction`.
+    model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=False)
+    return model
+
+
+_MODELS: dict[_ModelSpec, Any] = {}
+
+
+def _reusable_model(spec: _ModelSpec):
+    """One compiled model per spec and process, its Adam state zeroed on every reuse.
+
+    Zeroed Adam (iterations, first and second moments) is exactly a fresh Adam, so results equal a new
+    model's, while Keras keeps the traced training step: no retracing per client and round.
+    """
+    import tensorflow as tf
+
+    model = _MODELS.get(spec)
+    if model is None:
+        model = _MODELS[spec] = _build_model(spec)
+    else:
+        for variable in model.optimizer.variables:
+            variable.assign(tf.zeros_like(variable))
+    return model
+
+
+def _initial_weights(spec: _ModelSpec) -> list[np.ndarray]:
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(int(spec.seed))
+    return [np.asarray(w) for w in _build_model(spec).get_weights()]
+
+
+def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray, *, seed: int,
+               dp_noise: Optional[float] = None, dp_clip: Optional[float] = None) -> tuple[list[np.ndarray], float]:
+    """Train from `weights` for `spec.local_epochs` epochs with a fresh Adam; return (weights, last loss).
+
+    Batches follow a seeded NumPy permutation per epoch, so the same seed gives the same batches in
+    this process and in a Ray actor.
+    """
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(int(seed))
+    if dp_noise is None:
+        model = _reusable_model(spec)
+    else:  # DP-SGD draws noise inside the traced step: a fresh model keeps it seeded by `seed`
+        model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip)
+    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+    rng = np.random.default_rng(seed)
+    batch = min(int(spec.batch_size), len(x))
+    dataset = None
+    for _ in range(spec.local_epochs):  # one batched piece per epoch: a short last batch stays per epoch
+        order = rng.permutation(len(x))
+        piece = tf.data.Dataset.from_tensor_slices((x[order].astype(np.float32), y[order])).batch(batch)
+        dataset = piece if dataset is None else dataset.concatenate(piece)
+    history = model.fit(dataset, epochs=1, verbose=0)  # one call: the function is traced once per round
+    loss = float(history.history["loss"][-1])  # mean over this round's batches
+    return [np.asarray(w) for w in model.get_weights()], loss
+
+
+class _Evaluator:
+    """Held-out utility of a weight vector (one Keras model reused; safe to call from one thread)."""
+
+    def __init__(self, spec: _ModelSpec, data: _Prepared, seed: int, train_rows: int = 2000):
+        self.spec = spec
+        self.data = data
+        rng = np.random.default_rng(seed)
+        n = len(data.x_train)
+        self.train_index = rng.choice(n, size=min(n, train_rows), replace=False)
+        self._model = None
+
+    def model(self, weights):
+        if self._model is None:
+            self._model = _build_model(self.spec)
+        self._model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+        return self._model
+
+    def proba(self, weights, x: np.ndarray) -> np.ndarray:
+        model = self.model(weights)
+        out = np.concatenate([np.asarray(model(x[i:i + 8192], training=False)) for i in range(0, len(x), 8192)])
+        out = out.astype(np.float64)
+        return out / out.sum(axis=1, keepdims=True)
+
+    def metrics(self, weights) -> dict[str, float]:
+        proba = self.proba(weights, self.data.x_test)
+        y = self.data.y_test
+        p_true = np.clip(proba[np.arange(len(y)), y], 1e-12, 1.0)
+        train_proba = self.proba(weights, self.data.x_train[self.train_index])
+        train_y = self.data.y_train[self.train_index]
+        pred = proba.argmax(axis=1)
+        recalls = [float(np.mean(pred[y == c] == c)) for c in np.unique(y)]
+        return {"accuracy_score": float(np.mean(pred == y)), "roc_auc_score": _roc_auc(y, proba),
+                "f1_score": _f1(y, pred, proba.shape[1]),
+                "balanced_accuracy_score": float(np.mean(recalls)),
+                "log_loss": float(-np.mean(np.log(p_true))),
+                "train_accuracy_score": float(np.mean(train_proba.argmax(axis=1) == train_y))}
+
+
+def _roc_auc(y: np.ndarray, proba: np.ndarray) -> float:
+    """ROC AUC of the held-out predictions (binary: class 1; multiclass: one-vs-rest macro)."""
+    from sklearn.metrics import roc_auc_score
+
+    try:
+        if proba.shape[1] == 2:
+            return float(roc_auc_score(y == 1, proba[:, 1]))
+        return float(roc_auc_score(y, proba, multi_class="ovr", labels=list(range(proba.shape[1]))))
+    except ValueError:  # a class absent from the held-out rows
+        return math.nan
+
+
+def _f1(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    """F1 as the DP trade-off reports it: of class 1 when binary, macro otherwise."""
+    from sklearn.metrics import f1_score
+
+    if n_classes == 2:
+        return float(f1_score(y == 1, pred == 1, zero_division=0))
+    return float(f1_score(y, pred, average="macro", zero_division=0))
+
+
+def _fitted_model(preprocessor, classes, spec: _ModelSpec, weights):
+    """The final weights as a FittedModel over raw feature columns (the DP trade-off's wrapper)."""
+    from analysis.models.keras_tabular import KerasTabularModel
+
+    class FederatedKerasModel(KerasTabularModel):
+        def __init__(self):  # noqa: D401 - a KerasTabularModel without a KerasTrainingResult
+            self.preprocessor = preprocessor
+            self.classes_ = np.asarray(classes)
+            self.training = None
+            self.model = _build_model(spec)
+            self.model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
+
+        @property
+        def privacy(self):
+            return None
+
+    return FederatedKerasModel()

@@ -1,0 +1,85 @@
+"""Server strategies. Composed, not flagged: FedAvg, and DP-FedAvg = Flower's server-side fixed clipping
+wrapped around the same FedAvg; `_recording_strategy` wraps either to record failures and per-round
+client metrics and to honour cancel between rounds.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from analysis.privacy.federated.settings import FederatedSettings
+
+
+def _fit_config(server_round: int) -> dict:
+    return {"server_round": server_round}
+
+
+def compose_strategy(settings: FederatedSettings, *, init: Sequence[np.ndarray],
+                     client_noise: Optional[float]):
+    """FedAvg over `settings.per_round` clients a round, starting from `init`; under DP-FedAvg wrapped in
+    server-side fixed clipping (each update clipped to `clip_norm`, Gaussian noise of std
+    `client_noise * clip_norm / per_round` on the average)."""
+    from flwr.common import ndarrays_to_parameters
+    from flwr.server.strategy import DifferentialPrivacyServerSideFixedClipping, FedAvg
+
+    per_round = settings.per_round
+    strategy_obj = FedAvg(fraction_fit=per_round / settings.clients, min_fit_clients=per_round,
+                          fraction_evaluate=0.0, min_evaluate_clients=0,
+                          min_available_clients=settings.clients,
+                          initial_parameters=ndarrays_to_parameters(init), evaluate_fn=None,
+                          on_fit_config_fn=_fit_config, accept_failures=False)
+    if settings.dp_enabled:
+        strategy_obj = DifferentialPrivacyServerSideFixedClipping(
+            strategy_obj, noise_multiplier=client_noise, clipping_norm=settings.clip_norm,
+            num_sampled_clients=per_round)
+    return strategy_obj
+
+
+def _recording_strategy(inner, *, evaluate: Callable, cancel: Optional[Callable[[], bool]]):
+    """Wrap any Flower strategy: record failures, per-round client metrics, and honour `cancel`."""
+    from flwr.server.strategy import Strategy
+
+    class Recording(Strategy):
+        def __init__(self):
+            super().__init__()
+            self.inner = inner
+            self.failures: list[str] = []
+            self.client_metrics: dict[int, tuple[int, Optional[float]]] = {}
+            self.cancelled = False
+
+        def __repr__(self) -> str:
+            return f"Recording({self.inner!r})"
+
+        def initialize_parameters(self, client_manager):
+            return self.inner.initialize_parameters(client_manager)
+
+        def configure_fit(self, server_round, parameters, client_manager):
+            if self.failures or self.cancelled or (cancel is not None and cancel()):
+                self.cancelled = self.cancelled or not self.failures
+                return []
+            return self.inner.configure_fit(server_round, parameters, client_manager)
+
+        def aggregate_fit(self, server_round, results, failures):
+            if failures:
+                self.failures.extend(f"{type(f).__name__}: {f}" if isinstance(f, BaseException)
+                                     else "a client returned an error" for f in failures)
+                return None, {}
+            losses = [float(res.metrics.get("loss", math.nan)) for _, res in results]
+            self.client_metrics[server_round] = (len(results), float(np.nanmean(losses)) if losses else None)
+            return self.inner.aggregate_fit(server_round, results, failures)
+
+        def configure_evaluate(self, server_round, parameters, client_manager):
+            return []
+
+        def aggregate_evaluate(self, server_round, results, failures):
+            return None, {}
+
+        def evaluate(self, server_round, parameters):
+            if self.cancelled or self.failures:
+                return None
+            return evaluate(server_round, parameters)
+
+    return Recording()
