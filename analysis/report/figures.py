@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Optional
 
-from analysis.report.assemble import ReportInputs, get
+from analysis.report.model import ReportInputs
+from analysis.report.values import get
 
 # section key -> [(title, "module:function", how to get the argument from ReportInputs)]
 _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
-from analysis.report.assemble import AuditReport, ReportTable, Section, SummaryItem
+from analysis.report.model import AuditReport, ReportTable, Section, SummaryItem
 
 # (title, plotly Figure) pairs per section key, built by analysis.report.figures.section_figures.
 FigureMap = dict[str, Sequence[tuple[str, Any]]]
