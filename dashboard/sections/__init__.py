@@ -1,0 +1,1 @@
+"""Reusable parts of dashboard pages (widgets and layout only; no computation)."""
