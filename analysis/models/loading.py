@@ -8,7 +8,7 @@ Formats
 - `.keras` (Keras v3 zip format): `tf.keras.models.load_model(..., safe_mode=True, compile=False)`,
   which refuses lambda layers and other arbitrary-code deserialization.
 - `.pkl`, `.pickle`, `.joblib`: refused. Loading a pickle runs whatever code it names. Convert it in
-  an environment you trust with `skops.io.dump(joblib.load("model.pkl"), "model.skops")`.
+  an environment you trust: load it with joblib there, then `skops.io.dump(model, "model.skops")`.
 
 Input mapping (what the model is fed)
 - A scikit-learn model fitted on a DataFrame (it has `feature_names_in_`, e.g. a Pipeline with its
@@ -40,8 +40,8 @@ KERAS_EXTENSIONS = (".keras",)
 PICKLE_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pck", ".sav")
 SUPPORTED_MODEL_EXTENSIONS = SKOPS_EXTENSIONS + KERAS_EXTENSIONS
 CONVERT_HINT = ("Pickle and joblib files can run arbitrary code when they are opened, so they are refused. "
-                "Convert the model in an environment you trust: `import joblib, skops.io; "
-                "skops.io.dump(joblib.load('model.pkl'), 'model.skops')`, then load model.skops here.")
+                "Convert the model in an environment you trust: load it there with joblib, then "
+                "`skops.io.dump(model, 'model.skops')`, and load model.skops here.")
 
 
 class ModelLoadError(ValueError):

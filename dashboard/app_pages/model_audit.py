@@ -54,8 +54,8 @@ if source == "Train here":
 else:
     upload = st.file_uploader("Model file (.skops for scikit-learn, .keras for Keras)", type=["skops", "keras"],
                               key="audit_upload")
-    st.caption("Pickle/joblib files are refused (opening them can run code); convert them with "
-               "`skops.io.dump(joblib.load('model.pkl'), 'model.skops')`. A Keras model is fed the table's "
+    st.caption("Pickle/joblib files are refused (opening them can run code); load one with joblib where you "
+               "trust it, then `skops.io.dump(model, 'model.skops')`. A Keras model is fed the table's "
                "numeric feature columns in table order (missing as 0); a pipeline gets the raw columns.")
     member_col = st.selectbox("Column marking training rows (1/true = member)",
                               [None] + [c for c in table.columns if table.frame[c].nunique() == 2 and c != label],
