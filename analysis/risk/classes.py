@@ -52,8 +52,9 @@ def dense_ids(code: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     return ids.astype(np.int64, copy=False), np.bincount(ids, minlength=len(uniques))
 
 
-def combine(parts: list[ColumnCodes]) -> tuple[np.ndarray, np.ndarray]:
-    """Class id per record and class sizes for the combination of `parts` (at least one)."""
+def _mixed_code(parts: list[ColumnCodes]) -> tuple[np.ndarray, int]:
+    """One integer per record for the combination of `parts` (mixed radix), and the size of its range.
+    When the range would overflow int64 the codes so far are first renumbered densely."""
     if not parts:
         raise ValueError("at least one quasi-identifier is needed")
     code = parts[0].codes
@@ -64,19 +65,17 @@ def combine(parts: list[ColumnCodes]) -> tuple[np.ndarray, np.ndarray]:
             space = len(counts)
         code = code * part.cardinality + part.codes
         space *= part.cardinality
-    return dense_ids(code, space)
+    return code, space
+
+
+def combine(parts: list[ColumnCodes]) -> tuple[np.ndarray, np.ndarray]:
+    """Class id per record and class sizes for the combination of `parts` (at least one)."""
+    return dense_ids(*_mixed_code(parts))
 
 
 def combine_sizes(parts: list[ColumnCodes]) -> np.ndarray:
     """Only the class sizes of the combination (cheaper than `combine` when ids are not needed)."""
-    code = parts[0].codes
-    space = parts[0].cardinality
-    for part in parts[1:]:
-        if space * part.cardinality >= _INT64_SAFE:
-            code, counts = dense_ids(code, space)
-            space = len(counts)
-        code = code * part.cardinality + part.codes
-        space *= part.cardinality
+    code, space = _mixed_code(parts)
     if space <= max(_DENSE_LIMIT, 2 * len(code)):
         counts = np.bincount(code, minlength=space)
         return counts[counts > 0]
