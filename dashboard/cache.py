@@ -50,3 +50,32 @@ def progress_bar(label: str) -> Callable[[float, str], None]:
         bar.progress(min(1.0, max(0.0, fraction)), text=f"{label}: {message}")
 
     return update
+
+
+def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str], None]], T], *,
+             label: str, request_key: str, cancel_key: str, errors: tuple[type[BaseException], ...] = (ValueError,)
+             ) -> T:
+    """A long engine call behind a Cancel button and a progress bar, memoized by content key.
+
+    `compute(progress)` runs only on a cache miss. Cancel (which reruns the page and so stops the
+    work) or an error in `errors` clears the request in `request_key`, says so, and stops the page.
+    """
+    result = cached(namespace, key)
+    if result is not None:
+        return result
+    cancel_slot, progress_slot = st.empty(), st.empty()
+    if cancel_slot.button("Cancel", key=cancel_key, icon=":material/stop:"):
+        st.session_state[request_key] = None
+        st.warning(f"{label}: cancelled.")
+        st.stop()
+    try:
+        with progress_slot.container():
+            bar = progress_bar(label)
+        result = memo(namespace, key, lambda: compute(bar))
+    except errors as exc:
+        st.session_state[request_key] = None
+        st.error(str(exc))
+        st.stop()
+    cancel_slot.empty()
+    progress_slot.empty()
+    return result

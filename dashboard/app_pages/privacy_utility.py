@@ -66,26 +66,12 @@ if submitted:
 
 request = state.get(REQUEST)
 if request is not None:
-    key = cache.content_key(table.fingerprint, request)
-    result = cache.cached("tradeoff", key)
-    if result is None:
-        n_runs = len(request["epsilons"]) * request["seeds"]
-        # Clicking Cancel reruns the page, which stops the training in progress.
-        cancel_slot, progress_slot = st.empty(), st.empty()
-        if cancel_slot.button("Cancel", key="tradeoff_cancel", icon=":material/stop:"):
-            state.put(REQUEST, None)
-            st.warning("Comparison cancelled.")
-            st.stop()
-        try:
-            with progress_slot.container():
-                bar = cache.progress_bar(f"Training {n_runs} models + baseline")
-            result = cache.memo("tradeoff", key, lambda: run_tradeoff(table.frame, progress=bar, **request))
-        except (ValueError, TrainingCancelled) as exc:
-            state.put(REQUEST, None)
-            st.error(str(exc))
-            st.stop()
-        cancel_slot.empty()
-        progress_slot.empty()
+    n_runs = len(request["epsilons"]) * request["seeds"]
+    result = cache.run_once(
+        "tradeoff", cache.content_key(table.fingerprint, request),
+        lambda bar: run_tradeoff(table.frame, progress=bar, **request),
+        label=f"Training {n_runs} models + baseline", request_key=REQUEST, cancel_key="tradeoff_cancel",
+        errors=(ValueError, TrainingCancelled))
     state.put(state.TRADEOFF, result)
 
 result = state.get(state.TRADEOFF)

@@ -73,24 +73,11 @@ def render_federated_section(table, label: str | None) -> None:
         request = None
     if request is not None:
         request = {k: v for k, v in request.items() if k != "fingerprint"}
-        key = cache.content_key(table.fingerprint, request)
-        result = cache.cached("federated", key)
-        if result is None:
-            cancel_slot, progress_slot = st.empty(), st.empty()
-            if cancel_slot.button("Cancel", key="fl_cancel", icon=":material/stop:"):
-                state.put(FL_REQUEST, None)
-                st.warning("Federated comparison cancelled.")
-                st.stop()
-            try:
-                with progress_slot.container():
-                    bar = cache.progress_bar("Federated simulation")
-                result = cache.memo("federated", key, lambda: compare_federated(table.frame, progress=bar, **request))
-            except (ValueError, RuntimeError, FederatedCancelled) as exc:
-                state.put(FL_REQUEST, None)
-                st.error(str(exc))
-                st.stop()
-            cancel_slot.empty()
-            progress_slot.empty()
+        result = cache.run_once(
+            "federated", cache.content_key(table.fingerprint, request),
+            lambda bar: compare_federated(table.frame, progress=bar, **request),
+            label="Federated simulation", request_key=FL_REQUEST, cancel_key="fl_cancel",
+            errors=(ValueError, RuntimeError, FederatedCancelled))
         state.put(state.FEDERATED, result)
     result = state.get(state.FEDERATED)
     if result is None:
