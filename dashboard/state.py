@@ -48,6 +48,15 @@ def table() -> Optional[Table]:
     return st.session_state.get(TABLE)
 
 
+def require_table() -> Table:
+    """The current table; without one, tell the user where to load it and stop the page."""
+    current = table()
+    if current is None:
+        st.info("Load a dataset on the Data page first.")
+        st.stop()
+    return current
+
+
 def set_table(new_table: Table) -> None:
     """Make `new_table` current; results derived from the old table are dropped."""
     old = st.session_state.get(TABLE)

@@ -21,10 +21,7 @@ SECRET, SECRET_SHOWN = "anonymize_secret", "anonymize_secret_shown"
 
 st.title("Anonymize")
 st.caption("Measure how easily records can be singled out, reduce it with a plan, and see what it cost.")
-table = state.table()
-if table is None:
-    st.info("Load a dataset on the Data page first.")
-    st.stop()
+table = state.require_table()
 frame, fp = table.frame, table.fingerprint
 # Widget keys (dropped by Streamlit when the user visits another page) and their lasting copies.
 qi_key, sens_key = f"anon_qis_{fp[:12]}", f"anon_sens_{fp[:12]}"

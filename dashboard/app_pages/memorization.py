@@ -18,10 +18,7 @@ st.caption("Plant random secrets (canaries) in the training data, some repeated 
            "ranking of all possible secrets (exposure, in bits). Canaries are synthetic; your data stays in "
            "this session.")
 
-table = state.table()
-if table is None:
-    st.info("Load a dataset on the Data page first.")
-    st.stop()
+table = state.require_table()
 
 mode = st.radio("What to test", ["Text column (character model)", "Table (tabular model)"], horizontal=True,
                 key="mem_mode")

@@ -15,10 +15,7 @@ st.title("PII scan")
 st.caption("Finds direct identifiers, quasi-identifiers, sensitive attributes and personal data in free text. "
            "Examples are masked; nothing leaves this session.")
 
-table = state.table()
-if table is None:
-    st.info("Load a dataset on the Data page first.")
-    st.stop()
+table = state.require_table()
 
 settings = get_settings()
 with st.expander("Scan settings: sample size, allow and deny lists"):

@@ -19,10 +19,7 @@ st.title("Privacy-utility")
 st.caption("What does privacy cost here? The same Keras MLP trained without and with DP-SGD "
            "(tensorflow-privacy) at each budget: utility, the accounted epsilon, and measured "
            "membership-inference leakage, side by side.")
-table = state.table()
-if table is None:
-    st.info("Load a dataset on the Data page first.")
-    st.stop()
+table = state.require_table()
 
 columns = table.columns
 label_default = state.label_column()

@@ -26,10 +26,7 @@ WHERE = {"scan": "PII scan", "risk": "Anonymize", "attack": "Model audit", "memo
 st.title("Report")
 st.caption("How exposed is this dataset and this model? Everything below comes from the results of this "
            "session; steps not run yet are grey.")
-table = state.table()
-if table is None:
-    st.info("Load a dataset on the Data page first.")
-    st.stop()
+table = state.require_table()
 
 quick = state.get(QUICK)
 quick = quick[1] if quick and quick[0] == table.fingerprint else None
