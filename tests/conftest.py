@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.settings import SAMPLE_DATA_DIR
+from analysis.settings import SAMPLE_DATA_DIR, get_settings
 
 
 @pytest.fixture
@@ -21,3 +21,16 @@ def customers_path():
 @pytest.fixture(scope="session")
 def adult_path():
     return SAMPLE_DATA_DIR / "adult.csv"
+
+
+@pytest.fixture
+def history_url(tmp_path, monkeypatch):
+    """A fresh audit-history database for the test; the user's ~/.privacy_audit is never touched."""
+    from analysis import history
+
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", url)
+    get_settings.cache_clear()
+    yield url
+    history.dispose_engines()
+    get_settings.cache_clear()

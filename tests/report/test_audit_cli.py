@@ -11,20 +11,14 @@ import yaml
 from analysis import history
 from analysis.cli import main
 from analysis.report.export import validate_report
-from analysis.settings import PROJECT_ROOT, get_settings
+from analysis.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "configs" / "audit.sample.yaml"
 FAILING = PROJECT_ROOT / "configs" / "audit.failing.yaml"
 
 
-@pytest.fixture(autouse=True)
-def history_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'history.db'}"
-    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", url)
-    get_settings.cache_clear()
-    yield url
-    history.dispose_engines()
-    get_settings.cache_clear()
+# Every test here stores runs: each gets its own history database (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("history_url")
 
 
 def _config(tmp_path: Path, base: Path, **changes) -> Path:
@@ -40,7 +34,7 @@ def _config(tmp_path: Path, base: Path, **changes) -> Path:
     return path
 
 
-def test_sample_config_passes_writes_both_reports_and_stores_the_run(tmp_path, history_db, capsys):
+def test_sample_config_passes_writes_both_reports_and_stores_the_run(tmp_path, history_url, capsys):
     html, out = tmp_path / "audit.html", tmp_path / "audit.json"
     code = main(["audit", str(SAMPLE), "--html", str(html), "--json", str(out), "--quiet"])
     printed = capsys.readouterr().out
@@ -54,11 +48,11 @@ def test_sample_config_passes_writes_both_reports_and_stores_the_run(tmp_path, h
     assert report["provenance"]["steps"] == ["scan", "risk", "attack"]
     assert report["provenance"]["settings"]["data"]["rows_used"] == 1500
     assert html.read_text().startswith("<!DOCTYPE html>")
-    runs = history.list_runs(url=history_db)
+    runs = history.list_runs(url=history_url)
     assert len(runs) == 1 and runs[0].policies_passed is True and runs[0].source == "cli"
 
 
-def test_failing_config_exits_1_and_names_the_failed_policies(tmp_path, history_db, capsys):
+def test_failing_config_exits_1_and_names_the_failed_policies(tmp_path, history_url, capsys):
     out = tmp_path / "audit.json"
     code = main(["audit", str(FAILING), "--json", str(out), "--quiet"])
     printed = capsys.readouterr().out
@@ -67,7 +61,7 @@ def test_failing_config_exits_1_and_names_the_failed_policies(tmp_path, history_
     report = json.loads(out.read_text())
     failed = {p["name"] for p in report["policies"] if not p["passed"]}
     assert {"no_direct_identifiers", "min_k"} <= failed
-    assert history.list_runs(url=history_db)[0].policies_passed is False  # failing runs are kept too
+    assert history.list_runs(url=history_url)[0].policies_passed is False  # failing runs are kept too
 
 
 @pytest.mark.parametrize("changes, needle", [
@@ -105,7 +99,7 @@ def test_unreadable_config_exits_2(tmp_path, capsys):
     assert "not found" in err and "not valid YAML" in err
 
 
-def test_a_model_file_is_audited_on_its_own_members_and_non_members(tmp_path, history_db, capsys):
+def test_a_model_file_is_audited_on_its_own_members_and_non_members(tmp_path, history_url, capsys):
     """The CI use: audit the model artifact a training job produced, with its training and held-out rows."""
     from analysis.models.loading import dump_skops
     from analysis.models.recipes import train_model

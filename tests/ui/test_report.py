@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import history
-from analysis.settings import get_settings
 
 APP = "dashboard/app.py"
 PAGE = "app_pages/report.py"
-
-
-@pytest.fixture
-def history_url(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'history.db'}"
-    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", url)
-    get_settings.cache_clear()
-    yield url
-    history.dispose_engines()
-    get_settings.cache_clear()
 
 
 def _open_report() -> AppTest:
