@@ -244,6 +244,31 @@ def split_members(frame: pd.DataFrame, label: str, *, member_share: float = 0.5,
             member_rows)
 
 
+MEMBER_FLAGS = ("1", "true", "yes", "1.0")
+
+
+def declared_members(frame: pd.DataFrame, label: str, *, member_column: Optional[str] = None,
+                     first_share: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The member / non-member split a model file's owner declares, for rows with a label.
+
+    With `member_column`, rows whose value reads as 1/true/yes are members (the column is dropped);
+    otherwise the first `first_share` of the rows trained the model. Returns (members, non_members).
+    """
+    if label not in frame.columns:
+        raise ValueError(f"label column {label!r} is not in the table (columns: {list(frame.columns)})")
+    rows = frame[frame[label].notna()].reset_index(drop=True)
+    if member_column is not None:
+        if member_column not in rows.columns:
+            raise ValueError(f"member column {member_column!r} is not in the table")
+        flags = rows[member_column].astype(str).str.lower().isin(MEMBER_FLAGS).to_numpy()
+        rows = rows.drop(columns=[member_column])
+        return rows[flags].reset_index(drop=True), rows[~flags].reset_index(drop=True)
+    if not 0 < first_share < 1:
+        raise ValueError(f"first_share must be strictly between 0 and 1, got {first_share!r}")
+    cut = int(len(rows) * first_share)
+    return rows.iloc[:cut].reset_index(drop=True), rows.iloc[cut:].reset_index(drop=True)
+
+
 def train_model(frame: pd.DataFrame, label: str, *, recipe: ModelRecipe | str, member_share: float = 0.5,
                 seed: int = 0, progress: Optional[ProgressCallback] = None) -> TrainedModel:
     """Split `frame` into members / non-members and fit `recipe` on the members.

@@ -8,7 +8,7 @@ import streamlit as st
 from analysis.attacks.audit import run_audit
 from analysis.figures import attacks as figures
 from analysis.models.loading import ModelLoadError, UntrustedTypesError, inspect_model, load_model
-from analysis.models.recipes import available_recipes, get_recipe, train_model
+from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
@@ -78,15 +78,8 @@ else:
                     st.stop()
             loaded = cache.memo("audit_loaded", info.fingerprint, lambda: load_model(data, upload.name,
                                                                                       trusted_types=trusted))
-            frame = table.frame[table.frame[label].notna()].reset_index(drop=True)
-            if member_col is not None:
-                flags = frame[member_col].astype(str).str.lower().isin(["1", "true", "yes", "1.0"]).to_numpy()
-                members, non_members = frame[flags], frame[~flags]
-                members, non_members = (members.drop(columns=[member_col]).reset_index(drop=True),
-                                        non_members.drop(columns=[member_col]).reset_index(drop=True))
-            else:
-                cut = int(len(frame) * first_share)
-                members, non_members = frame.iloc[:cut].reset_index(drop=True), frame.iloc[cut:].reset_index(drop=True)
+            members, non_members = declared_members(table.frame, label, member_column=member_col,
+                                                    first_share=first_share)
             model = loaded.bind(members, label)
             key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share)
             if (state.get(state.MODEL) or {}).get("key") != key:

@@ -65,3 +65,17 @@ def test_unknown_recipe_and_offered_recipes():
     offered = available_recipes()
     assert {"logistic_regression", "gradient_boosting", "random_forest"} <= set(offered)
     assert offered.get("keras_mlp", "Keras MLP") == "Keras MLP"
+
+
+def test_declared_members_by_flag_column_or_first_share():
+    import pandas as pd
+
+    from analysis.models.recipes import declared_members
+
+    frame = pd.DataFrame({"x": range(6), "y": [0, 1, 0, 1, None, 1],
+                          "trained": ["yes", "no", "TRUE", "0", "1", "false"]})
+    members, non_members = declared_members(frame, "y", member_column="trained")
+    assert members["x"].tolist() == [0, 2] and non_members["x"].tolist() == [1, 3, 5]  # unlabelled row 4 left out
+    assert "trained" not in members.columns
+    members, non_members = declared_members(frame.drop(columns=["trained"]), "y", first_share=0.4)
+    assert members["x"].tolist() == [0, 1] and non_members["x"].tolist() == [2, 3, 5]
