@@ -224,18 +224,10 @@ def _call(func: Callable[..., Any], key: str, args: tuple, options: Mapping[str,
         raise ConfigError(f"steps.{key}: {message}") from None
 
 
-def _need(module: str, attribute: str, step: str) -> Callable[..., Any]:
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError):
-        raise ConfigError(f"steps.{step}: this build has no {module}.{attribute}; remove the step") from None
-
-
 def _scan(frame, options, ctx):
-    return _call(_need("analysis.pii", "scan_table", "scan"), "scan", (frame,), options, seed=ctx["seed"],
-                 progress=ctx["progress"])
+    from analysis.pii import scan_table
+
+    return _call(scan_table, "scan", (frame,), options, seed=ctx["seed"], progress=ctx["progress"])
 
 
 def _risk(frame, options, ctx):
@@ -245,7 +237,7 @@ def _risk(frame, options, ctx):
         scan = ctx.get("scan")
         if scan is None:
             raise ConfigError("steps.risk.quasi_identifiers: give a list of columns, or run the scan step for 'auto'")
-        qis = [c.name for c in scan.columns if c.kind == "quasi_identifier"]
+        qis = scan.names_of_kind("quasi_identifier")
         if not qis:
             raise ConfigError("steps.risk.quasi_identifiers: the scan found no quasi-identifier; list them")
     if isinstance(qis, str):
@@ -256,8 +248,9 @@ def _risk(frame, options, ctx):
     sensitive = options.get("sensitive")
     if isinstance(sensitive, str):
         options["sensitive"] = [sensitive]
-    return _call(_need("analysis.risk", "assess_risk", "risk"), "risk", (frame, list(qis)), options,
-                 progress=ctx["progress"])
+    from analysis.risk import assess_risk
+
+    return _call(assess_risk, "risk", (frame, list(qis)), options, progress=ctx["progress"])
 
 
 _MODEL_FILE_SUFFIXES = (".skops", ".keras")
@@ -281,12 +274,13 @@ def _attack(frame, options, ctx):
                 raise ConfigError(f"steps.attack.{key}: only for a model file (.skops or .keras)")
         model, recipe, members, non_members = _trained_model(frame, model_spec, options, ctx)
     scan = ctx.get("scan")
-    identifiers = [c.name for c in scan.columns if c.kind == "direct_identifier"] if scan is not None else None
+    identifiers = scan.names_of_kind("direct_identifier") if scan is not None else None
     fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}
     if identifiers is not None:
         fixed["identifier_columns"] = [c for c in identifiers if c in members.columns]
-    return _call(_need("analysis.attacks.audit", "run_audit", "attack"), "attack",
-                 (model, members, non_members, label), options, **fixed)
+    from analysis.attacks.audit import run_audit
+
+    return _call(run_audit, "attack", (model, members, non_members, label), options, **fixed)
 
 
 def _trained_model(frame, recipe_name, options, ctx):
@@ -353,8 +347,9 @@ def _memorization(frame, options, ctx):
     if kind == "tabular":
         if not ctx["label"]:
             raise ConfigError("label: the tabular memorization step needs the label column")
-        func = _need("analysis.memorization", "run_tabular_memorization", "memorization")
-        return _call(func, "memorization", (frame, ctx["label"]), options, seed=ctx["seed"],
+        from analysis.memorization import run_tabular_memorization
+
+        return _call(run_tabular_memorization, "memorization", (frame, ctx["label"]), options, seed=ctx["seed"],
                      progress=ctx["progress"])
     if kind != "text":
         raise ConfigError(f"steps.memorization.kind: 'text' or 'tabular', got {kind!r}")
@@ -363,13 +358,15 @@ def _memorization(frame, options, ctx):
         raise ConfigError("steps.memorization.text_column: name the free-text column to plant canaries in")
     if column not in frame.columns:
         raise ConfigError(f"steps.memorization.text_column: column {column!r} is not in the data")
-    func = _need("analysis.memorization", "run_text_memorization", "memorization")
-    return _call(func, "memorization", (frame[column],), options, seed=ctx["seed"], progress=ctx["progress"])
+    from analysis.memorization import run_text_memorization
+
+    return _call(run_text_memorization, "memorization", (frame[column],), options, seed=ctx["seed"], progress=ctx["progress"])
 
 
 def _compare(frame, options, ctx):
-    func = _need("analysis.tradeoff", "run_tradeoff", "compare")
-    return _call(func, "compare", (frame, ctx["label"]), options, seed=ctx["seed"], progress=ctx["progress"])
+    from analysis.tradeoff import run_tradeoff
+
+    return _call(run_tradeoff, "compare", (frame, ctx["label"]), options, seed=ctx["seed"], progress=ctx["progress"])
 
 
 _STEP_FUNCS = {"scan": _scan, "risk": _risk, "attack": _attack, "memorization": _memorization,
