@@ -208,11 +208,9 @@ def regex_spans(text: str) -> list[dict]:
 
 
 def _pii_spans(series: pd.Series, params: dict) -> Optional[dict[int, list]]:
-    """Spans per row position from `analysis.pii.find_text_spans`, or None when it is unavailable."""
-    try:
-        from analysis.pii import find_text_spans  # built by the PII scan capability
-    except ImportError:
-        return None
+    """Spans per row position from `analysis.pii.find_text_spans`, or None when its engine fails."""
+    from analysis.pii import find_text_spans
+
     try:
         spans = find_text_spans(series, rows="all", entities=params["entities"],
                                 score_threshold=params["score_threshold"] or None)

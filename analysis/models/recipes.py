@@ -18,7 +18,6 @@ untrusted types. `train_model` splits a table into members (training rows) and n
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -157,27 +156,15 @@ class EstimatorRecipe:
                 "params": {k: repr(v) for k, v in self.estimator.get_params(deep=False).items()}}
 
 
-def keras_available() -> bool:
-    """True when the DP helper's Keras MLP recipe module exists (without importing TensorFlow)."""
-    try:
-        return importlib.util.find_spec("analysis.models.keras_tabular") is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def available_recipes() -> dict[str, str]:
     """Trainable recipes offered to users: name -> display name."""
     names = {n: _ESTIMATORS[n][0] for n in ("logistic_regression", "gradient_boosting", "random_forest")}
-    if keras_available():
-        names[KERAS_RECIPE] = "Keras MLP"
-    return names
+    return {**names, KERAS_RECIPE: "Keras MLP"}
 
 
 def get_recipe(name: str, **params: Any) -> ModelRecipe:
     """A recipe by name; `params` override the estimator's defaults."""
     if name == KERAS_RECIPE:
-        if not keras_available():
-            raise ValueError("the Keras MLP recipe is not available in this build")
         from analysis.models.keras_tabular import KerasMLPRecipe
 
         return KerasMLPRecipe(**params)

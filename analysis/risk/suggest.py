@@ -24,18 +24,11 @@ _SENSITIVE_HINTS = re.compile(
 
 
 def _scan_kinds(scan: Any, overrides: Optional[dict] = None) -> Optional[dict[str, str]]:
+    """Column -> kind from the scan, with the user's corrections on top."""
     if scan is None:
         return None
-    if overrides:
-        try:
-            from analysis.pii import apply_kind_overrides  # built by the PII scan capability
-
-            scan = apply_kind_overrides(scan, overrides)
-        except (ImportError, TypeError, ValueError):
-            pass  # not a real ScanResult, or an override for a column it lacks: applied by hand below
     kinds = {str(f.name): str(f.kind) for f in getattr(scan, "columns", [])}
-    if overrides:  # apply by hand too, so corrections hold even without analysis.pii
-        kinds.update({str(k): str(v) for k, v in overrides.items()})
+    kinds.update({str(k): str(v) for k, v in (overrides or {}).items()})
     return kinds
 
 
