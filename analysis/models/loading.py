@@ -1,12 +1,17 @@
 """Load a model file safely, then check it fits the data before any attack runs.
 
+Every file first passes the gate (analysis/models/gate.py): archive limits and member names,
+bounded reads of the JSON inside, and the format's allow-list, before a loader sees the bytes.
+
 Formats
-- `.skops` (scikit-learn): read with `skops.io`; never unpickled. `inspect_model` lists the types
-  skops does not trust by default (`skops.io.get_untrusted_types`); `load_model` refuses the file with
-  `UntrustedTypesError` (carrying the list) until the caller passes them as `trusted_types`, which the
-  dashboard does only after the user has read the list and agreed.
-- `.keras` (Keras v3 zip format): `tf.keras.models.load_model(..., safe_mode=True, compile=False)`,
-  which refuses lambda layers and other arbitrary-code deserialization.
+- `.skops` (scikit-learn): read with `skops.io`; never unpickled. The types skops does not trust by
+  default are sorted by the gate: the ones the built-in recipes need are trusted automatically; other
+  scikit-learn / NumPy / SciPy types need the user's confirmation (`trusted_types`; refused with
+  `UntrustedTypesError` until then); anything else is refused outright (`RefusedTypesError`), and so
+  is a trust list naming it.
+- `.keras` (Keras v3 zip format): config.json must pass the gate's allow-list of built-in Keras
+  layers (no Lambda / TFOpLambda, no functions, no custom objects, no constant nodes); Keras
+  (`safe_mode=True`, `compile=False`) then loads an archive rebuilt from the checked members only.
 - `.pkl`, `.pickle`, `.joblib`: refused. Loading a pickle runs whatever code it names. Convert it in
   an environment you trust: load it with joblib there, then `skops.io.dump(model, "model.skops")`.
 
@@ -18,7 +23,8 @@ Input mapping (what the model is fed)
   0; no scaling) as a float32 matrix. The model's input width must equal that number of columns.
   Its outputs are class probabilities: k softmax units in the order of the sorted label values, or
   one sigmoid unit meaning P(second sorted label) for a binary label.
-A model whose inputs or classes do not fit the data is refused with `ModelLoadError`.
+A model whose inputs or classes do not fit the data is refused with `ModelLoadError`. Errors name
+the column and the kind of problem, never a cell value (analysis/models/errors.py).
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from analysis.models import gate
+from analysis.models.errors import scoring_error, value_free
+from analysis.models.gate import ModelLoadError
+
 SKOPS_EXTENSIONS = (".skops",)
 KERAS_EXTENSIONS = (".keras",)
 PICKLE_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pck", ".sav")
@@ -44,17 +54,26 @@ CONVERT_HINT = ("Pickle and joblib files can run arbitrary code when they are op
                 "`skops.io.dump(model, 'model.skops')`, and load model.skops here.")
 
 
-class ModelLoadError(ValueError):
-    """A model file that cannot be used, with a message meant for the user."""
-
-
 class UntrustedTypesError(ModelLoadError):
-    """The .skops file contains types that must be trusted explicitly; `.types` lists them."""
+    """The .skops file holds scikit-learn / NumPy / SciPy types the user must confirm; `.types` lists them."""
 
     def __init__(self, name: str, types: list[str]):
         self.types = list(types)
-        super().__init__(f"'{name}' contains types that are not trusted by default: {', '.join(types)}. "
-                         "Review them and load again trusting them if you trust the file's source.")
+        super().__init__(f"'{name}' holds scikit-learn / NumPy / SciPy types that are not trusted automatically: "
+                         f"{', '.join(types)}. Check each one; trust them only if you trust where the file "
+                         "came from.")
+
+
+class RefusedTypesError(ModelLoadError):
+    """The .skops file holds types outside scikit-learn / NumPy / SciPy; it is never loaded."""
+
+    def __init__(self, name: str, refused: list[str], confirmable: list[str]):
+        self.types = list(refused)
+        extra = (f" It also holds types that would need confirmation: {', '.join(confirmable)}."
+                 if confirmable else "")
+        super().__init__(f"'{name}' was refused: it holds types refused outright (outside scikit-learn, NumPy "
+                         f"and SciPy, or ones that read or write files or run code): {', '.join(refused)}. "
+                         f"No trust setting loads it.{extra}")
 
 
 @dataclass(frozen=True)
@@ -64,7 +83,9 @@ class ModelInspection:
     name: str
     kind: str  # "sklearn" or "keras"
     fingerprint: str
-    untrusted_types: list[str]
+    untrusted_types: list[str]  # need the user's confirmation (scikit-learn / NumPy / SciPy)
+    auto_trusted_types: list[str] = field(default_factory=list)  # what the built-in recipes need
+    refused_types: list[str] = field(default_factory=list)  # never loaded, whatever the user says
 
 
 @dataclass(frozen=True)
@@ -112,12 +133,9 @@ class LoadedModel:
         unknown = sorted({str(v) for v in labels.tolist() if v not in classes})
         if unknown:
             raise ModelLoadError(f"the model '{self.name}' predicts classes {sorted(map(str, classes))} but the "
-                                 f"label column {label!r} also holds {unknown[:5]}")
-        try:
-            proba = np.asarray(model.predict_proba(features.head(5)))
-        except Exception as exc:  # any failure to score means the inputs do not fit
-            raise ModelLoadError(f"the model '{self.name}' could not score the data's rows "
-                                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+                                 f"label column {label!r} also holds {len(unknown)} other value(s)")
+        model = ValueFreeModel(model, self.name)
+        proba = np.asarray(model.predict_proba(features.head(5)))
         if proba.ndim != 2 or proba.shape[1] != len(model.classes_):
             raise ModelLoadError(f"the model '{self.name}' returned outputs of shape {proba.shape}, not one "
                                  f"probability per class ({len(model.classes_)})")
@@ -252,43 +270,57 @@ def _check_zip(data: bytes, name: str, kind: str) -> None:
         raise ModelLoadError(f"'{name}' is not a model file: it is not in the {fmt} format.")
 
 
+def _check_size(data: bytes, name: str) -> None:
+    limit = gate.limits().uncompressed_bytes
+    if len(data) > limit:
+        raise ModelLoadError(f"'{name}' is {len(data) / gate.MB:,.0f} MB, over the limit of {limit / gate.MB:,.0f} MB "
+                             "(setting max_model_uncompressed_mb).")
+
+
 def inspect_model(data: bytes, name: str) -> ModelInspection:
-    """Kind, fingerprint and (for .skops) the types the user must trust before `load_model`."""
+    """Kind, fingerprint and (for .skops) the types sorted by the gate, after every gate check."""
     kind = _kind(name)
     data = bytes(data)
+    _check_size(data, name)
     _check_zip(data, name, kind)
-    untrusted: list[str] = []
+    sorted_types = gate.SkopsTypes([], [], [])
     if kind == "sklearn":
         import skops.io as sio
 
+        gate.check_skops_archive(data, name)
         try:
-            untrusted = sorted(sio.get_untrusted_types(data=data))
+            sorted_types = gate.sort_skops_types(sio.get_untrusted_types(data=data))
         except Exception as exc:
             raise ModelLoadError(f"'{name}' is not a readable skops file ({type(exc).__name__}).") from None
+    else:
+        gate.clean_keras_archive(data, name)
     return ModelInspection(name=name, kind=kind, fingerprint=hashlib.sha256(data).hexdigest(),
-                           untrusted_types=untrusted)
+                           untrusted_types=sorted_types.needs_confirmation,
+                           auto_trusted_types=sorted_types.auto_trusted, refused_types=sorted_types.refused)
 
 
 def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = None) -> LoadedModel:
-    """Load a model from the bytes of a `.skops` or `.keras` file named `name`.
+    """Load a model from the bytes of a `.skops` or `.keras` file named `name`, after the gate.
 
-    Raises UntrustedTypesError when a .skops file holds types not in skops' default trust list and not
-    in `trusted_types`; ModelLoadError for pickles, unknown extensions, damaged or non-model files.
+    `trusted_types`: scikit-learn / NumPy / SciPy types the user confirmed (anything else in it is
+    refused). Raises RefusedTypesError, UntrustedTypesError, or ModelLoadError for pickles, unknown
+    extensions, files over a limit, refused Keras layers, damaged or non-model files.
     """
+    trusted = gate.check_trust_request(trusted_types)
     info = inspect_model(data, name)
     data = bytes(data)
     if info.kind == "sklearn":
         import skops.io as sio
 
-        trusted = list(trusted_types or [])
+        if info.refused_types:
+            raise RefusedTypesError(name, info.refused_types, info.untrusted_types)
         pending = [t for t in info.untrusted_types if t not in trusted]
         if pending:
             raise UntrustedTypesError(name, pending)
         try:
-            estimator = sio.loads(data, trusted=[t for t in info.untrusted_types] or None)
+            estimator = sio.loads(data, trusted=info.auto_trusted_types + info.untrusted_types or None)
         except Exception as exc:
-            raise ModelLoadError(f"'{name}' could not be loaded by skops ({type(exc).__name__}: "
-                                 f"{str(exc).splitlines()[0][:200] if str(exc) else ''}).") from None
+            raise ModelLoadError(f"'{name}' could not be loaded by skops ({value_free(exc)}).") from None
         if not (hasattr(estimator, "predict_proba") and hasattr(estimator, "classes_")):
             raise ModelLoadError(f"'{name}' holds a {type(estimator).__name__}, not a fitted classifier with "
                                  "predict_proba and classes_.")
@@ -299,25 +331,38 @@ def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = N
 
 
 def _load_keras(data: bytes, name: str):
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        if "config.json" not in archive.namelist():
-            raise ModelLoadError(f"'{name}' is a zip file but not a Keras v3 model (no config.json).")
+    clean, _ = gate.clean_keras_archive(data, name)
     import tensorflow as tf
 
     fd, path = tempfile.mkstemp(suffix=".keras")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(clean)  # only the checked members, bounded by the gate's limits
         try:
             model = tf.keras.models.load_model(path, safe_mode=True, compile=False)
         except Exception as exc:
             raise ModelLoadError(f"'{name}' could not be loaded as a Keras model in safe mode "
-                                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}).") from None
+                                 f"({value_free(exc)}).") from None
     finally:
         os.unlink(path)
     if not hasattr(model, "input_shape"):
         raise ModelLoadError(f"'{name}' does not hold a Keras model with a defined input.")
     return model
+
+
+class ValueFreeModel:
+    """A bound model whose scoring errors name the column and the kind of problem, never a value."""
+
+    def __init__(self, model: Any, name: str):
+        self.model = model
+        self.name = name
+        self.classes_ = np.asarray(model.classes_)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        try:
+            return np.asarray(self.model.predict_proba(features))
+        except Exception as exc:
+            raise scoring_error(exc, self.name, features.head(50), self.model.predict_proba) from None
 
 
 def dump_skops(model: Any) -> bytes:

@@ -7,7 +7,8 @@ import streamlit as st
 
 from analysis.attacks.audit import run_audit
 from analysis.figures import attacks as figures
-from analysis.models.loading import ModelLoadError, UntrustedTypesError, inspect_model, load_model
+from analysis.models.loading import (ModelLoadError, RefusedTypesError, UntrustedTypesError, inspect_model,
+                                     load_model)
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
 
@@ -68,11 +69,15 @@ else:
         try:
             info = inspect_model(data, upload.name)
             trusted = []
+            if info.refused_types:
+                raise RefusedTypesError(upload.name, info.refused_types, info.untrusted_types)
             if info.untrusted_types:
-                st.warning("This file contains types skops does not trust by default. Trust them only if "
-                           "you trust where the file came from:")
+                st.warning("This file holds scikit-learn / NumPy / SciPy types that are not trusted "
+                           "automatically (the built-in models' types are). Look each one up; trust them only "
+                           "if you trust where the file came from. Types from other packages are always refused.")
                 st.code("\n".join(info.untrusted_types))
-                if st.checkbox("I trust these types", key=f"audit_trust_{info.fingerprint[:12]}"):
+                if st.checkbox("I checked these scikit-learn / NumPy / SciPy types and trust this file",
+                               key=f"audit_trust_{info.fingerprint[:12]}"):
                     trusted = info.untrusted_types
                 else:
                     st.stop()

@@ -27,12 +27,12 @@ def test_attack_writes_the_json_the_issue_promises(split_files, capsys):
     folder = split_files
     args = ["attack", "--model", str(folder / "forest.skops"), "--members", str(folder / "A.csv"),
             "--non-members", str(folder / "B.csv"), "--label", "class", "--quiet"]
-    assert main(args) == 2
-    err = capsys.readouterr().err
-    assert "sklearn.tree._tree.Tree" in err and "--trust" in err
+    assert main(args + ["--trust", "os.system"]) == 2  # only scikit-learn / NumPy / SciPy types can be trusted
+    assert "cannot trust os.system" in capsys.readouterr().err
     out = folder / "result.json"
-    code = main(args + ["--trust", "numpy.dtype,sklearn.tree._tree.Tree", "--attacks", "threshold,lira",
-                        "--reference-models", "2", "--backend", "serial", "--json", str(out)])
+    # The forest's types (numpy.dtype, sklearn.tree._tree.Tree) are trusted automatically: no --trust.
+    code = main(args + ["--attacks", "threshold,lira", "--reference-models", "2", "--backend", "serial",
+                        "--json", str(out)])
     assert code == 0
     data = json.loads(out.read_text())
     names = [a["name"] for a in data["attacks"]]
@@ -41,7 +41,7 @@ def test_attack_writes_the_json_the_issue_promises(split_files, capsys):
         assert {"name", "auc", "advantage", "tpr_at_fpr"} <= set(attack)
         assert set(attack["tpr_at_fpr"]) == {"0.001", "0.01"}
     assert data["train_accuracy"] == 1.0 and 0.5 < data["test_accuracy"] < 1.0
-    assert data["model"]["kind"] == "sklearn"
+    assert data["model"]["kind"] == "sklearn" and data["model"]["trusted_types"] == []
     assert "loss" in capsys.readouterr().out  # the summary table
 
 

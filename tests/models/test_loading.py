@@ -1,5 +1,6 @@
-"""Safe model loading: skops with an explicit trust step, Keras in safe mode, pickles refused, and a
-clear message for a file that is not a model or a model that does not fit the data."""
+"""Safe model loading: skops with the recipes' types trusted automatically and others confirmed, Keras
+behind the config allow-list, pickles refused, and a clear message for a file that is not a model or a
+model that does not fit the data. Hostile files: tests/security/test_model_files.py."""
 
 from __future__ import annotations
 
@@ -32,19 +33,30 @@ def trained(table):
     return train_model(table, "y", recipe="random_forest", seed=0)
 
 
-def test_skops_lists_untrusted_types_and_loads_only_after_trust(table, trained):
+def test_skops_random_forest_loads_with_its_types_trusted_automatically(table, trained):
     data = sio.dumps(trained.model)
     info = inspect_model(data, "forest.skops")
-    assert info.kind == "sklearn" and "sklearn.tree._tree.Tree" in info.untrusted_types
-    with pytest.raises(UntrustedTypesError) as caught:
-        load_model(data, "forest.skops")
-    assert "sklearn.tree._tree.Tree" in caught.value.types
-    loaded = load_model(data, "forest.skops", trusted_types=info.untrusted_types)
+    assert info.kind == "sklearn" and info.untrusted_types == []
+    assert {"numpy.dtype", "sklearn.tree._tree.Tree"} <= set(info.auto_trusted_types)
+    loaded = load_model(data, "forest.skops")
     model = loaded.bind(table, "y")
     x = table.drop(columns=["y"])
     assert np.allclose(model.predict_proba(x), trained.model.predict_proba(x))
-    assert loaded.fingerprint == info.fingerprint
+    assert loaded.fingerprint == info.fingerprint and loaded.trusted_types == []
     assert loaded.recipe().fit(x, table["y"].to_numpy(), seed=0).predict_proba(x).shape == (300, 2)
+
+
+def test_other_sklearn_types_load_only_after_trust(table):
+    from analysis.models.recipes import get_recipe
+
+    knn = train_model(table, "y", recipe=get_recipe("nearest_neighbor", metric="manhattan"), seed=0)
+    data = sio.dumps(knn.model)
+    assert inspect_model(data, "knn.skops").untrusted_types == ["sklearn.metrics._dist_metrics.ManhattanDistance64"]
+    with pytest.raises(UntrustedTypesError) as caught:
+        load_model(data, "knn.skops")
+    assert caught.value.types == ["sklearn.metrics._dist_metrics.ManhattanDistance64"]
+    loaded = load_model(data, "knn.skops", trusted_types=caught.value.types)
+    assert loaded.trusted_types == caught.value.types
 
 
 def test_pickle_and_joblib_are_refused_with_conversion_hint(trained):
@@ -66,13 +78,18 @@ def test_not_a_model_file_gets_a_clear_message():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("readme.txt", "hello")
+    with pytest.raises(ModelLoadError, match=r"entries a keras file does not have \(readme.txt\)"):
+        load_model(buffer.getvalue(), "fake.keras")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", "{}")
     with pytest.raises(ModelLoadError, match="no config.json"):
         load_model(buffer.getvalue(), "fake.keras")
 
 
 def test_model_whose_inputs_do_not_fit_the_data(table, trained):
     data = sio.dumps(trained.model)
-    loaded = load_model(data, "m.skops", trusted_types=inspect_model(data, "m.skops").untrusted_types)
+    loaded = load_model(data, "m.skops")
     with pytest.raises(ModelLoadError, match=r"expects column\(s\) \['city'\]"):
         loaded.bind(table.drop(columns=["city"]), "y")
     relabelled = table.assign(y=table["y"].map({0: "no", 1: "yes"}))
@@ -81,13 +98,13 @@ def test_model_whose_inputs_do_not_fit_the_data(table, trained):
     # A model fitted on an array takes the numeric columns in order; a width mismatch is refused.
     array_model = LogisticRegression().fit(np.random.default_rng(0).normal(size=(50, 3)), [0, 1] * 25)
     blob = sio.dumps(array_model)
-    loaded_array = load_model(blob, "array.skops", trusted_types=inspect_model(blob, "array.skops").untrusted_types)
+    loaded_array = load_model(blob, "array.skops")
     with pytest.raises(ModelLoadError, match="takes 3 inputs but the data has 2 numeric"):
         loaded_array.bind(table, "y")
     assert loaded_array.bind(table.assign(extra=1.0), "y").predict_proba(table.assign(extra=1.0)).shape == (300, 2)
 
 
-def test_keras_file_loads_in_safe_mode_and_lambda_layers_are_refused(table, tmp_path):
+def test_keras_file_loads_and_lambda_layers_are_refused_before_keras_sees_them(table, tmp_path):
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(0)
@@ -112,5 +129,5 @@ def test_keras_file_loads_in_safe_mode_and_lambda_layers_are_refused(table, tmp_
                                   tf.keras.layers.Dense(2, activation="softmax")])
     bad_path = tmp_path / "lambda.keras"
     unsafe.save(bad_path)
-    with pytest.raises(ModelLoadError, match="safe mode"):
+    with pytest.raises(ModelLoadError, match=r"layer 'lambda' is a 'Lambda'"):
         load_model(bad_path.read_bytes(), "lambda.keras")

@@ -1,0 +1,133 @@
+"""Hostile model files, built from scratch as bytes (tests and benchmarks/hostile_inputs.py reuse them).
+
+Each function returns the bytes of a file that attacks the loader that would read it: code run on
+load (Keras `Lambda` / `TFOpLambda` naming any importable function), archives that expand far past
+their size, extra archive entries, skops types outside scikit-learn, and ONNX files that point outside
+themselves. None of them is harmful to a loader that checks before it reads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+
+KERAS_METADATA = json.dumps({"keras_version": "2.15.0", "date_saved": "2026-01-01@00:00:00"})
+CHUNK = b" " * (1 << 20)
+
+
+def _input_layer(name: str = "input_1", width: int = 2) -> dict:
+    return {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None, "name": name,
+            "config": {"batch_input_shape": [None, width], "dtype": "float32", "sparse": False,
+                       "ragged": False, "name": name}, "inbound_nodes": []}
+
+
+def _functional(layers: list[dict], output: str) -> dict:
+    return {"module": "keras.src.engine.functional", "class_name": "Functional", "registered_name": "Functional",
+            "config": {"name": "model", "trainable": True, "layers": layers,
+                       "input_layers": [["input_1", 0, 0]], "output_layers": [[output, 0, 0]]}}
+
+
+def _keras_archive(config: dict, weights: bytes = b"", extra: dict[str, bytes] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", KERAS_METADATA)
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", weights)
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buffer.getvalue()
+
+
+def keras_lambda_os_system(command: str) -> bytes:
+    """A `Lambda` layer whose function is `os.system`, called on a `_CONSTANT_VALUE` node holding `command`.
+
+    Keras 2.15 runs `command` while rebuilding the model, even with `safe_mode=True`."""
+    evil = {"module": "keras.layers", "class_name": "Lambda", "registered_name": None, "name": "evil",
+            "config": {"name": "evil", "trainable": True, "dtype": "float32",
+                       "function": {"module": "os", "class_name": "function", "config": "system",
+                                    "registered_name": "function"},
+                       "function_type": "function", "module": "os", "output_shape": None,
+                       "output_shape_type": "raw", "output_shape_module": None, "arguments": {}},
+            "inbound_nodes": [[["_CONSTANT_VALUE", -1, command, {}]]]}
+    return _keras_archive(_functional([_input_layer(), evil], "evil"))
+
+
+def keras_tfoplambda_write_file(path: str, contents: str = "written by a model file") -> bytes:
+    """A `TFOpLambda` layer calling `tf.io.write_file(path, contents)` while the model is rebuilt."""
+    evil = {"module": "keras.src.layers.core.tf_op_layer", "class_name": "TFOpLambda",
+            "registered_name": "TFOpLambda", "name": "tf.io.write_file",
+            "config": {"name": "tf.io.write_file", "trainable": True, "dtype": "float32",
+                       "function": "io.write_file"},
+            "inbound_nodes": [["_CONSTANT_VALUE", -1, path, {"contents": contents}]]}
+    return _keras_archive(_functional([_input_layer(), evil], "tf.io.write_file"))
+
+
+def _inflating_member(archive: zipfile.ZipFile, name: str, prefix: bytes, megabytes: int, suffix: bytes) -> None:
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with archive.open(info, "w", force_zip64=True) as handle:
+        handle.write(prefix)
+        for _ in range(megabytes):
+            handle.write(CHUNK)
+        handle.write(suffix)
+
+
+def keras_inflating_config(megabytes: int = 400) -> bytes:
+    """A .keras whose config.json is a small valid config padded with `megabytes` MB of whitespace
+    (deflated to well under 1 MB)."""
+    config = json.dumps(_functional([_input_layer()], "input_1")).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", KERAS_METADATA)
+        _inflating_member(archive, "config.json", config[:-1], megabytes, b"}")
+        archive.writestr("model.weights.h5", b"")
+    return buffer.getvalue()
+
+
+def skops_inflating_schema(megabytes: int = 400) -> bytes:
+    """A .skops whose schema.json is padded with `megabytes` MB of whitespace (deflated)."""
+    schema = json.dumps({"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
+                         "content": {}, "protocol": 2, "_skops_version": "0.16.0"}).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        _inflating_member(archive, "schema.json", schema[:-1], megabytes, b"}")
+    return buffer.getvalue()
+
+
+def keras_extra_entry(valid_keras: bytes, megabytes: int = 1024) -> bytes:
+    """A valid .keras file plus one extra entry of `megabytes` MB of zeros (about 1 MB compressed)."""
+    buffer = io.BytesIO(valid_keras)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        info = zipfile.ZipInfo("assets/padding.bin")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zeros = bytes(1 << 20)
+        with archive.open(info, "w", force_zip64=True) as handle:
+            for _ in range(megabytes):
+                handle.write(zeros)
+    return buffer.getvalue()
+
+
+def skops_os_system() -> bytes:
+    """A scikit-learn pipeline whose FunctionTransformer calls `os.system` on its input (a skops
+    function node naming module `os`, function `system`)."""
+    import numpy as np
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    rng = np.random.default_rng(0)
+    pipeline = make_pipeline(FunctionTransformer(func=np.abs), LogisticRegression())
+    pipeline.fit(rng.normal(size=(40, 2)), [0, 1] * 20)
+    source = zipfile.ZipFile(io.BytesIO(sio.dumps(pipeline)))
+    schema = source.read("schema.json").decode()
+    schema = re.sub(r'"__class__": "absolute",(\s*)"__module__": "[\w.]+",',
+                    r'"__class__": "system",\1"__module__": "os",', schema)
+    assert '"__module__": "os"' in schema
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, schema if info.filename == "schema.json" else source.read(info))
+    return buffer.getvalue()
