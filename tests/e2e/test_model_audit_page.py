@@ -69,7 +69,7 @@ def test_train_and_audit_on_adult(page, app_url):
 def test_uploaded_skops_model_needs_trust_then_audits(page, app_url, tmp_path):
     frame = load_sample("customers.csv").frame.head(400)
     # Manhattan distance is a scikit-learn type outside the recipes' automatic list: it needs confirmation.
-    recipe = get_recipe("nearest_neighbor", metric="manhattan")
+    recipe = get_recipe("nearest_neighbor", metric="manhattan", algorithm="ball_tree")
     trained = train_model(frame, "churned", recipe=recipe, member_share=0.5, seed=0)
     model_file = tmp_path / "churn.skops"
     model_file.write_bytes(sio.dumps(trained.model))
