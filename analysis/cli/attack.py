@@ -3,7 +3,7 @@
     privacy-audit attack --model FILE --members A --non-members B --label COL [--population C]
         [--attacks threshold,lira,rmia] [--reference-models N] [--seed S] [--json OUT]
 
-`--model` takes a .skops or .keras file (pickles are refused); every file passes the model-file gate
+`--model` takes a .skops, .keras, .onnx, XGBoost .json/.ubj or LightGBM .txt file (pickles are refused); every file passes the model-file gate
 (analysis/models/gate.py) first. The scikit-learn / NumPy / SciPy types the built-in recipes need are
 trusted automatically; other types of those packages are refused until named with `--trust TYPE,TYPE`
 (the error lists them); types outside them are refused outright, `--trust` or not.
@@ -22,7 +22,8 @@ from analysis.cli.common import CliError, read_table, require_columns, split_lis
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("attack", help="membership-inference attacks on a model (threshold, LiRA, RMIA)")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", metavar="FILE", help="model file: .skops (scikit-learn) or .keras")
+    source.add_argument("--model", metavar="FILE", help="model file: .skops (scikit-learn), .keras, .onnx, "
+                                                        ".json/.ubj (XGBoost) or .txt (LightGBM)")
     source.add_argument("--train", metavar="RECIPE",
                         help="train this recipe on the members instead (logistic_regression, gradient_boosting, "
                              "random_forest, keras_mlp, nearest_neighbor, unpruned_tree)")
@@ -38,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--trust", metavar="TYPES",
                         help="comma-separated scikit-learn / NumPy / SciPy types you checked and trust in this "
                              ".skops file (other packages are always refused)")
+    parser.add_argument("--onnx-columns", metavar="COLS",
+                        help="ONNX with one tensor input: feed these columns in this order (default: the numeric "
+                             "feature columns in table order)")
+    parser.add_argument("--onnx-output", default="auto", choices=("auto", "probabilities", "logits"),
+                        help="read the ONNX output as probabilities or logits (default: decided from the values)")
+    parser.add_argument("--reference-recipe", metavar="RECIPE",
+                        help="ONNX: recipe of the LiRA/RMIA reference models (default: suggested from the graph)")
     parser.add_argument("--seed", type=int, default=0, metavar="S")
     parser.add_argument("--backend", default="auto", choices=("auto", "serial", "joblib", "ray"))
     parser.add_argument("--n-jobs", type=int, metavar="J", help="parallel workers (default: setting n_jobs)")
@@ -46,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def load_cli_model(path: str, trust: list[str]):
+def load_cli_model(path: str, trust: list[str], **options):
     """Load a model file for the CLI; errors become exit code 2 with the message."""
     from analysis.models.loading import ModelLoadError, UntrustedTypesError, load_model
 
@@ -54,7 +62,7 @@ def load_cli_model(path: str, trust: list[str]):
     if not file.is_file():
         raise CliError(f"no model file at {path}")
     try:
-        return load_model(file.read_bytes(), file.name, trusted_types=trust)
+        return load_model(file.read_bytes(), file.name, trusted_types=trust, **options)
     except UntrustedTypesError as exc:
         raise CliError(f"{exc} Name each one you checked with --trust TYPE[,TYPE].") from None
     except ModelLoadError as exc:
@@ -101,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from None
         model_info = {"trained_here": True, "recipe": recipe.describe()}
     else:
-        loaded = load_cli_model(args.model, split_list(args.trust))
+        loaded = load_cli_model(args.model, split_list(args.trust), onnx_columns=split_list(args.onnx_columns) or None,
+                                onnx_output=args.onnx_output, reference_recipe=args.reference_recipe)
         try:
             model = loaded.bind(members_frame, label)
             loaded.bind(non_frame, label)

@@ -47,8 +47,13 @@ from analysis.models.gate import ModelLoadError
 
 SKOPS_EXTENSIONS = (".skops",)
 KERAS_EXTENSIONS = (".keras",)
+ONNX_EXTENSIONS = (".onnx",)
+XGBOOST_EXTENSIONS = (".json", ".ubj")
+LIGHTGBM_EXTENSIONS = (".txt",)
 PICKLE_EXTENSIONS = (".pkl", ".pickle", ".joblib", ".pck", ".sav")
-SUPPORTED_MODEL_EXTENSIONS = SKOPS_EXTENSIONS + KERAS_EXTENSIONS
+SUPPORTED_MODEL_EXTENSIONS = (SKOPS_EXTENSIONS + KERAS_EXTENSIONS + ONNX_EXTENSIONS + XGBOOST_EXTENSIONS
+                              + LIGHTGBM_EXTENSIONS)
+FOREIGN_KINDS = ("onnx", "xgboost", "lightgbm")  # loaded by analysis/models/onnx_model.py and boosted.py
 CONVERT_HINT = ("Pickle and joblib files can run arbitrary code when they are opened, so they are refused. "
                 "Convert the model in an environment you trust: load it there with joblib, then "
                 "`skops.io.dump(model, 'model.skops')`, and load model.skops here.")
@@ -99,6 +104,8 @@ class LoadedModel:
     trusted_types: list[str] = field(default_factory=list)
 
     def input_description(self) -> str:
+        if self.kind in FOREIGN_KINDS:
+            return self.estimator.describe_inputs()
         if self.kind == "sklearn" and hasattr(self.estimator, "feature_names_in_"):
             return f"raw columns by name: {', '.join(map(str, self.estimator.feature_names_in_))}"
         return "numeric feature columns of the table, in table order (missing as 0, unscaled)"
@@ -109,7 +116,9 @@ class LoadedModel:
             raise ModelLoadError(f"label column {label!r} is not in the data")
         features = frame.drop(columns=[label])
         labels = frame[label].dropna().to_numpy()
-        if self.kind == "sklearn" and hasattr(self.estimator, "feature_names_in_"):
+        if self.kind in FOREIGN_KINDS:
+            model = self.estimator.bind(features, labels, self.name)
+        elif self.kind == "sklearn" and hasattr(self.estimator, "feature_names_in_"):
             expected = [str(c) for c in self.estimator.feature_names_in_]
             missing = [c for c in expected if c not in features.columns]
             if missing:
@@ -143,6 +152,8 @@ class LoadedModel:
 
     def recipe(self):
         """How to retrain this model for reference models (LiRA / RMIA)."""
+        if self.kind in FOREIGN_KINDS:
+            return self.estimator.recipe(self.name)
         if self.kind == "sklearn":
             from analysis.models.recipes import EstimatorRecipe
 
@@ -256,8 +267,15 @@ def _kind(name: str) -> str:
         return "sklearn"
     if ext in KERAS_EXTENSIONS:
         return "keras"
+    if ext in ONNX_EXTENSIONS:
+        return "onnx"
+    if ext in XGBOOST_EXTENSIONS:
+        return "xgboost"
+    if ext in LIGHTGBM_EXTENSIONS:
+        return "lightgbm"
     raise ModelLoadError(f"'{name}' has {ext or 'no extension'}; model files must be "
-                         f"{', '.join(SUPPORTED_MODEL_EXTENSIONS)} (scikit-learn via skops, Keras v3 format)")
+                         f"{', '.join(SUPPORTED_MODEL_EXTENSIONS)} (scikit-learn via skops, Keras v3 format, "
+                         "ONNX, XGBoost .json/.ubj, LightGBM .txt)")
 
 
 def _check_zip(data: bytes, name: str, kind: str) -> None:
@@ -282,8 +300,14 @@ def inspect_model(data: bytes, name: str) -> ModelInspection:
     kind = _kind(name)
     data = bytes(data)
     _check_size(data, name)
-    _check_zip(data, name, kind)
     sorted_types = gate.SkopsTypes([], [], [])
+    if kind in FOREIGN_KINDS:
+        if not data:
+            raise ModelLoadError(f"'{name}' is empty.")
+        if data[:1] == b"\x80":
+            raise ModelLoadError(f"'{name}' is a pickle, not a {kind} file. {CONVERT_HINT}")
+        return ModelInspection(name=name, kind=kind, fingerprint=hashlib.sha256(data).hexdigest(), untrusted_types=[])
+    _check_zip(data, name, kind)
     if kind == "sklearn":
         import skops.io as sio
 
@@ -299,16 +323,24 @@ def inspect_model(data: bytes, name: str) -> ModelInspection:
                            auto_trusted_types=sorted_types.auto_trusted, refused_types=sorted_types.refused)
 
 
-def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = None) -> LoadedModel:
+def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = None,
+               onnx_columns: Optional[list[str]] = None, onnx_output: str = "auto",
+               reference_recipe: Optional[str] = None) -> LoadedModel:
     """Load a model from the bytes of a `.skops` or `.keras` file named `name`, after the gate.
 
     `trusted_types`: scikit-learn / NumPy / SciPy types the user confirmed (anything else in it is
-    refused). Raises RefusedTypesError, UntrustedTypesError, or ModelLoadError for pickles, unknown
+    refused). ONNX only: `onnx_columns` feeds a single tensor input these columns in this order,
+    `onnx_output` reads the output as "probabilities" / "logits" ("auto": decided from the values),
+    `reference_recipe` picks the recipe of the reference models (default: suggested from the graph). Raises RefusedTypesError, UntrustedTypesError, or ModelLoadError for pickles, unknown
     extensions, files over a limit, refused Keras layers, damaged or non-model files.
     """
     trusted = gate.check_trust_request(trusted_types)
     info = inspect_model(data, name)
     data = bytes(data)
+    if info.kind in FOREIGN_KINDS:
+        return LoadedModel(name=name, kind=info.kind, fingerprint=info.fingerprint,
+                           estimator=_load_foreign(data, name, info.kind, onnx_columns, onnx_output,
+                                                   reference_recipe))
     if info.kind == "sklearn":
         import skops.io as sio
 
@@ -328,6 +360,25 @@ def load_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = N
                            trusted_types=list(info.untrusted_types))
     return LoadedModel(name=name, kind="keras", fingerprint=info.fingerprint,
                        estimator=_load_keras(data, name))
+
+
+def _load_foreign(data: bytes, name: str, kind: str, columns, output: str, reference_recipe):
+    if kind == "onnx":
+        from analysis.models.onnx_model import OnnxModel, check_onnx, suggest_recipe, zipmap_classes
+
+        proto = check_onnx(data, name)
+        if reference_recipe is not None:
+            from analysis.models.recipes import get_recipe
+
+            try:
+                get_recipe(reference_recipe)
+            except ValueError as exc:
+                raise ModelLoadError(str(exc)) from None
+        return OnnxModel(data, suggest_recipe(proto), zipmap_classes(proto), columns=list(columns) if columns else None,
+                         output=output, reference_recipe=reference_recipe)
+    from analysis.models.boosted import load_lightgbm, load_xgboost
+
+    return load_xgboost(data, name) if kind == "xgboost" else load_lightgbm(data, name)
 
 
 def _load_keras(data: bytes, name: str):

@@ -131,3 +131,44 @@ def skops_os_system() -> bytes:
         for info in source.infolist():
             archive.writestr(info.filename, schema if info.filename == "schema.json" else source.read(info))
     return buffer.getvalue()
+
+
+def _onnx_matmul(initializer) -> bytes:
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["logits"]),
+                               helper.make_node("Softmax", ["logits"], ["probabilities"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])],
+                              [initializer])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def onnx_external_data(location: str = "../../etc/passwd") -> bytes:
+    """An ONNX MLP whose weight tensor says its data lives in the file `location`."""
+    from onnx import TensorProto, helper
+
+    weight = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[2, 2])
+    weight.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("offset", "0"), ("length", "16")):
+        entry = weight.external_data.add()
+        entry.key, entry.value = key, value
+    return _onnx_matmul(weight)
+
+
+def onnx_custom_domain() -> bytes:
+    """An ONNX model calling an operator from a custom domain (a custom-op library would run it)."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("RunShell", ["x"], ["probabilities"], domain="com.example.evil")],
+                              "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                   helper.make_opsetid("com.example.evil", 1)]).SerializeToString()
+
+
+def onnx_valid_mlp() -> bytes:
+    """A small valid ONNX model: softmax(x @ w), two inputs, two classes."""
+    from onnx import TensorProto, helper
+
+    return _onnx_matmul(helper.make_tensor("w", TensorProto.FLOAT, [2, 2], vals=[0.5, -0.5, -0.25, 0.25]))

@@ -234,3 +234,35 @@ def test_scoring_errors_name_the_column_never_the_value(split, tmp_path):
     result = run_attack(tmp_path / "email.skops", tmp_path, tmp_path)
     assert result.returncode == 2 and "column 'email'" in result.stderr
     assert "example.com" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: hostile_models.onnx_external_data("../../etc/passwd"), "in an external file ('../../etc/passwd')"),
+    (hostile_models.onnx_custom_domain, "domain(s) com.example.evil"),
+])
+def test_hostile_onnx_is_refused_with_exit_2_and_reads_nothing_outside(build, message, split, tmp_path):
+    workdir = tmp_path / "a" / "b"
+    workdir.mkdir(parents=True)
+    (workdir / "hostile.onnx").write_bytes(build())
+    result = run_attack(workdir / "hostile.onnx", split, workdir)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert "root:" not in result.stderr + result.stdout  # nothing of /etc/passwd was read into a message
+
+
+def test_onnx_over_the_size_limit_is_refused(split, tmp_path):
+    (tmp_path / "mlp.onnx").write_bytes(hostile_models.onnx_valid_mlp())
+    env_limit = {"PRIVACY_AUDIT_MAX_MODEL_UNCOMPRESSED_MB": "0.00001"}
+    result = subprocess.run([sys.executable, "-m", "analysis", "attack", "--model", str(tmp_path / "mlp.onnx"),
+                             "--members", str(split / "A.csv"), "--non-members", str(split / "B.csv"),
+                             "--label", "y", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env_limit})
+    assert result.returncode == 2 and "setting max_model_uncompressed_mb" in result.stderr
+
+
+def test_valid_onnx_with_one_tensor_input_takes_the_numeric_columns(table):
+    loaded = load_model(hostile_models.onnx_valid_mlp(), "mlp.onnx")
+    proba = loaded.bind(table, "y").predict_proba(table.drop(columns=["y"]))
+    assert proba.shape == (200, 2) and np.allclose(proba.sum(axis=1), 1, atol=1e-5)
+    assert "numeric feature columns in table order" in loaded.input_description()
+    assert loaded.recipe().describe()["suggested_from_graph"] == "keras_mlp"
