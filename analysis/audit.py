@@ -253,7 +253,9 @@ def _risk(frame, options, ctx):
     return _call(assess_risk, "risk", (frame, list(qis)), options, progress=ctx["progress"])
 
 
-_MODEL_FILE_SUFFIXES = (".skops", ".keras")
+# .skops, .keras, .onnx, XGBoost .json/.ubj, LightGBM .txt (analysis/models/loading.py)
+_MODEL_FILE_SUFFIXES = (".skops", ".keras", ".onnx", ".json", ".ubj", ".txt")
+_MODEL_FILE_OPTIONS = ("members", "non_members", "trust", "onnx_columns", "onnx_output", "reference_recipe")
 
 
 def _attack(frame, options, ctx):
@@ -269,9 +271,9 @@ def _attack(frame, options, ctx):
     if model_spec.lower().endswith(_MODEL_FILE_SUFFIXES):
         model, recipe, members, non_members = _model_file(model_spec, options, ctx)
     else:
-        for key in ("members", "non_members", "trust"):
+        for key in _MODEL_FILE_OPTIONS:
             if key in options:
-                raise ConfigError(f"steps.attack.{key}: only for a model file (.skops or .keras)")
+                raise ConfigError(f"steps.attack.{key}: only for a model file ({', '.join(_MODEL_FILE_SUFFIXES)})")
         model, recipe, members, non_members = _trained_model(frame, model_spec, options, ctx)
     scan = ctx.get("scan")
     identifiers = scan.names_of_kind("direct_identifier") if scan is not None else None
@@ -302,7 +304,7 @@ def _trained_model(frame, recipe_name, options, ctx):
 
 
 def _model_file(path_text, options, ctx):
-    """A .skops / .keras file audited on its own member and non-member tables."""
+    """A model file (.skops, .keras, .onnx, XGBoost, LightGBM) audited on its own member and non-member tables."""
     from analysis.models.loading import ModelLoadError, UntrustedTypesError, load_model
     from analysis.tables import DataError, load_table
 
@@ -328,7 +330,10 @@ def _model_file(path_text, options, ctx):
     if not path.is_file():
         raise ConfigError(f"steps.attack.model: no model file at {path}")
     try:
-        loaded = load_model(path.read_bytes(), path.name, trusted_types=list(trust))
+        foreign = {key: options.pop(key) for key in ("onnx_columns", "onnx_output", "reference_recipe") if key in options}
+        if isinstance(foreign.get("onnx_columns"), str):
+            foreign["onnx_columns"] = [c.strip() for c in foreign["onnx_columns"].split(",") if c.strip()]
+        loaded = load_model(path.read_bytes(), path.name, trusted_types=list(trust), **foreign)
         model = loaded.bind(tables["members"], label)
         loaded.bind(tables["non_members"], label)
     except UntrustedTypesError as exc:

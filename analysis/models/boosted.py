@@ -21,7 +21,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from analysis.models.gate import MB, ModelLoadError, limits, parse_json
+from analysis.models.gate import MB, ModelLoadError, check_json_depth, limits
 
 
 def _check_size(data: bytes, name: str) -> None:
@@ -98,7 +98,7 @@ def load_xgboost(data: bytes, name: str) -> "BoostedModel":
 
     _check_size(data, name)
     if name.lower().endswith(".json"):
-        parse_json(data, f"'{name}'", limits().json_depth)  # depth-checked before XGBoost parses it
+        check_json_depth(data, f"'{name}'", limits().json_depth)  # before XGBoost's own parser sees it
     booster = xgb.Booster()
     try:
         booster.load_model(bytearray(data))

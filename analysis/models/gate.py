@@ -123,26 +123,24 @@ def read_json_member(archive: zipfile.ZipFile, member: str, name: str) -> Any:
     return parse_json(raw, f"{member} in '{name}'", lim.json_depth)
 
 
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+
+
+def check_json_depth(raw: bytes, what: str, max_depth: int) -> None:
+    """Refuse JSON nested deeper than `max_depth` (strings removed, brackets counted, no parsing)."""
+    import numpy as np
+
+    codes = np.frombuffer(_JSON_STRING.sub(b'""', raw), dtype=np.uint8)
+    steps = np.zeros(len(codes), dtype=np.int32)
+    steps[(codes == 0x5B) | (codes == 0x7B)] = 1
+    steps[(codes == 0x5D) | (codes == 0x7D)] = -1
+    if len(steps) and int(np.cumsum(steps).max()) > max_depth:
+        raise ModelLoadError(f"{what} nests deeper than {max_depth} levels (setting max_model_json_depth).")
+
+
 def parse_json(raw: bytes, what: str, max_depth: int) -> Any:
-    """json.loads after a depth scan of the brackets (no RecursionError, no deep structure)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for byte in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:
-                escaped = True
-            elif byte == 0x22:
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):
-            depth += 1
-            if depth > max_depth:
-                raise ModelLoadError(f"{what} nests deeper than {max_depth} levels (setting max_model_json_depth).")
-        elif byte in (0x5D, 0x7D):
-            depth -= 1
+    """json.loads after the depth check (no RecursionError, no deep structure)."""
+    check_json_depth(raw, what, max_depth)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as exc:

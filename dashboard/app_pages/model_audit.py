@@ -53,11 +53,27 @@ if source == "Train here":
         except ValueError as exc:
             st.error(str(exc))
 else:
-    upload = st.file_uploader("Model file (.skops for scikit-learn, .keras for Keras)", type=["skops", "keras"],
-                              key="audit_upload")
-    st.caption("Pickle/joblib files are refused (opening them can run code); load one with joblib where you "
+    upload = st.file_uploader("Model file (.skops scikit-learn, .keras, .onnx, XGBoost .json/.ubj, LightGBM .txt)",
+                              type=["skops", "keras", "onnx", "json", "ubj", "txt"], key="audit_upload")
+    st.caption("Every file is checked before it is loaded (size, archive entries, allowed layers and operators). "
+               "Pickle/joblib files are refused (opening them can run code); load one with joblib where you "
                "trust it, then `skops.io.dump(model, 'model.skops')`. A Keras model is fed the table's "
                "numeric feature columns in table order (missing as 0); a pipeline gets the raw columns.")
+    load_options = {}
+    if upload is not None and upload.name.lower().endswith(".onnx"):
+        recipes = available_recipes()
+        o1, o2, o3 = st.columns(3)
+        load_options["onnx_output"] = o1.selectbox(
+            "ONNX output", ["auto", "probabilities", "logits"], key="audit_onnx_output",
+            help="auto: probabilities when every row is in [0, 1] and sums to 1, logits (softmax) otherwise")
+        load_options["reference_recipe"] = o2.selectbox(
+            "Reference models (LiRA / RMIA)", [None] + list(recipes), key="audit_onnx_recipe",
+            format_func=lambda r: "suggested from the graph" if r is None else recipes[r],
+            help="Attacks are weaker when the reference architecture differs from the target's.")
+        onnx_columns = o3.multiselect("Columns for a single tensor input (in order)",
+                                      [c for c in table.columns if c != label], key="audit_onnx_columns",
+                                      help="Empty: the numeric feature columns in table order.")
+        load_options["onnx_columns"] = onnx_columns or None
     member_col = st.selectbox("Column marking training rows (1/true = member)",
                               [None] + [c for c in table.columns if table.frame[c].nunique() == 2 and c != label],
                               format_func=lambda c: "(none: the first share of rows were the training set)"
@@ -81,12 +97,12 @@ else:
                     trusted = info.untrusted_types
                 else:
                     st.stop()
-            loaded = cache.memo("audit_loaded", info.fingerprint, lambda: load_model(data, upload.name,
-                                                                                      trusted_types=trusted))
+            loaded = cache.memo("audit_loaded", cache.content_key(info.fingerprint, load_options),
+                                lambda: load_model(data, upload.name, trusted_types=trusted, **load_options))
             members, non_members = declared_members(table.frame, label, member_column=member_col,
                                                     first_share=first_share)
             model = loaded.bind(members, label)
-            key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share)
+            key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share, load_options)
             if (state.get(state.MODEL) or {}).get("key") != key:
                 state.put(state.ATTACKS, None)
                 state.put(state.MODEL, {"name": upload.name, "kind": f"{loaded.kind} file", "key": key,
@@ -95,6 +111,10 @@ else:
                                         "recipe": loaded.recipe(), "members": members,
                                         "non_members": non_members, "label": label})
             st.success(f"Loaded {upload.name} ({loaded.kind}); inputs: {loaded.input_description()}.")
+            if loaded.kind in ("onnx", "xgboost", "lightgbm"):
+                reference = loaded.recipe().describe()
+                st.caption(f"Reference models for LiRA / RMIA: **{reference['recipe']}**. "
+                           + reference.get("note", "Same library, parameters read from the file."))
         except (ModelLoadError, UntrustedTypesError) as exc:
             st.error(str(exc))
             st.stop()

@@ -75,3 +75,24 @@ def test_attack_can_train_the_target_itself(split_files, capsys):
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["model"]["trained_here"] and data["attacks"][0]["name"] == "loss"
+
+
+def test_attack_audits_a_lightgbm_text_model_with_same_library_references(split_files, capsys):
+    import lightgbm as lgb
+    import pandas as pd
+
+    folder = split_files
+    members = pd.read_csv(folder / "A.csv")
+    numeric = ["age", "fnlwgt", "education-num", "capital-gain", "capital-loss", "hours-per-week"]
+    clf = lgb.LGBMClassifier(n_estimators=20, num_leaves=8, n_jobs=1, verbose=-1, random_state=0)
+    clf.fit(members[numeric], members["class"])
+    clf.booster_.save_model(str(folder / "model.txt"))
+    code = main(["attack", "--model", str(folder / "model.txt"), "--members", str(folder / "A.csv"),
+                 "--non-members", str(folder / "B.csv"), "--label", "class", "--attacks", "lira_offline",
+                 "--reference-models", "2", "--backend", "serial", "--json", "-", "--quiet"])
+    assert code == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["model"]["kind"] == "lightgbm"
+    assert data["model"]["inputs"] == f"lightgbm features by name: {', '.join(numeric)}"
+    assert data["settings"]["recipe"]["library"] == "lightgbm"
+    assert data["settings"]["recipe"]["params_from_file"]["num_leaves"] == 8

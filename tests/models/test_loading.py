@@ -72,7 +72,13 @@ def test_not_a_model_file_gets_a_clear_message():
     with pytest.raises(ModelLoadError, match="not a model file"):
         load_model(b"age,income\n1,2\n", "table.skops")
     with pytest.raises(ModelLoadError, match="model files must be"):
+        load_model(b"whatever", "notes.csv")
+    with pytest.raises(ModelLoadError, match="not a LightGBM text model"):
         load_model(b"whatever", "notes.txt")
+    with pytest.raises(ModelLoadError, match="not an XGBoost model"):
+        load_model(b'{"not": "a model"}', "config.json")
+    with pytest.raises(ModelLoadError, match="not an ONNX model"):
+        load_model(b"whatever", "model.onnx")
     with pytest.raises(ModelLoadError, match="not a fitted classifier"):
         load_model(sio.dumps({"a": [1, 2]}), "dict.skops")
     buffer = io.BytesIO()
