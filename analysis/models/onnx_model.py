@@ -135,11 +135,21 @@ class OnnxModel:
 
     def describe_inputs(self) -> str:
         if len(self.inputs) > 1:
-            return f"ONNX inputs by name: {', '.join(n for n, _, _ in self.inputs)}"
-        if self.columns:
-            return f"one ONNX input '{self.inputs[0][0]}' fed columns {', '.join(self.columns)} in this order"
-        return (f"ONNX input '{self.inputs[0][0]}': the column of that name, or else the numeric feature "
-                "columns in table order (missing as 0)")
+            inputs = f"ONNX inputs by name: {', '.join(n for n, _, _ in self.inputs)}"
+        elif self.columns:
+            inputs = f"one ONNX input '{self.inputs[0][0]}' fed columns {', '.join(self.columns)} in this order"
+        else:
+            inputs = (f"ONNX input '{self.inputs[0][0]}': the column of that name, or else the numeric feature "
+                      "columns in table order (missing as 0)")
+        return f"{inputs}; output: {self.describe_output()}"
+
+    def describe_output(self) -> str:
+        for output_name, kind in self.outputs:
+            if kind.startswith("seq(map("):
+                return f"class probabilities from the ZipMap output '{output_name}'"
+        reading = {"auto": "probabilities if every row sums to 1, else logits (softmax)",
+                   "probabilities": "probabilities", "logits": "logits (softmax)"}[self.output]
+        return f"the float tensor output read as {reading}"
 
     def bind(self, features: pd.DataFrame, labels: np.ndarray, name: str) -> "OnnxClassifier":
         if self.by_name(features):

@@ -39,7 +39,8 @@ def test_skl2onnx_pipeline_gives_the_same_attack_scores_as_skops(table):
                                                                 seed=0)
     from_skops = load_model(sio.dumps(pipeline), "gb.skops")
     from_onnx = load_model(_onnx_pipeline(pipeline), "gb.onnx")
-    assert from_onnx.input_description() == "ONNX inputs by name: age, income, city"
+    assert from_onnx.input_description() == ("ONNX inputs by name: age, income, city; output: class probabilities "
+                                             "from the ZipMap output 'output_probability'")
     assert from_onnx.recipe().describe()["suggested_from_graph"] == "gradient_boosting"
     results = []
     for loaded in (from_skops, from_onnx):
@@ -90,3 +91,33 @@ def test_boosted_model_saved_natively_is_audited_with_same_library_lira(library,
                        reference_models=4, seed=0, backend="serial")
     assert result.attacks[0].name == "lira_offline" and 0.0 <= result.attacks[0].auc <= 1.0
     assert result.settings["recipe"]["library"] == library
+
+
+def _onnx_linear(weights: list[float], softmax: bool) -> bytes:
+    from onnx import TensorProto, helper
+
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["logits" if softmax else "scores"])]
+    if softmax:
+        nodes.append(helper.make_node("Softmax", ["logits"], ["scores"]))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])],
+                              [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [None, 2])],
+                              [helper.make_tensor("w", TensorProto.FLOAT, [2, 2], weights)])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def test_onnx_logits_get_a_softmax_and_probabilities_are_kept(table):
+    weights = [0.05, -0.05, 0.02, -0.02]
+    x = table[["age", "income"]].to_numpy(dtype=np.float32)
+    logits = x @ np.asarray(weights, dtype=np.float32).reshape(2, 2)
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    for softmax in (False, True):
+        loaded = load_model(_onnx_linear(weights, softmax), "linear.onnx")
+        proba = loaded.bind(table, "y").predict_proba(table.drop(columns=["y"]))
+        assert np.allclose(proba, expected, atol=1e-5)  # logits: softmax applied; probabilities: kept
+    forced = load_model(_onnx_linear(weights, False), "linear.onnx", onnx_output="logits",
+                        onnx_columns=["income", "age"])
+    assert "fed columns income, age in this order" in forced.input_description()
+    swapped = table[["income", "age"]].to_numpy(dtype=np.float32) @ np.asarray(weights, np.float32).reshape(2, 2)
+    proba = forced.bind(table, "y").predict_proba(table.drop(columns=["y"]))
+    assert np.allclose(np.log(proba[:, 1] / proba[:, 0]), swapped[:, 1] - swapped[:, 0], atol=1e-4)
