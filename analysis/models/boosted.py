@@ -21,16 +21,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from analysis.models.gate import MB, ModelLoadError, check_json_depth, limits
-
-
-def _check_size(data: bytes, name: str) -> None:
-    limit = limits().uncompressed_bytes
-    if not data:
-        raise ModelLoadError(f"'{name}' is empty.")
-    if len(data) > limit:
-        raise ModelLoadError(f"'{name}' is {len(data) / MB:,.0f} MB, over the limit of {limit / MB:,.0f} MB "
-                             "(setting max_model_uncompressed_mb).")
+from analysis.models.gate import ModelLoadError, check_file_size, check_json_depth, limits
 
 
 def _labels_to_codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +87,7 @@ class BoosterClassifier:
 def load_xgboost(data: bytes, name: str) -> "BoostedModel":
     import xgboost as xgb
 
-    _check_size(data, name)
+    check_file_size(data, name)
     if name.lower().endswith(".json"):
         check_json_depth(data, f"'{name}'", limits().json_depth)  # before XGBoost's own parser sees it
     booster = xgb.Booster()
@@ -158,7 +149,7 @@ _LGB_DROP = {"num_iterations", "num_threads", "seed", "bagging_seed", "feature_f
 def load_lightgbm(data: bytes, name: str) -> "BoostedModel":
     import lightgbm as lgb
 
-    _check_size(data, name)
+    check_file_size(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

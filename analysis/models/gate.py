@@ -59,6 +59,16 @@ def limits() -> Limits:
                   json_depth=int(s.max_model_json_depth))
 
 
+def check_file_size(data: bytes, name: str) -> None:
+    """Any model file: not empty, and no larger than the expanded-size limit."""
+    limit = limits().uncompressed_bytes
+    if not data:
+        raise ModelLoadError(f"'{name}' is empty.")
+    if len(data) > limit:
+        raise ModelLoadError(f"'{name}' is {len(data) / MB:,.0f} MB, over the limit of {limit / MB:,.0f} MB "
+                             "(setting max_model_uncompressed_mb).")
+
+
 def open_archive(data: bytes, name: str, fmt: str) -> zipfile.ZipFile:
     """The archive after its central directory passed the limits and the member-name list of `fmt`
     ("keras" or "skops")."""

@@ -288,22 +288,13 @@ def _check_zip(data: bytes, name: str, kind: str) -> None:
         raise ModelLoadError(f"'{name}' is not a model file: it is not in the {fmt} format.")
 
 
-def _check_size(data: bytes, name: str) -> None:
-    limit = gate.limits().uncompressed_bytes
-    if len(data) > limit:
-        raise ModelLoadError(f"'{name}' is {len(data) / gate.MB:,.0f} MB, over the limit of {limit / gate.MB:,.0f} MB "
-                             "(setting max_model_uncompressed_mb).")
-
-
 def inspect_model(data: bytes, name: str) -> ModelInspection:
     """Kind, fingerprint and (for .skops) the types sorted by the gate, after every gate check."""
     kind = _kind(name)
     data = bytes(data)
-    _check_size(data, name)
+    gate.check_file_size(data, name)
     sorted_types = gate.SkopsTypes([], [], [])
     if kind in FOREIGN_KINDS:
-        if not data:
-            raise ModelLoadError(f"'{name}' is empty.")
         if data[:1] == b"\x80":
             raise ModelLoadError(f"'{name}' is a pickle, not a {kind} file. {CONVERT_HINT}")
         return ModelInspection(name=name, kind=kind, fingerprint=hashlib.sha256(data).hexdigest(), untrusted_types=[])

@@ -23,7 +23,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from analysis.models.gate import MB, ModelLoadError, _shown, limits
+from analysis.models.gate import ModelLoadError, _shown, check_file_size
 
 ALLOWED_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 OUTPUT_READINGS = ("auto", "probabilities", "logits")
@@ -35,10 +35,7 @@ def check_onnx(data: bytes, name: str):
     """The parsed ModelProto after every check; ModelLoadError otherwise."""
     import onnx
 
-    limit = limits().uncompressed_bytes
-    if len(data) > limit:
-        raise ModelLoadError(f"'{name}' is {len(data) / MB:,.0f} MB, over the limit of {limit / MB:,.0f} MB "
-                             "(setting max_model_uncompressed_mb).")
+    check_file_size(data, name)
     try:
         model = onnx.load_model_from_string(data)
     except Exception as exc:
