@@ -79,7 +79,7 @@ def main() -> None:
     ours_seconds = time.perf_counter() - t
     ours_rate = cells / ours_seconds
     structured = {c: tr.entity for c, tr in data.columns.items() if c != text_col}
-    ours_cols = evaluate_columns(structured, {c.name: c.top_entity for c in scan.columns if c.name in structured})
+    ours_cols = evaluate_columns(structured, {c.name: c.entity_label for c in scan.columns if c.name in structured})
     ours_kinds = evaluate_kinds({c: tr.kind for c, tr in data.columns.items()}, {c.name: c.kind for c in scan.columns})
 
     rng = np.random.default_rng(args.seed)

@@ -50,6 +50,10 @@ MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.4, "NRP": 0.6
                   "GENDER": 0.8, "DENY_LIST": 0.05}
 DEFAULT_MIN_PREVALENCE = 0.5
 HINTED_MIN_PREVALENCE = 0.2
+# A column can mix kinds of identifiers (a `contact` of e-mails or phones): when direct-identifier
+# types together cover DEFAULT_MIN_PREVALENCE of its values, the column is a direct identifier of each
+# of them. A type takes part in the mix from this share of values (below it, stray matches are noise).
+MIXED_MIN_SHARE = 0.1
 TEXT_MIN_WORDS = 4.0
 SCORE_UNITS = 1_000_000
 _ALPHA_RE = re.compile(r"^[^\W\d_][^\d]{0,80}$")
@@ -180,6 +184,17 @@ def detect_value(s: str, plan: ColumnPlan) -> Optional[tuple[str, float, str]]:
             or low in lx.countries():
         return "LOCATION", 0.8, "lexicon"
     return None
+
+
+_CELL_PLAN = ColumnPlan(name="", hint=None, value_kind="string", text=False, ner=False, low_cardinality=False)
+
+
+def value_type(value: Any) -> Optional[str]:
+    """The PII type one cell's own content validates as (patterns, checksums, word lists; no NER and
+    no column-name hint), or None."""
+    text = str(value).strip()
+    found = detect_value(text, _CELL_PLAN) if text else None
+    return found[0] if found else None
 
 
 def _detect_int(s: str, hint: Optional[str]) -> Optional[tuple[str, float, str]]:
@@ -387,7 +402,33 @@ def needs_confirmation(plan: ColumnPlan, stats: dict) -> bool:
         low, high = wilson(count, stats["n"])
         if low < min_prevalence(entity, plan) <= high:
             return True
+    shares = _direct_counts(stats)
+    if len(shares) >= 2:
+        low, high = wilson(sum(shares.values()), stats["n"])
+        return low < DEFAULT_MIN_PREVALENCE <= high
     return False
+
+
+def _direct_counts(stats: dict) -> dict[str, int]:
+    """Matches per direct-identifier type that are common enough to take part in a mix (street
+    addresses count as LOCATION; towns do not identify anyone)."""
+    counts = {e: c for e, c in stats["counts"].items() if e in DIRECT_ENTITIES and e != "DENY_LIST"}
+    if stats["street"]:
+        counts["LOCATION"] = stats["street"]
+    n = max(1, stats["n"])
+    return {e: c for e, c in counts.items() if c / n >= MIXED_MIN_SHARE}
+
+
+def mixed_direct_shares(plan: ColumnPlan, stats: dict) -> dict[str, float]:
+    """{type: share of non-null values} when two or more direct-identifier types together cover most
+    values (a contact column of e-mails and phones), else {}. Each value matched one type at most
+    (the validator chain stops at the first), so the shares add up to the union's share."""
+    if plan.text or stats["n"] == 0:
+        return {}
+    counts = _direct_counts(stats)
+    if len(counts) < 2 or sum(counts.values()) / stats["n"] < DEFAULT_MIN_PREVALENCE:
+        return {}
+    return {e: round(c / stats["n"], 4) for e, c in sorted(counts.items(), key=lambda x: (-x[1], x[0]))}
 
 
 def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_threshold: float,
@@ -396,17 +437,25 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     n = stats["n"]
     entities: list[EntityFinding] = []
     evidence: list[str] = []
+    scores = {}
+    for entity, count in stats["counts"].items():
+        score = stats["scores"][entity] / SCORE_UNITS / count if count else 0.0
+        if plan.hint is not None and min_prevalence(entity, plan) == HINTED_MIN_PREVALENCE:
+            score = min(1.0, score + 0.1)
+        scores[entity] = score
+    mixed = {e: share for e, share in mixed_direct_shares(plan, stats).items() if scores[e] >= score_threshold}
+    if len(mixed) < 2 or sum(mixed.values()) < DEFAULT_MIN_PREVALENCE:
+        mixed = {}
     for entity, count in stats["counts"].items():
         prevalence = count / n if n else 0.0
-        score = stats["scores"][entity] / SCORE_UNITS / count if count else 0.0
-        hinted = plan.hint is not None and min_prevalence(entity, plan) == HINTED_MIN_PREVALENCE
-        if hinted:
-            score = min(1.0, score + 0.1)
-        if not plan.text and prevalence < min_prevalence(entity, plan):
-            continue
-        if not plan.text and entity in _NER_TYPES and min_prevalence(entity, plan) != HINTED_MIN_PREVALENCE and any(
-                other != entity and 2 * c > count for other, c in stats["counts"].items() if other in _NER_TYPES):
-            continue  # NER readings split between person and place: neither is the column's type
+        score = scores[entity]
+        if entity not in mixed:
+            if not plan.text and prevalence < min_prevalence(entity, plan):
+                continue
+            if not plan.text and entity in _NER_TYPES and min_prevalence(entity, plan) != HINTED_MIN_PREVALENCE \
+                    and any(other != entity and 2 * c > count for other, c in stats["counts"].items()
+                            if other in _NER_TYPES):
+                continue  # NER readings split between person and place: neither is the column's type
         if score < score_threshold:
             continue
         low, high = wilson(count, n) if sampled else (prevalence, prevalence)
@@ -415,13 +464,16 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     entities.sort(key=lambda e: (-e.prevalence, -e.score, e.type))
     if plan.hint:
         evidence.append(f"column name suggests {plan.hint}")
+    if mixed:
+        evidence.append("mixed direct identifiers: " + " + ".join(f"{e} {s:.0%}" for e, s in mixed.items())
+                        + f" = {sum(mixed.values()):.0%} of values (each cell is masked by its own type)")
     for e in entities:
         keys = stats["evidence"].get(e.type, {})
         for key in sorted(keys, key=lambda k: -keys[k]):
             share = keys[key] / max(1, stats["counts"][e.type])
             if share >= 0.05:
                 evidence.append(f"{e.type}: {EVIDENCE[key]} ({share:.0%} of matches)")
-    kind = _kind(plan, stats, entities)
+    kind = "direct_identifier" if mixed else _kind(plan, stats, entities)
     if plan.text:
         evidence.append("free text (4+ words per value on average)")
     if sampled:
@@ -429,10 +481,13 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     if confirmed:
         evidence.append(f"confirmed on all {total_nonnull:,} non-null values (sample was borderline)")
     examples = []
-    if entities:
+    if mixed:  # one example of each type, each masked by its own type
+        examples = [mask_value(stats["examples"][e][0], e) for e in mixed if stats["examples"].get(e)]
+    elif entities:
         top = entities[0].type
         examples = [mask_value(x, top) for x in stats["examples"].get(top, [])[:3]]
-    return ColumnFinding(name=plan.name, kind=kind, entities=entities, evidence=evidence, examples=examples)
+    return ColumnFinding(name=plan.name, kind=kind, entities=entities, evidence=evidence, examples=examples,
+                         mixed_types=mixed)
 
 
 def _kind(plan: ColumnPlan, stats: dict, entities: list[EntityFinding]) -> str:
