@@ -23,6 +23,7 @@ from analysis.pii import lexicons as lx
 from analysis.pii import validators as v
 from analysis.pii.findings import (DIRECT_ENTITIES, QUASI_ENTITIES, SENSITIVE_ENTITIES, ColumnFinding,
                                    EntityFinding, mask_value)
+from analysis.progress import report, scaled
 
 # Evidence phrases keyed by how a value matched.
 EVIDENCE = {
@@ -234,6 +235,20 @@ def _empty_stats() -> dict:
     return {"n": 0, "counts": {}, "scores": {}, "examples": {}, "evidence": {}, "street": 0}
 
 
+def _string_counts(values: list, weights: Optional[list], value_kind: str) -> Counter:
+    """Rows per non-null value, as the strings the detectors read (values that differ only in
+    surrounding blanks, or 3 and 3.0 in a whole-number column, are the same string)."""
+    series = pd.Series(values, dtype=object)
+    present = series.notna().to_numpy()
+    strings = _as_strings(series, value_kind)
+    if weights is None:
+        return Counter(strings)
+    counts: Counter = Counter()
+    for text, weight in zip(strings, np.asarray(weights, dtype=np.int64)[present].tolist()):
+        counts[text] += weight
+    return counts
+
+
 def _add(stats: dict, entity: str, score: float, evidence: str, weight: int, example: str) -> None:
     stats["counts"][entity] = stats["counts"].get(entity, 0) + weight
     # integer micro-units: sums are exact, so any partitioning gives the same mean score
@@ -251,8 +266,9 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     """Count matches per column and entity in one partition of rows.
 
     task: {"model": spaCy model name, "plans": [ColumnPlan dicts], "values": {column: list of values},
-    "threshold": float, "allow": [str], "deny": [str]}. Returns {column: stats dict}; stats hold raw
-    example values and stay in memory (they are masked before they reach a result).
+    "weights": {column: how many rows hold each value} (optional: one row each), "threshold": float,
+    "allow": [str], "deny": [str]}. Returns {column: stats dict}; stats hold raw example values and stay
+    in memory (they are masked before they reach a result).
     """
     from analysis.pii.engine import NER_ONLY_DISABLE, get_engine
 
@@ -264,20 +280,20 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     ner_jobs: list[tuple[str, str, int]] = []  # (column, value, count)
     text_jobs: dict[str, Counter] = {}
     plans = [ColumnPlan(**p) for p in task["plans"]]
-    from analysis.progress import report
-
+    span = 0.3 if any(p.ner or p.text for p in plans) else 1.0  # share of the bar for patterns and validators
     for i, plan in enumerate(plans):
-        report(progress, 0.3 * i / max(1, len(plans)), f"patterns and validators: {plan.name}")
+        report(progress, span * i / max(1, len(plans)), f"patterns and validators: {plan.name}")
         stats = _empty_stats()
         out[plan.name] = stats
-        series = pd.Series(task["values"][plan.name], dtype=object)
-        strings = _as_strings(series, plan.value_kind)
-        stats["n"] = len(strings)
-        counts = Counter(strings)
+        counts = _string_counts(task["values"][plan.name], task.get("weights", {}).get(plan.name), plan.value_kind)
+        stats["n"] = sum(counts.values())
         if plan.text:
             text_jobs[plan.name] = counts
             continue
-        for s, weight in counts.items():
+        for j, (s, weight) in enumerate(counts.items()):
+            if j and j % 10_000 == 0:  # a long column keeps the bar moving
+                report(progress, span * (i + j / len(counts)) / len(plans),
+                       f"patterns and validators: {plan.name} ({j:,} of {len(counts):,} distinct values)")
             if s.casefold() in allow:
                 continue
             if deny_re is not None and deny_re.search(s):
@@ -292,7 +308,7 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
                 _add(stats, "PERSON", 0.7, "names", weight, s)
     if ner_jobs:
         report(progress, 0.3, f"NER on {len(ner_jobs):,} distinct values")
-        _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE)
+        _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE, progress=scaled(progress, 0.3, 0.5))
     for i, (name, counts) in enumerate(text_jobs.items()):
         report(progress, 0.5 + 0.5 * i / len(text_jobs), f"free text: {name} ({len(counts):,} distinct values)")
         _run_text(engine, name, counts, out[name], task)
@@ -320,12 +336,23 @@ def _ner_best(doc, start: int, end: int) -> Optional[str]:
     return best if best and cover[best] / letters >= 0.5 else None
 
 
-def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable) -> None:
+def _piped(engine, texts, disable, progress, start: float, end: float, what: str) -> list:
+    """spaCy docs of `texts`, reporting progress every few batches (long NER keeps the bar moving)."""
+    docs = []
+    total = max(1, len(texts))
+    for doc in engine.nlp.pipe(texts, batch_size=256, disable=list(disable)):
+        docs.append(doc)
+        if len(docs) % 2048 == 0:
+            report(progress, start + (end - start) * len(docs) / total, f"{what}: {len(docs):,} of {total:,}")
+    return docs
+
+
+def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable, progress=None) -> None:
     texts = [s if any(c.isupper() for c in s) else s.title() for _, s, _ in jobs]
-    bare = list(engine.nlp.pipe(texts, batch_size=256, disable=list(disable)))
+    bare = _piped(engine, texts, disable, progress, 0.0, 0.6, "NER")
     second = [i for i, doc in enumerate(bare) if _ner_best(doc, 0, len(doc.text)) != "PERSON"]
-    carried = dict(zip(second, engine.nlp.pipe((_CARRIER[0] + texts[i] + _CARRIER[1] for i in second),
-                                               batch_size=256, disable=list(disable))))
+    carried = dict(zip(second, _piped(engine, [_CARRIER[0] + texts[i] + _CARRIER[1] for i in second], disable,
+                                      progress, 0.6, 1.0, "NER in context")))
     offset = len(_CARRIER[0])
     for i, ((column, s, weight), doc) in enumerate(zip(jobs, bare)):
         best = _ner_best(doc, 0, len(doc.text))
