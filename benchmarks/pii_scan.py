@@ -71,7 +71,8 @@ def million_rows(rows: int, seed: int) -> None:
     emails = np.array([f"user{i}@example.com" for i in ids], dtype=object)
     contact = np.full(rows, "guest", dtype=object)
     contact[::2] = emails[::2]
-    frame = pd.DataFrame({"email": emails, "amount": rng.lognormal(3.5, 0.9, rows).round(2), "contact_field": contact})
+    frame = pd.DataFrame({"email": emails, "amount": rng.lognormal(3.5, 0.9, rows).round(2),
+                          "contact_field": contact})
     get_engine(get_settings().spacy_model)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stamps: list[float] = []
@@ -81,9 +82,10 @@ def million_rows(rows: int, seed: int) -> None:
     added = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KiB -> MiB on Linux
     pauses = np.diff([t] + stamps)
     table_mb = frame.memory_usage(deep=True).sum() / 2**20
-    print(f"{rows:,} rows x {frame.shape[1]} columns ({table_mb:,.0f} MiB in memory), in process: scan {seconds:.1f}s "
-          f"({rows * frame.shape[1] / seconds:,.0f} cells/s), confirmed on all rows: {scan.settings['confirmed_columns']}; "
-          f"peak memory +{added:,.0f} MiB; progress moved {len(stamps)} times, longest pause {pauses.max():.2f}s\n")
+    print(f"{rows:,} rows x {frame.shape[1]} columns ({table_mb:,.0f} MiB in memory), in process: "
+          f"scan {seconds:.1f}s ({rows * frame.shape[1] / seconds:,.0f} cells/s), "
+          f"confirmed on all rows: {scan.settings['confirmed_columns']}; peak memory +{added:,.0f} MiB; "
+          f"progress moved {len(stamps)} times, longest pause {pauses.max():.2f}s\n")
 
 
 def main() -> None:

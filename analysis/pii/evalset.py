@@ -219,12 +219,14 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
         # mixed columns (own random streams, so the columns above and the text stay as they were)
         column("contact", "EMAIL_ADDRESS|PHONE_NUMBER", "direct_identifier",
                lambda i: _pick(mix, [(0.45, lambda: mix_fake.email()), (0.45, lambda: _us_phone(mix)),
-                                     (0.10, lambda: _pick(mix, [(0.5, lambda: "none given"), (0.5, lambda: "n/a")]))]))
+                                     (0.10, lambda: _pick(mix, [(0.5, lambda: "none given"),
+                                                                (0.5, lambda: "n/a")]))]))
         column("identifier", "CREDIT_CARD|US_SSN", "direct_identifier",
                lambda i: _pick(mix, [(0.5, lambda: _ssn(mix)), (0.5, lambda: _card(mix))]))
         column("order_ref", None, "other",  # a decoy mixing order numbers, SKUs and amounts
                lambda i: _pick(mix, [(0.4, lambda: f"A-2023-{int(mix.integers(0, 999999)):06d}"),
-                                     (0.3, lambda: f"SKU-{int(mix.integers(0, 99)):02d}-{int(mix.integers(0, 9999)):04d}"),
+                                     (0.3, lambda: f"SKU-{int(mix.integers(0, 99)):02d}-"
+                                                   f"{int(mix.integers(0, 9999)):04d}"),
                                      (0.3, lambda: f"{mix.lognormal(3.5, 0.9):.2f}")]))
         text_name = "notes"
     else:
@@ -270,7 +272,8 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
         column("ref", None, "other",  # a decoy mixing ticket numbers, EAN barcodes and amounts
                lambda i: _pick(mix, [(0.4, lambda: f"TCK-{int(mix.integers(0, 999999)):06d}-{'XYZ'[i % 3]}"),
                                      (0.3, lambda: "40" + "".join(str(d) for d in mix.integers(0, 10, size=11))),
-                                     (0.3, lambda: f"{mix.lognormal(4, 1):,.2f}".replace(",", " ").replace(".", ","))]))
+                                     (0.3, lambda: f"{mix.lognormal(4, 1):,.2f}".replace(",", " ")
+                                      .replace(".", ","))]))
         text_name = "comment"
     texts = [_note(fakers, rng, variant) for _ in range(rows)]
     cols[text_name] = [t.text() for t in texts]
