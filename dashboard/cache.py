@@ -79,3 +79,27 @@ def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str],
     cancel_slot.empty()
     progress_slot.empty()
     return result
+
+
+def run_auto(namespace: str, key: str, compute: Callable[[Callable[[float, str], None]], T], *,
+             label: str, cancel_key: str, errors: tuple[type[BaseException], ...] = (ValueError,)) -> T:
+    """`run_once` for work a page starts by itself (the PII scan when a table is shown, the risk when
+    quasi-identifiers are chosen). After Cancel it stays stopped for these inputs, with a button to
+    start it again; new inputs (another table, other settings) start it again by themselves. An error
+    in `errors` is shown and tried again on the next rerun (it is not a cancel)."""
+    request_key, seen_key = f"_auto_request_{namespace}", f"_auto_seen_{namespace}"
+    if st.session_state.get(seen_key) != key:
+        st.session_state[seen_key] = key
+        st.session_state[request_key] = key
+    if cached(namespace, key) is None and st.session_state.get(request_key) != key:
+        st.info(f"{label}: cancelled.")
+        if st.button("Start again", key=f"{cancel_key}_restart", icon=":material/play_arrow:"):
+            st.session_state[request_key] = key
+            st.rerun()
+        st.stop()
+    try:
+        return run_once(namespace, key, compute, label=label, request_key=request_key, cancel_key=cancel_key,
+                        errors=())
+    except errors as exc:
+        st.error(str(exc))
+        st.stop()

@@ -61,12 +61,21 @@ def _redact(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
 def _mask(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     first, last, char = params["keep_first"], params["keep_last"], params["char"]
 
-    def one(value: str) -> str:
+    def plain(value: str) -> str:
         n = len(value)
         if first + last >= n:
             return char * n
         return value[:first] + char * (n - first - last) + (value[n - last:] if last else "")
 
+    def typed(value: str) -> str:
+        # a column of mixed identifiers (e-mails or phones): each cell by the type it validates as, with
+        # the scan's masking rule; a cell of no PII type falls back to keep_first/keep_last
+        kind = value_type(value)
+        return mask_value(value, kind) if kind else plain(value)
+
+    if params["by_type"]:
+        from analysis.pii import mask_value, value_type
+    one = typed if params["by_type"] else plain
     text = _text(series)
     uniques = _distinct(text)
     return text.map(dict(zip(uniques, (one(v) for v in uniques))))
@@ -339,8 +348,10 @@ OPERATORS: dict[str, OperatorSpec] = {spec.name: spec for spec in [
     OperatorSpec("drop", _keep, {}, "remove the column from the output", drops_column=True),
     OperatorSpec("redact", _redact, {"replacement": ((str,), "[REDACTED]"), "keep_missing": ((bool,), True)},
                  "replace every value with a fixed text"),
-    OperatorSpec("mask", _mask, {"keep_first": ((int,), 0), "keep_last": ((int,), 4), "char": ((str,), "*")},
-                 "hide all but the first/last characters", extra_check=_check_mask),
+    OperatorSpec("mask", _mask, {"keep_first": ((int,), 0), "keep_last": ((int,), 4), "char": ((str,), "*"),
+                                 "by_type": ((bool,), False)},
+                 "hide all but the first/last characters (by_type: mask each cell by its own PII type, "
+                 "e-mails as j***@e***.com, phones and cards keeping two digits)", extra_check=_check_mask),
     OperatorSpec("pseudonymize", _pseudonymize, {"length": ((int,), 16), "prefix": ((str,), "")},
                  "keyed HMAC-SHA256 token: same value, same token, for whoever holds the secret",
                  needs_secret=True, extra_check=_check_pseudo),

@@ -38,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json == "-":
             return 0
     for column in scan.columns:
-        entities = ", ".join(f"{e.type} {e.prevalence:.0%}" for e in column.entities) or "-"
+        joiner = " + " if column.mixed_types else ", "
+        entities = joiner.join(f"{e.type} {e.prevalence:.0%}" for e in column.entities)
+        entities = ("mixed: " + entities if column.mixed_types else entities) or "-"
         print(f"{column.name:24s} {column.kind:18s} {entities}")
     fallback = "" if scan.ner_model else " (pattern recognizers only: " + "; ".join(scan.notes) + ")"
     print(f"{scan.rows:,} rows, {len(scan.columns)} columns, {scan.seconds:.1f}s{fallback}")

@@ -23,6 +23,7 @@ from analysis.pii import lexicons as lx
 from analysis.pii import validators as v
 from analysis.pii.findings import (DIRECT_ENTITIES, QUASI_ENTITIES, SENSITIVE_ENTITIES, ColumnFinding,
                                    EntityFinding, mask_value)
+from analysis.progress import report, scaled
 
 # Evidence phrases keyed by how a value matched.
 EVIDENCE = {
@@ -50,6 +51,10 @@ MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.4, "NRP": 0.6
                   "GENDER": 0.8, "DENY_LIST": 0.05}
 DEFAULT_MIN_PREVALENCE = 0.5
 HINTED_MIN_PREVALENCE = 0.2
+# A column can mix kinds of identifiers (a `contact` of e-mails or phones): when direct-identifier
+# types together cover DEFAULT_MIN_PREVALENCE of its values, the column is a direct identifier of each
+# of them. A type takes part in the mix from this share of values (below it, stray matches are noise).
+MIXED_MIN_SHARE = 0.1
 TEXT_MIN_WORDS = 4.0
 SCORE_UNITS = 1_000_000
 _ALPHA_RE = re.compile(r"^[^\W\d_][^\d]{0,80}$")
@@ -182,6 +187,17 @@ def detect_value(s: str, plan: ColumnPlan) -> Optional[tuple[str, float, str]]:
     return None
 
 
+_CELL_PLAN = ColumnPlan(name="", hint=None, value_kind="string", text=False, ner=False, low_cardinality=False)
+
+
+def value_type(value: Any) -> Optional[str]:
+    """The PII type one cell's own content validates as (patterns, checksums, word lists; no NER and
+    no column-name hint), or None."""
+    text = str(value).strip()
+    found = detect_value(text, _CELL_PLAN) if text else None
+    return found[0] if found else None
+
+
 def _detect_int(s: str, hint: Optional[str]) -> Optional[tuple[str, float, str]]:
     digits = s.lstrip("-")
     if 13 <= len(digits) <= 19 and v.is_credit_card(digits):
@@ -219,6 +235,20 @@ def _empty_stats() -> dict:
     return {"n": 0, "counts": {}, "scores": {}, "examples": {}, "evidence": {}, "street": 0}
 
 
+def _string_counts(values: list, weights: Optional[list], value_kind: str) -> Counter:
+    """Rows per non-null value, as the strings the detectors read (values that differ only in
+    surrounding blanks, or 3 and 3.0 in a whole-number column, are the same string)."""
+    series = pd.Series(values, dtype=object)
+    present = series.notna().to_numpy()
+    strings = _as_strings(series, value_kind)
+    if weights is None:
+        return Counter(strings)
+    counts: Counter = Counter()
+    for text, weight in zip(strings, np.asarray(weights, dtype=np.int64)[present].tolist()):
+        counts[text] += weight
+    return counts
+
+
 def _add(stats: dict, entity: str, score: float, evidence: str, weight: int, example: str) -> None:
     stats["counts"][entity] = stats["counts"].get(entity, 0) + weight
     # integer micro-units: sums are exact, so any partitioning gives the same mean score
@@ -236,8 +266,9 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     """Count matches per column and entity in one partition of rows.
 
     task: {"model": spaCy model name, "plans": [ColumnPlan dicts], "values": {column: list of values},
-    "threshold": float, "allow": [str], "deny": [str]}. Returns {column: stats dict}; stats hold raw
-    example values and stay in memory (they are masked before they reach a result).
+    "weights": {column: how many rows hold each value} (optional: one row each), "threshold": float,
+    "allow": [str], "deny": [str]}. Returns {column: stats dict}; stats hold raw example values and stay
+    in memory (they are masked before they reach a result).
     """
     from analysis.pii.engine import NER_ONLY_DISABLE, get_engine
 
@@ -249,20 +280,20 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     ner_jobs: list[tuple[str, str, int]] = []  # (column, value, count)
     text_jobs: dict[str, Counter] = {}
     plans = [ColumnPlan(**p) for p in task["plans"]]
-    from analysis.progress import report
-
+    span = 0.3 if any(p.ner or p.text for p in plans) else 1.0  # share of the bar for patterns and validators
     for i, plan in enumerate(plans):
-        report(progress, 0.3 * i / max(1, len(plans)), f"patterns and validators: {plan.name}")
+        report(progress, span * i / max(1, len(plans)), f"patterns and validators: {plan.name}")
         stats = _empty_stats()
         out[plan.name] = stats
-        series = pd.Series(task["values"][plan.name], dtype=object)
-        strings = _as_strings(series, plan.value_kind)
-        stats["n"] = len(strings)
-        counts = Counter(strings)
+        counts = _string_counts(task["values"][plan.name], task.get("weights", {}).get(plan.name), plan.value_kind)
+        stats["n"] = sum(counts.values())
         if plan.text:
             text_jobs[plan.name] = counts
             continue
-        for s, weight in counts.items():
+        for j, (s, weight) in enumerate(counts.items()):
+            if j and j % 10_000 == 0:  # a long column keeps the bar moving
+                report(progress, span * (i + j / len(counts)) / len(plans),
+                       f"patterns and validators: {plan.name} ({j:,} of {len(counts):,} distinct values)")
             if s.casefold() in allow:
                 continue
             if deny_re is not None and deny_re.search(s):
@@ -277,7 +308,7 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
                 _add(stats, "PERSON", 0.7, "names", weight, s)
     if ner_jobs:
         report(progress, 0.3, f"NER on {len(ner_jobs):,} distinct values")
-        _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE)
+        _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE, progress=scaled(progress, 0.3, 0.5))
     for i, (name, counts) in enumerate(text_jobs.items()):
         report(progress, 0.5 + 0.5 * i / len(text_jobs), f"free text: {name} ({len(counts):,} distinct values)")
         _run_text(engine, name, counts, out[name], task)
@@ -305,12 +336,23 @@ def _ner_best(doc, start: int, end: int) -> Optional[str]:
     return best if best and cover[best] / letters >= 0.5 else None
 
 
-def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable) -> None:
+def _piped(engine, texts, disable, progress, start: float, end: float, what: str) -> list:
+    """spaCy docs of `texts`, reporting progress every few batches (long NER keeps the bar moving)."""
+    docs = []
+    total = max(1, len(texts))
+    for doc in engine.nlp.pipe(texts, batch_size=256, disable=list(disable)):
+        docs.append(doc)
+        if len(docs) % 2048 == 0:
+            report(progress, start + (end - start) * len(docs) / total, f"{what}: {len(docs):,} of {total:,}")
+    return docs
+
+
+def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable, progress=None) -> None:
     texts = [s if any(c.isupper() for c in s) else s.title() for _, s, _ in jobs]
-    bare = list(engine.nlp.pipe(texts, batch_size=256, disable=list(disable)))
+    bare = _piped(engine, texts, disable, progress, 0.0, 0.6, "NER")
     second = [i for i, doc in enumerate(bare) if _ner_best(doc, 0, len(doc.text)) != "PERSON"]
-    carried = dict(zip(second, engine.nlp.pipe((_CARRIER[0] + texts[i] + _CARRIER[1] for i in second),
-                                               batch_size=256, disable=list(disable))))
+    carried = dict(zip(second, _piped(engine, [_CARRIER[0] + texts[i] + _CARRIER[1] for i in second], disable,
+                                      progress, 0.6, 1.0, "NER in context")))
     offset = len(_CARRIER[0])
     for i, ((column, s, weight), doc) in enumerate(zip(jobs, bare)):
         best = _ner_best(doc, 0, len(doc.text))
@@ -387,7 +429,33 @@ def needs_confirmation(plan: ColumnPlan, stats: dict) -> bool:
         low, high = wilson(count, stats["n"])
         if low < min_prevalence(entity, plan) <= high:
             return True
+    shares = _direct_counts(stats)
+    if len(shares) >= 2:
+        low, high = wilson(sum(shares.values()), stats["n"])
+        return low < DEFAULT_MIN_PREVALENCE <= high
     return False
+
+
+def _direct_counts(stats: dict) -> dict[str, int]:
+    """Matches per direct-identifier type that are common enough to take part in a mix (street
+    addresses count as LOCATION; towns do not identify anyone)."""
+    counts = {e: c for e, c in stats["counts"].items() if e in DIRECT_ENTITIES and e != "DENY_LIST"}
+    if stats["street"]:
+        counts["LOCATION"] = stats["street"]
+    n = max(1, stats["n"])
+    return {e: c for e, c in counts.items() if c / n >= MIXED_MIN_SHARE}
+
+
+def mixed_direct_shares(plan: ColumnPlan, stats: dict) -> dict[str, float]:
+    """{type: share of non-null values} when two or more direct-identifier types together cover most
+    values (a contact column of e-mails and phones), else {}. Each value matched one type at most
+    (the validator chain stops at the first), so the shares add up to the union's share."""
+    if plan.text or stats["n"] == 0:
+        return {}
+    counts = _direct_counts(stats)
+    if len(counts) < 2 or sum(counts.values()) / stats["n"] < DEFAULT_MIN_PREVALENCE:
+        return {}
+    return {e: round(c / stats["n"], 4) for e, c in sorted(counts.items(), key=lambda x: (-x[1], x[0]))}
 
 
 def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_threshold: float,
@@ -396,17 +464,25 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     n = stats["n"]
     entities: list[EntityFinding] = []
     evidence: list[str] = []
+    scores = {}
+    for entity, count in stats["counts"].items():
+        score = stats["scores"][entity] / SCORE_UNITS / count if count else 0.0
+        if plan.hint is not None and min_prevalence(entity, plan) == HINTED_MIN_PREVALENCE:
+            score = min(1.0, score + 0.1)
+        scores[entity] = score
+    mixed = {e: share for e, share in mixed_direct_shares(plan, stats).items() if scores[e] >= score_threshold}
+    if len(mixed) < 2 or sum(mixed.values()) < DEFAULT_MIN_PREVALENCE:
+        mixed = {}
     for entity, count in stats["counts"].items():
         prevalence = count / n if n else 0.0
-        score = stats["scores"][entity] / SCORE_UNITS / count if count else 0.0
-        hinted = plan.hint is not None and min_prevalence(entity, plan) == HINTED_MIN_PREVALENCE
-        if hinted:
-            score = min(1.0, score + 0.1)
-        if not plan.text and prevalence < min_prevalence(entity, plan):
-            continue
-        if not plan.text and entity in _NER_TYPES and min_prevalence(entity, plan) != HINTED_MIN_PREVALENCE and any(
-                other != entity and 2 * c > count for other, c in stats["counts"].items() if other in _NER_TYPES):
-            continue  # NER readings split between person and place: neither is the column's type
+        score = scores[entity]
+        if entity not in mixed:
+            if not plan.text and prevalence < min_prevalence(entity, plan):
+                continue
+            if not plan.text and entity in _NER_TYPES and min_prevalence(entity, plan) != HINTED_MIN_PREVALENCE \
+                    and any(other != entity and 2 * c > count for other, c in stats["counts"].items()
+                            if other in _NER_TYPES):
+                continue  # NER readings split between person and place: neither is the column's type
         if score < score_threshold:
             continue
         low, high = wilson(count, n) if sampled else (prevalence, prevalence)
@@ -415,13 +491,16 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     entities.sort(key=lambda e: (-e.prevalence, -e.score, e.type))
     if plan.hint:
         evidence.append(f"column name suggests {plan.hint}")
+    if mixed:
+        evidence.append("mixed direct identifiers: " + " + ".join(f"{e} {s:.0%}" for e, s in mixed.items())
+                        + f" = {sum(mixed.values()):.0%} of values (each cell is masked by its own type)")
     for e in entities:
         keys = stats["evidence"].get(e.type, {})
         for key in sorted(keys, key=lambda k: -keys[k]):
             share = keys[key] / max(1, stats["counts"][e.type])
             if share >= 0.05:
                 evidence.append(f"{e.type}: {EVIDENCE[key]} ({share:.0%} of matches)")
-    kind = _kind(plan, stats, entities)
+    kind = "direct_identifier" if mixed else _kind(plan, stats, entities)
     if plan.text:
         evidence.append("free text (4+ words per value on average)")
     if sampled:
@@ -429,10 +508,13 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     if confirmed:
         evidence.append(f"confirmed on all {total_nonnull:,} non-null values (sample was borderline)")
     examples = []
-    if entities:
+    if mixed:  # one example of each type, each masked by its own type
+        examples = [mask_value(stats["examples"][e][0], e) for e in mixed if stats["examples"].get(e)]
+    elif entities:
         top = entities[0].type
         examples = [mask_value(x, top) for x in stats["examples"].get(top, [])[:3]]
-    return ColumnFinding(name=plan.name, kind=kind, entities=entities, evidence=evidence, examples=examples)
+    return ColumnFinding(name=plan.name, kind=kind, entities=entities, evidence=evidence, examples=examples,
+                         mixed_types=mixed)
 
 
 def _kind(plan: ColumnPlan, stats: dict, entities: list[EntityFinding]) -> str:

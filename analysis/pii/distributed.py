@@ -1,8 +1,12 @@
-"""Partitioned scans: split rows into partitions and count matches on each, in process, on joblib
-workers, or on Ray (when RAY_ADDRESS is set or backend="ray"), via `analysis.compute.parallel_map`.
+"""Partitioned scans: count each column's distinct values once, split them into partitions and count
+matches on each, in process, on joblib workers, or on Ray (when RAY_ADDRESS is set or backend="ray"),
+via `analysis.compute.parallel_map`.
 
-Each partition carries only its own rows as plain lists, and a worker builds its engine once per
-process; counts are merged in partition order, so every backend gives the same ScanResult.
+Each partition carries only its share of each column's distinct values with their row counts, as
+plain lists, and a worker builds its engine once per process; counts are merged in partition order,
+so every backend gives the same ScanResult. Partitions hold at most PARTITION_VALUES distinct values
+per column, so a million-row column is read in steps that move the progress bar (and let a
+dashboard Cancel stop the work between them).
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.pii.columns import ColumnPlan, merge_stats, scan_partition
-from analysis.progress import ProgressCallback
+from analysis.progress import ProgressCallback, report, scaled
 from analysis.settings import get_settings
 
-# Below this many cells to analyse in a partition-worthy way, one process beats starting workers.
+# Below this many distinct values to analyse, one process beats starting workers.
 PARALLEL_MIN_CELLS = 60_000
 RAY_PARTITION_ROWS = 50_000
+# At most this many distinct values of a column per partition: about a second of validators.
+PARTITION_VALUES = 50_000
 
 
 def choose_backend(backend: str, work_cells: int) -> str:
@@ -37,6 +43,15 @@ def partition_bounds(rows: int, parts: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def distinct_counts(series: pd.Series) -> tuple[list, list[int]]:
+    """A column's non-null distinct values (in order of first appearance) and how many rows hold each."""
+    try:
+        counts = series.value_counts(dropna=True, sort=False)
+    except TypeError:  # unhashable cells (lists, dicts from JSON): compare them as text
+        counts = series.dropna().map(str).value_counts(sort=False)
+    return counts.index.tolist(), counts.to_numpy(dtype=np.int64).tolist()
+
+
 def scan_partitions(frame: pd.DataFrame, plans: Sequence[ColumnPlan], *, backend: str = "auto",
                     threshold: float, allow: Sequence[str] = (), deny: Sequence[str] = (),
                     partitions: Optional[int] = None, progress: Optional[ProgressCallback] = None,
@@ -45,22 +60,38 @@ def scan_partitions(frame: pd.DataFrame, plans: Sequence[ColumnPlan], *, backend
     from analysis.compute import parallel_map
 
     settings = get_settings()
-    kind = choose_backend(backend, len(frame) * len(plans))
+    distinct = {}
+    for i, plan in enumerate(plans):
+        report(progress, 0.05 * i / max(1, len(plans)), f"counting distinct values: {plan.name}")
+        distinct[plan.name] = distinct_counts(frame[plan.name])
+    widest = max((len(values) for values, _ in distinct.values()), default=0)
+    kind = choose_backend(backend, sum(len(values) for values, _ in distinct.values()))
     if partitions is None:
         if kind == "serial":
             partitions = 1
         elif kind == "ray":
-            partitions = max(settings.n_jobs, -(-len(frame) // RAY_PARTITION_ROWS))
+            partitions = max(settings.n_jobs, -(-widest // RAY_PARTITION_ROWS))
         else:
             partitions = settings.n_jobs
+        partitions = max(partitions, -(-widest // PARTITION_VALUES))
+    bounds = {name: partition_bounds(len(values), partitions) for name, (values, _) in distinct.items()}
+    parts = max(len(b) for b in bounds.values()) if bounds else 1
     tasks = []
-    for start, end in partition_bounds(len(frame), partitions):
-        part = frame.iloc[start:end]
+    for k in range(parts):
+        def share(name: str, column: list) -> list:
+            edges = bounds[name]
+            return column[edges[k][0]:edges[k][1]] if k < len(edges) else []
+
         tasks.append({"model": settings.spacy_model, "plans": [p.to_dict() for p in plans],
-                      "values": {p.name: part[p.name].tolist() for p in plans},
+                      "values": {name: share(name, values) for name, (values, _) in distinct.items()},
+                      "weights": {name: share(name, weights) for name, (_, weights) in distinct.items()},
                       "threshold": threshold, "allow": list(allow), "deny": list(deny)})
-    if kind == "serial" and len(tasks) == 1:
-        results = [scan_partition(tasks[0], progress=progress)]  # finer progress in process
+    work = scaled(progress, 0.05, 1.0)
+    if kind == "serial":  # in process: each partition reports its own columns too
+        results = []
+        for k, task in enumerate(tasks):
+            results.append(scan_partition(task, progress=scaled(work, k / len(tasks), (k + 1) / len(tasks))))
+            report(work, (k + 1) / len(tasks), f"{label} {k + 1}/{len(tasks)}")
     else:
-        results = parallel_map(scan_partition, tasks, backend=kind, progress=progress, label=label)
+        results = parallel_map(scan_partition, tasks, backend=kind, progress=work, label=label)
     return merge_stats(results)

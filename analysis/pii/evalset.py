@@ -4,9 +4,12 @@ Two variants:
 - "known": column names and formats like the ones the rules were written for (en_US Faker data).
 - "unseen": new column names (no name hint for most), other locales (British, German, French names
   and phones, German cities, IBANs with spaces, IPv6, dates as '31 Jan 1980'), other layouts.
-Both carry tricky decoys (order and ticket numbers, EAN barcodes and tracking numbers that sometimes
-pass Luhn, 9-digit serials shaped like SSNs, 10-digit references, versions, amounts, counts,
-ratings, lower-case product and colour words) and lower-case person names, in columns and in text.
+Both carry columns that mix kinds of direct identifiers (a `contact` of e-mails or phones; their
+truth is the types sorted and joined by '|', as `ColumnFinding.entity_label`), tricky decoys (order
+and ticket numbers, EAN barcodes and tracking numbers that sometimes pass Luhn, 9-digit serials
+shaped like SSNs, 10-digit references, versions, amounts, counts, ratings, lower-case product and
+colour words, and a column mixing order numbers, SKUs and amounts) and lower-case person names, in
+columns and in text.
 
 `make_eval_set(rows, variant=..., seed=...)` returns an `EvalSet`; scripts/make_pii_eval_set.py
 writes it to tests/pii/data/.
@@ -24,7 +27,7 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class ColumnTruth:
-    entity: Optional[str]  # the column's main entity type, None for decoys and free text
+    entity: Optional[str]  # the column's entity type ('A|B' for mixed types), None for decoys and free text
     kind: str
 
 
@@ -97,6 +100,12 @@ def _ip(rng, v6_share: float) -> str:
     return ".".join(str(int(x)) for x in [rng.integers(1, 224), *rng.integers(0, 256, size=3)])
 
 
+def _pick(rng, choices):
+    """Call one of [(probability, make), ...], drawn with `rng`."""
+    i = int(rng.choice(len(choices), p=[p for p, _ in choices]))
+    return choices[i][1]()
+
+
 def _case(name: str, rng, lower_share: float) -> str:
     return name.lower() if rng.random() < lower_share else name
 
@@ -167,6 +176,9 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
         f.seed_instance(seed + i)
     de = Faker("de_DE")
     de.seed_instance(seed)
+    mix = np.random.default_rng(seed + 1000)
+    mix_fake = Faker(locales[0])
+    mix_fake.seed_instance(seed + 1000)
     cols: dict[str, list] = {}
     truth: dict[str, ColumnTruth] = {}
 
@@ -204,6 +216,18 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
         column("product", None, "other", lambda i: PRODUCTS[int(rng.integers(len(PRODUCTS)))])
         column("status", None, "other", lambda i: STATUS[int(rng.integers(len(STATUS)))])
         column("reference", None, "other", lambda i: str(int(rng.integers(10**9, 10**10))))
+        # mixed columns (own random streams, so the columns above and the text stay as they were)
+        column("contact", "EMAIL_ADDRESS|PHONE_NUMBER", "direct_identifier",
+               lambda i: _pick(mix, [(0.45, lambda: mix_fake.email()), (0.45, lambda: _us_phone(mix)),
+                                     (0.10, lambda: _pick(mix, [(0.5, lambda: "none given"),
+                                                                (0.5, lambda: "n/a")]))]))
+        column("identifier", "CREDIT_CARD|US_SSN", "direct_identifier",
+               lambda i: _pick(mix, [(0.5, lambda: _ssn(mix)), (0.5, lambda: _card(mix))]))
+        column("order_ref", None, "other",  # a decoy mixing order numbers, SKUs and amounts
+               lambda i: _pick(mix, [(0.4, lambda: f"A-2023-{int(mix.integers(0, 999999)):06d}"),
+                                     (0.3, lambda: f"SKU-{int(mix.integers(0, 99)):02d}-"
+                                                   f"{int(mix.integers(0, 9999)):04d}"),
+                                     (0.3, lambda: f"{mix.lognormal(3.5, 0.9):.2f}")]))
         text_name = "notes"
     else:
         column("contact_person", "PERSON", "direct_identifier", lambda i: (lambda f: _case(f"{f.first_name()} {f.last_name()}", rng, 0.2))(fk()))
@@ -238,6 +262,18 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
         column("colour", None, "other", lambda i: COLOURS[int(rng.integers(len(COLOURS)))])
         column("firmware", None, "other", lambda i: f"{int(rng.integers(1, 5))}.{int(rng.integers(0, 20))}.{int(rng.integers(0, 9))}")
         column("cell_model", None, "other", lambda i: ["Pixel 7", "Galaxy S22", "iPhone 14", "Moto G"][int(rng.integers(4))])
+        # mixed columns (own random streams, so the columns above and the text stay as they were)
+        column("reach me at", "EMAIL_ADDRESS|LOCATION|PHONE_NUMBER", "direct_identifier",
+               lambda i: _pick(mix, [(0.35, lambda: mix_fake.email()), (0.35, lambda: _intl_phone(mix)),
+                                     (0.3, lambda: f"{int(mix.integers(1, 300))} {mix_fake.street_name()}")]))
+        column("identifier", "CREDIT_CARD|IBAN_CODE|US_SSN", "direct_identifier",
+               lambda i: _pick(mix, [(0.35, lambda: " ".join((lambda t: [t[j:j + 4] for j in range(0, len(t), 4)])(
+                   mix_fake.iban()))), (0.35, lambda: _card(mix, "-")), (0.3, lambda: _ssn(mix, " "))]))
+        column("ref", None, "other",  # a decoy mixing ticket numbers, EAN barcodes and amounts
+               lambda i: _pick(mix, [(0.4, lambda: f"TCK-{int(mix.integers(0, 999999)):06d}-{'XYZ'[i % 3]}"),
+                                     (0.3, lambda: "40" + "".join(str(d) for d in mix.integers(0, 10, size=11))),
+                                     (0.3, lambda: f"{mix.lognormal(4, 1):,.2f}".replace(",", " ")
+                                      .replace(".", ","))]))
         text_name = "comment"
     texts = [_note(fakers, rng, variant) for _ in range(rows)]
     cols[text_name] = [t.text() for t in texts]

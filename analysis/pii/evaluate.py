@@ -52,9 +52,10 @@ def _report(level: str, counts: dict[str, list[int]], errors: list[str]) -> Eval
 
 
 def evaluate_columns(truth: Mapping[str, Optional[str]], predicted: Mapping[str, Optional[str]]) -> EvaluationReport:
-    """Column level: each column has one true entity type (None for non-PII) and one predicted (the
-    top entity, None when nothing was found). A wrong type counts as a false positive of the
-    predicted type and a false negative of the true type."""
+    """Column level: each column has one true entity type (None for non-PII; 'A|B' for a column of
+    mixed types) and one predicted (`ColumnFinding.entity_label`: the top entity or the mixed types,
+    None when nothing was found). A wrong type counts as a false positive of the predicted type and a
+    false negative of the true type."""
     counts: dict[str, list[int]] = {}
     errors = []
     for column, true_entity in truth.items():
@@ -124,7 +125,7 @@ def evaluate_spans(truth: Iterable[tuple[int, str, int, int]], predicted: Iterab
 def evaluate_scan(scan, eval_set, spans=None) -> dict[str, EvaluationReport]:
     """Column, kind and (when `spans` are given) span reports of a ScanResult against an EvalSet."""
     structured = {c: t.entity for c, t in eval_set.columns.items() if c not in eval_set.text_columns}
-    predicted = {c.name: c.top_entity for c in scan.columns if c.name in structured}
+    predicted = {c.name: c.entity_label for c in scan.columns if c.name in structured}
     out = {"column": evaluate_columns(structured, predicted),
            "kind": evaluate_kinds({c: t.kind for c, t in eval_set.columns.items()},
                                   {c.name: c.kind for c in scan.columns})}

@@ -38,7 +38,11 @@ class EntityFinding(Result):
 @dataclass(frozen=True)
 class ColumnFinding(Result):
     """What one column holds: its kind, the entity types found (by prevalence, highest first), why
-    (evidence), a few masked example matches, and whether the user corrected the kind."""
+    (evidence), a few masked example matches, and whether the user corrected the kind.
+
+    `mixed_types` is set for a column of mixed direct identifiers (a contact column of e-mails or
+    phones, where no type alone reaches its threshold but together they cover most values): each
+    type's share of the non-null values, highest first; empty for a column of one type."""
 
     name: str
     kind: str
@@ -46,10 +50,17 @@ class ColumnFinding(Result):
     evidence: list[str]
     examples: list[str]
     kind_overridden: bool = False
+    mixed_types: dict[str, float] = field(default_factory=dict)
 
     @property
     def top_entity(self) -> Optional[str]:
         return self.entities[0].type if self.entities else None
+
+    @property
+    def entity_label(self) -> Optional[str]:
+        """The column's type as one label: the top entity, or the mixed types sorted and joined by '|'
+        ('EMAIL_ADDRESS|PHONE_NUMBER')."""
+        return "|".join(sorted(self.mixed_types)) if self.mixed_types else self.top_entity
 
 
 @dataclass(frozen=True)
@@ -115,11 +126,16 @@ def mask_value(value: Any, entity_type: Optional[str] = None) -> str:
 
     E-mail: 'john.smith@example.com' -> 'j***@e***.com'; digits: all but the last two become '*'
     ('4111 1111 1111 1234' -> '**** **** **** **34'); words keep their first letter ('Jane Doe' ->
-    'J*** D***'). Short values are masked entirely.
+    'J*** D***'). Short values are masked entirely. `entity_type="auto"` masks the value by the type
+    its own content validates as (`value_type`): the rule for a column of mixed types, cell by cell.
     """
     text = str(value).strip()
     if not text:
         return ""
+    if entity_type == "auto":
+        from analysis.pii.columns import value_type  # columns imports this module
+
+        entity_type = value_type(text)
     if entity_type == "EMAIL_ADDRESS" or ("@" in text and entity_type in (None, "DENY_LIST")):
         local, _, domain = text.partition("@")
         parts = domain.rsplit(".", 1)

@@ -47,8 +47,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     allow = [str(a) for a in allow_list if str(a).strip()]
     deny = [str(d) for d in deny_list if str(d).strip()]
 
-    frame = frame.copy()
-    frame.columns = [str(c) for c in frame.columns]
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)  # a view (copy-on-write), not a copy
     rows = len(frame)
     report(progress, 0.0, "loading the analyzer")
     engine = get_engine(settings.spacy_model)

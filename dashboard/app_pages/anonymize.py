@@ -67,13 +67,9 @@ population = int(c3.number_input("Population size (0: unknown)", min_value=0, va
 if not qis:
     st.info("Choose at least one quasi-identifier.")
     st.stop()
-try:
-    settings = dict(sensitive=sensitive, k=k, risk_threshold=threshold, population_size=population or None)
-    risk = cache.memo("risk", cache.content_key(fp, qis, settings),
-                      lambda: assess_risk(frame, qis, **settings, progress=cache.progress_bar("Risk")))
-except ValueError as exc:
-    st.error(str(exc))
-    st.stop()
+settings = dict(sensitive=sensitive, k=k, risk_threshold=threshold, population_size=population or None)
+risk = cache.run_auto("risk", cache.content_key(fp, qis, settings), lambda bar: assess_risk(
+    frame, qis, **settings, progress=bar), label="Risk", cancel_key="anon_risk_cancel")
 state.put(state.RISK, risk)
 m = st.columns(5)
 m[0].metric("k (smallest class)", risk.k)

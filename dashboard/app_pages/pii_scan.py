@@ -27,15 +27,18 @@ with st.expander("Scan settings: sample size, allow and deny lists"):
 allow = [line.strip() for line in allow_text.splitlines() if line.strip()]
 deny = [line.strip() for line in deny_text.splitlines() if line.strip()]
 
+
+def _scan(bar):
+    """The scan behind a Cancel button; a failure is shown to the user with its type, never as a traceback."""
+    try:
+        return scan_table(table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny, progress=bar)
+    except Exception as exc:
+        raise RuntimeError(f"The scan failed: {type(exc).__name__}: {exc}") from exc
+
+
 key = cache.content_key(table.fingerprint, int(sample_rows), allow, deny, settings.pii_score_threshold,
                         settings.spacy_model)
-try:
-    raw = cache.memo("pii_scan", key, lambda: scan_table(
-        table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny,
-        progress=cache.progress_bar("Scanning columns")))
-except Exception as exc:  # shown to the user, never as a traceback
-    st.error(f"The scan failed: {type(exc).__name__}: {exc}")
-    st.stop()
+raw = cache.run_auto("pii_scan", key, _scan, label="Scanning columns", cancel_key="pii_cancel", errors=(Exception,))
 
 overrides = {c: k for c, k in (state.get(state.KIND_OVERRIDES) or {}).items()
              if c in {f.name for f in raw.columns} and k in KINDS}
@@ -67,7 +70,8 @@ rows = []
 for finding in scan.columns:
     ents = _shown(finding)
     rows.append({"column": finding.name, "kind": finding.kind,
-                 "entities": ", ".join(f"{e.type} ({e.prevalence:.0%})" for e in ents),
+                 "entities": ("mixed: " if finding.mixed_types else "")
+                 + (" + " if finding.mixed_types else ", ").join(f"{e.type} ({e.prevalence:.0%})" for e in ents),
                  "prevalence": ents[0].prevalence if ents else 0.0, "score": ents[0].score if ents else None,
                  "examples (masked)": " · ".join(finding.examples) if ents else "",
                  "evidence": "; ".join(finding.evidence)})
@@ -107,13 +111,16 @@ else:
     text_col = t1.selectbox("Text column", text_columns, key="pii_text_column")
     all_rows = t2.toggle("Every row (not only a sample)", value=table.rows <= 5000, key="pii_all_rows")
     span_key = cache.content_key(table.fingerprint, text_col, all_rows, allow, deny, settings.pii_score_threshold)
-    try:
-        spans = cache.memo("pii_spans", span_key, lambda: find_text_spans(
-            table.frame[text_col], rows="all" if all_rows else None, allow_list=allow, deny_list=deny,
-            progress=cache.progress_bar("Reading free text")))
-    except Exception as exc:
-        st.error(f"Free-text analysis failed: {type(exc).__name__}: {exc}")
-        st.stop()
+
+    def _spans(bar):
+        try:
+            return find_text_spans(table.frame[text_col], rows="all" if all_rows else None, allow_list=allow,
+                                   deny_list=deny, progress=bar)
+        except Exception as exc:
+            raise RuntimeError(f"Free-text analysis failed: {type(exc).__name__}: {exc}") from exc
+
+    spans = cache.run_auto("pii_spans", span_key, _spans, label="Reading free text", cancel_key="pii_spans_cancel",
+                           errors=(Exception,))
     spans = [s for s in spans if s.entity_type in chosen or s.entity_type == "DENY_LIST"]
     spans = [s for s in spans if s.score >= min_score]
     rows_with = sorted({s.row for s in spans})

@@ -19,6 +19,7 @@ COLORS = {"green": "#1a7f37", "amber": "#b26b00", "red": "#c62828", "grey": "#6b
 BADGES = {"green": ":green-badge[OK]", "amber": ":orange-badge[Watch]", "red": ":red-badge[Act]",
           "grey": ":gray-badge[Not run]"}
 QUICK = "report_quick_audit"  # (table fingerprint, AuditOutcome) of the page's own quick audit
+QUICK_REQUEST = "report_quick_request"  # the quick audit's config while it runs
 SAVED = "report_saved_run"
 WHERE = {"scan": "PII scan", "risk": "Anonymize", "attack": "Model audit", "memorization": "Memorization",
          "tradeoff": "Privacy-utility"}
@@ -35,17 +36,20 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
              "threshold membership attacks on a logistic regression (when a label is chosen), on a seeded "
              "sample of 2,000 rows. Results from the other pages take precedence.")
     if st.button("Run quick audit", key="report_run_quick", type="primary"):
-        config = quick_audit_config(label=state.label_column())
-        slot = st.empty()
-        try:
-            with slot.container():
-                quick = cache.memo("report_quick", cache.content_key(table.fingerprint, config),
-                                   lambda: run_audit_on_table(table, config,
-                                                              progress=cache.progress_bar("Quick audit")))
-            state.put(QUICK, (table.fingerprint, quick))
-        except (ConfigError, ValueError) as exc:
-            st.error(f"The quick audit could not run: {exc}")
-        slot.empty()
+        st.session_state[QUICK_REQUEST] = quick_audit_config(label=state.label_column())
+    config = st.session_state.get(QUICK_REQUEST)
+    if config is not None:  # behind a Cancel button until it is done
+
+        def _quick(bar):
+            try:
+                return run_audit_on_table(table, config, progress=bar)
+            except (ConfigError, ValueError) as exc:
+                raise ValueError(f"The quick audit could not run: {exc}") from exc
+
+        quick = cache.run_once("report_quick", cache.content_key(table.fingerprint, config), _quick,
+                               label="Quick audit", request_key=QUICK_REQUEST, cancel_key="report_quick_cancel")
+        st.session_state[QUICK_REQUEST] = None
+        state.put(QUICK, (table.fingerprint, quick))
 
 q = quick.inputs if quick is not None else ReportInputs()
 

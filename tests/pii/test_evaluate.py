@@ -60,7 +60,7 @@ def test_column_f1_on_known_and_unseen_tables(engine, variant):
     scan = scan_table(frame, sample_rows=0, backend="serial")
     text = truth["text_columns"][0]
     structured = {c: t["entity"] for c, t in truth["columns"].items() if c != text}
-    columns = evaluate_columns(structured, {c.name: c.top_entity for c in scan.columns if c.name in structured})
+    columns = evaluate_columns(structured, {c.name: c.entity_label for c in scan.columns if c.name in structured})
     kinds = evaluate_kinds({c: t["kind"] for c, t in truth["columns"].items()}, {c.name: c.kind for c in scan.columns})
     spans = find_text_spans(frame[text], rows="all", backend="serial")
     span_report = evaluate_spans([tuple(s[:4]) for s in truth["spans"]],

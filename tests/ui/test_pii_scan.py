@@ -64,3 +64,15 @@ def test_entity_filter_and_allow_list(small_table):
     at.text_area(key="pii_allow").input("\n".join(small_table.frame["customer_name"].astype(str))).run()
     assert not at.exception
     assert at.session_state["scan_result"].column("customer_name").entities == []
+
+
+def test_a_mixed_contact_column_is_shown_with_each_type():
+    lines = ["contact,order_ref"] + [
+        (f"client{i}@example.org" if i % 2 else f"(212) 555-{1000 + i:04d}") + f",A-2023-{100000 + i}" for i in range(80)]
+    table = load_table(("\n".join(lines) + "\n").encode(), name="contacts.csv")
+    at = _open(table)
+    assert not at.exception
+    shown = at.dataframe[0].value.set_index("column")
+    assert shown.loc["contact", "kind"] == "direct_identifier"
+    assert shown.loc["contact", "entities"] == "mixed: EMAIL_ADDRESS (50%) + PHONE_NUMBER (50%)"
+    assert shown.loc["order_ref", "kind"] == "other"
