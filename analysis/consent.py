@@ -428,3 +428,21 @@ def mapping_from_suggestions(suggestions: list[ConsentSuggestion]) -> Optional[C
         if s.withdrawn_column:
             withdrawn[s.purpose] = s.withdrawn_column
     return ConsentMapping(columns=columns, withdrawn_columns=withdrawn) if columns else None
+
+
+def training_mapping(frame: pd.DataFrame, column: str) -> ConsentMapping:
+    """The mapping behind `--consent-column COL`: COL is consent for training; the other consent-like
+    columns the suggestions find (other purposes, withdrawal timestamps) are mapped too, so that the
+    training filter keeps none of them as features."""
+    if column not in frame.columns:
+        raise ValueError(f"consent column {column} not in the table")
+    columns, withdrawn = {TRAINING: column}, {}
+    for s in suggest_consent_columns(frame):
+        if s.column == column:
+            if s.withdrawn_column:
+                withdrawn[TRAINING] = s.withdrawn_column
+        elif s.purpose != TRAINING and s.purpose not in columns:
+            columns[s.purpose] = s.column
+            if s.withdrawn_column:
+                withdrawn[s.purpose] = s.withdrawn_column
+    return ConsentMapping(columns=columns, withdrawn_columns=withdrawn)
