@@ -197,11 +197,16 @@ class ConsentFilter(Result):
     left_out_unknown: int
     unknown_as_consented: bool
     dropped_columns: list[str]
+    enforced: bool = True
+    kept_without_consent: int = 0  # rows used without a recorded consent (unknown counted in, or not enforced)
 
     @property
     def reason(self) -> str:
-        unknown = ("unknown consent counted as consent" if self.unknown_as_consented
-                   else f"{self.left_out_unknown} with unknown consent")
+        if not self.enforced:
+            return (f"Consent for {self.purpose} was not enforced: all {self.rows_in} rows were used, "
+                    f"{self.kept_without_consent} of them without recorded consent.")
+        unknown = (f"kept {self.kept_without_consent} with unknown consent, counted as consent"
+                   if self.unknown_as_consented else f"{self.left_out_unknown} with unknown consent")
         return (f"Trained on {self.rows_kept} of {self.rows_in} rows with consent for {self.purpose}; "
                 f"left out {self.left_out_not_consented} without consent and {unknown}.")
 
@@ -347,14 +352,22 @@ def consent_report(frame: pd.DataFrame, mapping: ConsentMapping, *,
 
 
 def training_rows(frame: pd.DataFrame, consent_mapping: ConsentMapping, purpose: str = TRAINING,
-                  unknown_as_consented: bool = False) -> tuple[pd.DataFrame, ConsentFilter]:
+                  unknown_as_consented: bool = False, *, enforce: bool = True) -> tuple[pd.DataFrame, ConsentFilter]:
     """The rows of `frame` with consent for `purpose`, without the consent columns, and what was left out.
 
+    enforce=False keeps every row (the user switched enforcement off) and records how many had no consent.
     Raises ValueError when the purpose is not mapped, a column is missing, or no row is left.
     """
     if purpose not in consent_mapping.columns:
         raise ValueError(f"no consent column is mapped for purpose {purpose!r}")
     flags = _align(frame, consent_mapping).status[purpose]
+    if not enforce:
+        dropped = [c for c in consent_mapping.metadata_columns() if c in frame.columns]
+        return frame.reset_index(drop=True).drop(columns=dropped), ConsentFilter(
+            purpose=purpose, column=consent_mapping.columns[purpose], rows_in=int(len(frame)),
+            rows_kept=int(len(frame)), rows_left_out=0, left_out_not_consented=0, left_out_unknown=0,
+            unknown_as_consented=bool(unknown_as_consented), dropped_columns=dropped, enforced=False,
+            kept_without_consent=int((flags != CONSENTED).sum()))
     keep = (flags == CONSENTED) | (unknown_as_consented & (flags == UNKNOWN))
     if not keep.any():
         raise ValueError(f"no row has consent for {purpose} in {consent_mapping.columns[purpose]}; "
@@ -366,7 +379,8 @@ def training_rows(frame: pd.DataFrame, consent_mapping: ConsentMapping, purpose:
     return kept, ConsentFilter(
         purpose=purpose, column=consent_mapping.columns[purpose], rows_in=int(len(frame)),
         rows_kept=int(keep.sum()), rows_left_out=not_out + unknown_out, left_out_not_consented=not_out,
-        left_out_unknown=unknown_out, unknown_as_consented=bool(unknown_as_consented), dropped_columns=dropped)
+        left_out_unknown=unknown_out, unknown_as_consented=bool(unknown_as_consented), dropped_columns=dropped,
+        kept_without_consent=int((flags == UNKNOWN).sum()) if unknown_as_consented else 0)
 
 
 def withdrawn_rows(frame: pd.DataFrame, consent_mapping: ConsentMapping, *, after: str,

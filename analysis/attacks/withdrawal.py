@@ -109,6 +109,10 @@ def check_withdrawal(model: FittedModel, members: pd.DataFrame, non_members: pd.
         if list(frame.columns) != list(members.columns):
             raise ValueError(f"the {name} rows must have the same columns as the members, in the same order")
     members, non_members, withdrawn = (f[f[label].notna()].reset_index(drop=True) for f in frames.values())
+    # A withdrawn record cannot be its own control: identical rows leave the non-members.
+    withdrawn_hashes = set(pd.util.hash_pandas_object(withdrawn, index=False))
+    non_members = non_members[~pd.util.hash_pandas_object(non_members, index=False).isin(withdrawn_hashes)
+                              .to_numpy()].reset_index(drop=True)
     for name, frame in zip(frames, (members, non_members, withdrawn)):
         if len(frame) < 2:
             raise ValueError(f"the withdrawal check needs at least 2 labelled {name} rows, got {len(frame)}")
