@@ -551,10 +551,12 @@ def _withdrawal(frame, consent: Mapping[str, Any], consent_inputs: dict[str, Any
         raise ConfigError(f"consent.withdrawn_after: {exc}") from None
 
 
-def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0) -> dict[str, Any]:
+def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0,
+                       consent: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers, and the
     threshold attacks on a logistic regression (when a label is chosen), on a seeded sample of rows."""
     steps: dict[str, Any] = {"scan": {"sample_rows": 500}, "risk": {"quasi_identifiers": "auto", "k": 5}}
     if label:
         steps["attack"] = {"model": "logistic_regression", "attacks": ["threshold"]}
-    return {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}
+    config = {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}
+    return config | ({"consent": dict(consent)} if consent else {})  # the session's consent switch

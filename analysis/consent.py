@@ -352,18 +352,21 @@ def consent_report(frame: pd.DataFrame, mapping: ConsentMapping, *,
 
 
 def training_rows(frame: pd.DataFrame, consent_mapping: ConsentMapping, purpose: str = TRAINING,
-                  unknown_as_consented: bool = False, *, enforce: bool = True) -> tuple[pd.DataFrame, ConsentFilter]:
+                  unknown_as_consented: bool = False, *, enforce: bool = True,
+                  keep_index: bool = False) -> tuple[pd.DataFrame, ConsentFilter]:
     """The rows of `frame` with consent for `purpose`, without the consent columns, and what was left out.
 
     enforce=False keeps every row (the user switched enforcement off) and records how many had no consent.
+    keep_index=True keeps the rows' index labels (to line them up with a transformed copy of the table).
     Raises ValueError when the purpose is not mapped, a column is missing, or no row is left.
     """
     if purpose not in consent_mapping.columns:
         raise ValueError(f"no consent column is mapped for purpose {purpose!r}")
     flags = _align(frame, consent_mapping).status[purpose]
+    dropped = [c for c in consent_mapping.metadata_columns() if c in frame.columns]
     if not enforce:
-        dropped = [c for c in consent_mapping.metadata_columns() if c in frame.columns]
-        return frame.reset_index(drop=True).drop(columns=dropped), ConsentFilter(
+        kept = frame.drop(columns=dropped)
+        return (kept if keep_index else kept.reset_index(drop=True)), ConsentFilter(
             purpose=purpose, column=consent_mapping.columns[purpose], rows_in=int(len(frame)),
             rows_kept=int(len(frame)), rows_left_out=0, left_out_not_consented=0, left_out_unknown=0,
             unknown_as_consented=bool(unknown_as_consented), dropped_columns=dropped, enforced=False,
@@ -372,8 +375,8 @@ def training_rows(frame: pd.DataFrame, consent_mapping: ConsentMapping, purpose:
     if not keep.any():
         raise ValueError(f"no row has consent for {purpose} in {consent_mapping.columns[purpose]}; "
                          "nothing to train on")
-    dropped = [c for c in consent_mapping.metadata_columns() if c in frame.columns]
-    kept = frame.reset_index(drop=True)[keep].drop(columns=dropped).reset_index(drop=True)
+    kept = frame[keep].drop(columns=dropped)
+    kept = kept if keep_index else kept.reset_index(drop=True)
     unknown_out = 0 if unknown_as_consented else int((flags == UNKNOWN).sum())
     not_out = int((flags == NOT_CONSENTED).sum())
     return kept, ConsentFilter(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.tables import SUPPORTED_EXTENSIONS, DataError, list_samples, load_sample, load_table, profile_table
 from dashboard import cache, state
+from dashboard.sections.consent import render_consent_section
 
 st.title("Data")
 st.caption("Load a table to audit. Uploads stay in this browser session's memory and are written nowhere.")
@@ -60,6 +61,7 @@ label = st.selectbox(
     format_func=lambda c: "(none)" if c is None else (f"{c} (suggested)" if c in profile.label_candidates[:3] else c),
     help="The column a model predicts. Suggested: columns with 2–20 values and a label-like name.")
 state.put(state.LABEL_COLUMN, label)
+render_consent_section(table)
 
 st.markdown("**Preview** (first 100 rows)")
 st.dataframe(table.frame.head(100), width="stretch", hide_index=True)

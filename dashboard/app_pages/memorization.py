@@ -23,7 +23,7 @@ table = state.require_table()
 mode = st.radio("What to test", ["Text column (character model)", "Table (tabular model)"], horizontal=True,
                 key="mem_mode")
 text_mode = mode.startswith("Text")
-frame = table.frame
+frame = state.training_frame(table.frame)[0]  # consented rows only (Data page switch)
 
 left, right = st.columns(2)
 with left:
@@ -63,7 +63,7 @@ settings = dict(mode="text" if text_mode else "tabular", column=column, repeats=
                 epsilon=float(epsilon) if use_dp else None, epochs=int(epochs),
                 max_rows=int(rows) if rows < table.rows else None, seed=int(seed),
                 secret_space_size=int(space_size) if text_mode else None)
-key = cache.content_key(table.fingerprint, settings)
+key = cache.content_key(table.fingerprint, settings, state.consent_key())
 
 
 def compute():
