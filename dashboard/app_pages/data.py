@@ -61,7 +61,6 @@ label = st.selectbox(
     format_func=lambda c: "(none)" if c is None else (f"{c} (suggested)" if c in profile.label_candidates[:3] else c),
     help="The column a model predicts. Suggested: columns with 2–20 values and a label-like name.")
 state.put(state.LABEL_COLUMN, label)
-render_consent_section(table)
 
 st.markdown("**Preview** (first 100 rows)")
 st.dataframe(table.frame.head(100), width="stretch", hide_index=True)
@@ -73,3 +72,5 @@ st.dataframe(
     width="stretch", hide_index=True,
     column_config={"missing": st.column_config.ProgressColumn("missing", format="percent", min_value=0, max_value=1)},
 )
+
+render_consent_section(table)

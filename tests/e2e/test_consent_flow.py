@@ -26,7 +26,7 @@ def test_map_consent_train_check_withdrawal_and_export_the_statement(page, app_u
     consent = page.get_by_test_id("stMultiSelect").filter(has_text="Consent columns")
     expect(consent).to_contain_text("consent_training")
     expect(consent).to_contain_text("consent_marketing")
-    expect(page.get_by_role("checkbox", name="Train only on rows with consent for training")).to_be_checked()
+    expect(page.get_by_role("switch", name="Train only on rows with consent for training")).to_be_checked()
     expect(page.get_by_test_id("stDataFrame").last).to_be_visible()
 
     page.get_by_test_id("stSidebarNav").get_by_text("Model audit", exact=True).click()
