@@ -334,7 +334,8 @@ def consent_report(frame: pd.DataFrame, mapping: ConsentMapping, *,
             purpose=purpose, column=column, rows=len(flags),
             consented=int((flags == CONSENTED).sum()), not_consented=int((flags == NOT_CONSENTED).sum()),
             unknown=int((flags == UNKNOWN).sum()), withdrawn=int(withdrawn.notna().sum()),
-            withdrawn_after=None if after is None else int((withdrawn > after).sum()),
+            withdrawn_after=None if after is None or purpose not in mapping.withdrawn_columns
+            else int((withdrawn > after).sum()),
             unreadable_values=shown, unreadable_hidden=hidden,
             unreadable_timestamps=aligned.unreadable_timestamps[purpose],
             withdrawn_column=mapping.withdrawn_columns.get(purpose)))

@@ -117,6 +117,8 @@ def check_withdrawal(model: FittedModel, members: pd.DataFrame, non_members: pd.
         if len(frame) < 2:
             raise ValueError(f"the withdrawal check needs at least 2 labelled {name} rows, got {len(frame)}")
     variants = expand_attacks(attacks)
+    if population is not None:
+        population = population[population[label].notna()].reset_index(drop=True)
     m, n, w = len(members), len(non_members), len(withdrawn)
     both = pd.concat([members, non_members, withdrawn], ignore_index=True)
     # The withdrawn rows are scored as non-members would be: attacks never read is_member.

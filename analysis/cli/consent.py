@@ -86,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     head = report.purpose(purpose)
-    payload = {"data": table.name, "rows": report.rows, "purpose": purpose, "consented": head.consented,
-               "not_consented": head.not_consented, "unknown": head.unknown,
-               "withdrawn": head.withdrawn, "withdrawn_after": head.withdrawn_after} | report.to_dict()
+    top = {"data": table.name, "rows": report.rows, "purpose": purpose, "consented": head.consented,
+           "not_consented": head.not_consented, "unknown": head.unknown, "withdrawn": head.withdrawn,
+           "withdrawn_after_rows": head.withdrawn_after}
+    payload = top | {k: v for k, v in report.to_dict().items() if k not in top}
     if args.json:
         write_json(payload, args.json)
     if args.json != "-":
         for p in report.purposes:
-            after = f", withdrawn after {args.withdrawn_after}: {p.withdrawn_after}" if args.withdrawn_after else ""
+            after = (f", withdrawn after {args.withdrawn_after}: {p.withdrawn_after}"
+                     if p.withdrawn_after is not None else "")
             print(f"{p.purpose} ({p.column}): {p.consented} consented, {p.not_consented} not, {p.unknown} unknown "
                   f"of {p.rows} rows{after}")
         for warning in report.warnings:

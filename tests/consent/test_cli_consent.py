@@ -68,3 +68,16 @@ def test_train_with_consent_column_trains_on_consented_rows_only(data_csv, tmp_p
     assert summary["n_members"] + summary["n_non_members"] == consented
     members = pd.read_csv(tmp_path / "a.csv")
     assert "consent_training" not in members.columns
+
+
+def test_withdrawals_after_a_date_on_the_bundled_customers(customers_path, tmp_path):
+    out = tmp_path / "consent.json"
+    assert main(["consent", str(customers_path), "--consent-column", "consent_training,consent_marketing",
+                 "--withdrawn-after", "2024-06-30", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    raw = pd.read_csv(customers_path)
+    assert report["withdrawn_after_rows"] == int((raw["consent_training_withdrawn_at"] > "2024-06-30").sum())
+    assert report["withdrawn"] == int((raw["consent_training"] == "withdrawn").sum())
+    marketing = next(p for p in report["purposes"] if p["purpose"] == "marketing")
+    assert marketing["consented"] == int((raw["consent_marketing"] == "opt-in").sum())
+    assert marketing["withdrawn_after"] is None  # no withdrawal dates mapped for marketing
