@@ -81,3 +81,16 @@ def test_withdrawals_after_a_date_on_the_bundled_customers(customers_path, tmp_p
     marketing = next(p for p in report["purposes"] if p["purpose"] == "marketing")
     assert marketing["consented"] == int((raw["consent_marketing"] == "opt-in").sum())
     assert marketing["withdrawn_after"] is None  # no withdrawal dates mapped for marketing
+
+
+def test_compare_with_consent_column_reports_the_filter(data_csv, tmp_path):
+    path, frame = data_csv
+    out = tmp_path / "compare.json"
+    code = main(["compare", str(path), "--label", "churned", "--epsilons", "inf", "--seeds", "1", "--epochs", "1",
+                 "--no-baseline", "--consent-column", "consent_training", "--include-unknown", "--quiet",
+                 "--json", str(out)])
+    assert code == 0
+    consent = json.loads(out.read_text())["consent"]
+    refused = int((frame["consent_training"] == "no").sum())
+    assert consent["rows_kept"] == 300 - refused and consent["unknown_as_consented"] is True
+    assert consent["kept_without_consent"] == int((frame["consent_training"] == "").sum())  # blank: unknown
