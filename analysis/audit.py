@@ -14,6 +14,7 @@ A config (YAML or a dict) names the data, the steps to run and the policies to e
       memorization: {text_column: notes}
       compare: {epsilons: [1, 8]}
     policies: {min_k: 5, "max_tpr_at_0.001_fpr": 0.01, no_direct_identifiers: true}
+    consent: {column: consent_training, withdrawn_after: 2024-06-30}   # train on consented rows only
     thresholds: {k_anonymity: {green: 5, amber: 2}}
     history: {enabled: true}                 # url: any SQLAlchemy URL (default: the setting)
 
@@ -39,7 +40,9 @@ from analysis.report.ratings import Thresholds, default_thresholds
 CONFIG_VERSION = 1
 STEPS = ("scan", "risk", "attack", "memorization", "compare")
 TOP_LEVEL_KEYS = {"version", "title", "data", "label", "seed", "rows", "steps", "policies", "thresholds",
-                  "history", "report"}
+                  "history", "report", "consent"}
+CONSENT_KEYS = {"column", "include_unknown", "enforce", "withdrawn_after"}
+TRAINING_STEPS = {"attack", "memorization", "compare"}  # they train on consented rows only
 
 
 class ConfigError(ValueError):
@@ -50,8 +53,8 @@ class ConfigError(ValueError):
 class Policy:
     name: str
     description: str
-    kind: str  # "min", "max" or "flag"
-    step: str  # the step that must run for the policy to be checked
+    kind: str  # "min", "max", "flag" or "purpose" (a consent purpose that must be enforced)
+    step: str  # the step that must run for the policy to be checked ("consent": the consent key)
     value: Callable[[AuditReport], Optional[float]]
 
 
@@ -73,6 +76,13 @@ def _max_section_metric(section: str, suffix: str) -> Callable[[AuditReport], Op
     return read
 
 
+def _consent_metric(metric: str) -> Callable[[AuditReport], Any]:
+    def read(report: AuditReport) -> Any:
+        s = report.section("consent")
+        return None if s is None else s.metrics.get(metric)
+    return read
+
+
 POLICIES: dict[str, Policy] = {p.name: p for p in (
     Policy("no_direct_identifiers", "no column is a direct identifier", "flag", "scan",
            _summary_value("direct_identifiers")),
@@ -91,6 +101,12 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
            "max", "memorization", _summary_value("memorization_exposure")),
     Policy("min_dp_accuracy_kept", "the recommended DP option keeps at least this share of accuracy", "min",
            "compare", _summary_value("dp_accuracy_kept")),
+    Policy("require_consent", "training used only rows with consent for this purpose", "purpose", "consent",
+           _consent_metric("enforced_purpose")),
+    Policy("max_rows_without_consent", "at most this many rows without recorded consent were trained on", "max",
+           "consent", _consent_metric("rows_without_consent")),
+    Policy("withdrawn_must_be_absent", "withdrawn records still in the model (withdrawal check)", "flag", "consent",
+           _consent_metric("withdrawal.still_in_training")),
 )}
 
 
@@ -176,15 +192,25 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
         if policy.kind == "flag":
             if not isinstance(limit, bool):
                 raise ConfigError(f"policies.{name}: must be true or false, got {limit!r}")
+        elif policy.kind == "purpose":
+            if not isinstance(limit, str) or not limit:
+                raise ConfigError(f"policies.{name}: must name a consent purpose (e.g. training), got {limit!r}")
         elif not isinstance(limit, (int, float)) or isinstance(limit, bool) or not math.isfinite(float(limit)):
             raise ConfigError(f"policies.{name}: must be a number, got {limit!r}")
-        if policy.step not in cfg["steps"] and not (policy.kind == "flag" and limit is False):
+        if policy.step == "consent":
+            if not cfg.get("consent") and limit is not False:
+                raise ConfigError(f"policies.{name}: needs consent: {{column: ...}} in the config")
+        elif policy.step not in cfg["steps"] and not (policy.kind == "flag" and limit is False):
             raise ConfigError(f"policies.{name}: needs the {policy.step} step; add steps.{policy.step}")
+    if policies.get("withdrawn_must_be_absent") is True and not (
+            "attack" in cfg["steps"] and (cfg.get("consent") or {}).get("withdrawn_after")):
+        raise ConfigError("policies.withdrawn_must_be_absent: needs steps.attack and consent.withdrawn_after")
     cfg["policies"] = dict(policies)
     try:
         cfg["_thresholds"] = default_thresholds().with_overrides(cfg.get("thresholds"))
     except ValueError as exc:
         raise ConfigError(str(exc) if str(exc).startswith("threshold") else f"thresholds: {exc}") from None
+    cfg["consent"] = _validate_consent(cfg.get("consent"))
     history = cfg.get("history") or {}
     if not isinstance(history, Mapping) or set(history) - {"enabled", "url"}:
         raise ConfigError("history: must be a mapping with keys enabled and url")
@@ -192,6 +218,22 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(report_cfg, Mapping) or set(report_cfg) - {"html", "json"}:
         raise ConfigError("report: must be a mapping with keys html and json (output paths)")
     return cfg
+
+
+def _validate_consent(consent: Any) -> Optional[dict[str, Any]]:
+    if consent is None:
+        return None
+    if not isinstance(consent, Mapping) or set(consent) - CONSENT_KEYS:
+        raise ConfigError(f"consent: must be a mapping with keys {', '.join(sorted(CONSENT_KEYS))}")
+    if not isinstance(consent.get("column"), str):
+        raise ConfigError("consent.column: name the column holding consent for training")
+    for key in ("include_unknown", "enforce"):
+        if not isinstance(consent.get(key, False), bool):
+            raise ConfigError(f"consent.{key}: must be true or false, got {consent[key]!r}")
+    out = {"enforce": True, "include_unknown": False, **consent}
+    if out.get("withdrawn_after") is not None:
+        out["withdrawn_after"] = str(out["withdrawn_after"])  # YAML reads 2024-06-30 as a date
+    return out
 
 
 def _path(cfg: Mapping[str, Any], value: str) -> Path:
@@ -275,6 +317,7 @@ def _attack(frame, options, ctx):
             if key in options:
                 raise ConfigError(f"steps.attack.{key}: only for a model file ({', '.join(_MODEL_FILE_SUFFIXES)})")
         model, recipe, members, non_members = _trained_model(frame, model_spec, options, ctx)
+    ctx["attack_model"] = (model, recipe, members, non_members)  # for the withdrawal check
     scan = ctx.get("scan")
     identifiers = scan.names_of_kind("direct_identifier") if scan is not None else None
     fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}
@@ -392,6 +435,11 @@ def evaluate_policies(report: AuditReport, policies: Mapping[str, Any]) -> list[
         if policy is None:
             raise ConfigError(f"policies.{name}: unknown policy; choose from {', '.join(POLICIES)}")
         value = policy.value(report)
+        if policy.kind == "purpose":
+            passed = value == limit
+            outcomes.append(PolicyOutcome(name, limit, value, passed, f"{policy.description}: " + (
+                f"{limit} enforced" if passed else f"consent for {limit} was not enforced in training")))
+            continue
         if policy.kind == "flag":
             if limit is False:
                 outcomes.append(PolicyOutcome(name, limit, value, True, "not enforced (false)"))
@@ -449,16 +497,19 @@ def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optio
 
     steps = [s for s in STEPS if s in cfg["steps"]]
     ctx: dict[str, Any] = {"label": label, "seed": seed, "progress": None, "config": cfg}
+    train_frame, consent_inputs = _consent(frame, cfg.get("consent"))
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 4)}
     for i, step in enumerate(steps):
         report(progress, i / max(1, len(steps)), f"{step}")
         ctx["progress"] = scaled(progress, i / len(steps), (i + 1) / len(steps))
         t0 = time.perf_counter()
-        result = _STEP_FUNCS[step](frame, cfg["steps"][step], ctx)
+        result = _STEP_FUNCS[step](train_frame if step in TRAINING_STEPS else frame, cfg["steps"][step], ctx)
         seconds[step] = round(time.perf_counter() - t0, 4)
         results[step] = result
         ctx[step] = result
+    if (cfg.get("consent") or {}).get("withdrawn_after") and "attack_model" in ctx:
+        consent_inputs["withdrawal"] = _withdrawal(frame, cfg["consent"], consent_inputs, ctx)
     report(progress, 1.0, "assembling the report")
 
     settings = {"config": {k: v for k, v in cfg.items() if not str(k).startswith("_") and k != "history"},
@@ -466,17 +517,51 @@ def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optio
     inputs = ReportInputs(table=table, model_info=ctx.get("model_info"), seeds={"config": seed},
                           settings=settings, seconds={**seconds, "total": round(time.perf_counter() - started, 4)},
                           title=str(cfg.get("title") or f"Privacy audit of {table.name}"),
-                          **{_INPUT_FIELD[s]: r for s, r in results.items()})
+                          **{_INPUT_FIELD[s]: r for s, r in results.items()},
+                          **{k: v for k, v in consent_inputs.items() if k != "mapping"})
     thresholds: Thresholds = cfg["_thresholds"]
     report_model = assemble_report(inputs, thresholds=thresholds)
     report_model = report_model.with_policies(evaluate_policies(report_model, cfg["policies"]))
     return AuditOutcome(report=report_model, inputs=inputs, config=cfg)
 
 
-def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0) -> dict[str, Any]:
+def _consent(frame, consent: Optional[Mapping[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """The training frame (consented rows, consent columns dropped) and the consent results for the report."""
+    if not consent:
+        return frame, {}
+    from analysis.consent import consent_report, training_mapping, training_rows
+
+    try:
+        mapping = training_mapping(frame, consent["column"])
+        coverage = consent_report(frame, mapping, withdrawn_after=consent.get("withdrawn_after"))
+        kept, filtered = training_rows(frame, mapping, unknown_as_consented=consent["include_unknown"],
+                                       enforce=consent["enforce"])
+    except ValueError as exc:
+        raise ConfigError(f"consent: {exc}") from None
+    return kept, {"consent": coverage, "consent_filter": filtered, "mapping": mapping}
+
+
+def _withdrawal(frame, consent: Mapping[str, Any], consent_inputs: dict[str, Any], ctx: dict[str, Any]):
+    """The withdrawal check of the attack step's model on the rows withdrawn after consent.withdrawn_after."""
+    from analysis.attacks.withdrawal import check_withdrawal
+    from analysis.consent import withdrawn_rows
+
+    model, recipe, members, non_members = ctx["attack_model"]
+    try:
+        withdrawn = withdrawn_rows(frame, consent_inputs["mapping"], after=consent["withdrawn_after"])
+        withdrawn = withdrawn[[c for c in members.columns if c in withdrawn.columns]]
+        return check_withdrawal(model, members, non_members, withdrawn, ctx["label"], recipe=recipe,
+                                seed=ctx["seed"])
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"consent.withdrawn_after: {exc}") from None
+
+
+def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0,
+                       consent: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers, and the
     threshold attacks on a logistic regression (when a label is chosen), on a seeded sample of rows."""
     steps: dict[str, Any] = {"scan": {"sample_rows": 500}, "risk": {"quasi_identifiers": "auto", "k": 5}}
     if label:
         steps["attack"] = {"model": "logistic_regression", "attacks": ["threshold"]}
-    return {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}
+    config = {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}
+    return config | ({"consent": dict(consent)} if consent else {})  # the session's consent switch

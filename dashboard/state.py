@@ -29,11 +29,17 @@ MEMORIZATION = "memorization_result"
 TRADEOFF = "tradeoff_result"
 FEDERATED = "federated_result"
 REPORT = "report"
+CONSENT_MAPPING = "consent_mapping"            # analysis.consent.ConsentMapping | None (suggested on load)
+CONSENT_ENFORCE = "consent_enforce"            # bool: train only on consented rows (on once training is mapped)
+CONSENT_INCLUDE_UNKNOWN = "consent_include_unknown"  # bool: unknown consent counts as consent
+CONSENT_FILTER = "consent_filter"              # the last ConsentFilter a training path applied
+WITHDRAWAL = "withdrawal_check"                # analysis.attacks.withdrawal.WithdrawalCheck
 
 # Results that describe the current table; dropped when another table is loaded.
 # The anonymization secret is kept on purpose: the same secret gives the same pseudonyms across files.
 DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED, RISK_AFTER, UTILITY,
-                      "anonymize_pending_plan", MODEL, ATTACKS, MEMORIZATION, TRADEOFF, FEDERATED, REPORT)
+                      "anonymize_pending_plan", MODEL, ATTACKS, MEMORIZATION, TRADEOFF, FEDERATED, REPORT,
+                      CONSENT_MAPPING, CONSENT_ENFORCE, CONSENT_INCLUDE_UNKNOWN, CONSENT_FILTER, WITHDRAWAL)
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -67,10 +73,70 @@ def set_table(new_table: Table) -> None:
     st.session_state[TABLE] = new_table
     candidates = _label_candidates(new_table)
     st.session_state[LABEL_COLUMN] = candidates[0] if candidates else None
+    set_consent_mapping(_suggested_consent(new_table))
+
+
+def _suggested_consent(new_table: Table):
+    from analysis.consent import mapping_from_suggestions, suggest_consent_columns
+
+    return mapping_from_suggestions(suggest_consent_columns(new_table.frame))
+
+
+def set_consent_mapping(mapping) -> None:
+    """Use `mapping` (or None); enforcement switches on when it maps consent for training."""
+    from analysis.consent import TRAINING
+
+    st.session_state[CONSENT_MAPPING] = mapping
+    st.session_state[CONSENT_ENFORCE] = mapping is not None and TRAINING in mapping.columns
+    st.session_state.pop(CONSENT_FILTER, None)
+
+
+def consent_key() -> tuple:
+    """What the consent filter depends on, for the cache keys of results trained on its rows."""
+    mapping = st.session_state.get(CONSENT_MAPPING)
+    return (None if mapping is None else repr(mapping.describe()), bool(st.session_state.get(CONSENT_ENFORCE)),
+            bool(st.session_state.get(CONSENT_INCLUDE_UNKNOWN)))
+
+
+def training_frame(frame, *, keep_index: bool = False):
+    """The rows of `frame` a model may train on under this session's consent mapping and switch, without the
+    consent columns, and the ConsentFilter saying what was left out (None when consent for training is not
+    mapped). Every page that trains calls this; ValueError when no row is left or a column is missing."""
+    from analysis.consent import TRAINING, drop_consent_columns, training_rows
+
+    mapping = st.session_state.get(CONSENT_MAPPING)
+    if mapping is None or TRAINING not in mapping.columns:
+        return drop_consent_columns(frame, mapping), None
+    kept, result = training_rows(frame, mapping, unknown_as_consented=bool(get(CONSENT_INCLUDE_UNKNOWN)),
+                                 enforce=bool(get(CONSENT_ENFORCE)), keep_index=keep_index)
+    st.session_state[CONSENT_FILTER] = result
+    return kept, result
 
 
 def label_column() -> Optional[str]:
     return st.session_state.get(LABEL_COLUMN)
+
+
+def consent_config() -> Optional[dict]:
+    """The session's consent choice as an audit config's `consent:` block (None unless training consent is a
+    column of the table), so the Report page's quick audit trains on the same rows as the other pages."""
+    from analysis.consent import TRAINING
+
+    mapping = st.session_state.get(CONSENT_MAPPING)
+    if mapping is None or TRAINING not in mapping.columns or mapping.consent_file is not None:
+        return None
+    return {"column": mapping.columns[TRAINING], "enforce": bool(get(CONSENT_ENFORCE)),
+            "include_unknown": bool(get(CONSENT_INCLUDE_UNKNOWN))}
+
+
+def training_pair(original, transformed):
+    """`training_frame` of a table and the same rows of a transformed copy that keeps its index labels (the
+    anonymization utility model trains on both)."""
+    from analysis.consent import drop_consent_columns
+
+    kept, _ = training_frame(original, keep_index=True)
+    rows = transformed.loc[transformed.index.intersection(kept.index)]
+    return kept, drop_consent_columns(rows, st.session_state.get(CONSENT_MAPPING))
 
 
 def _label_candidates(new_table: Table) -> list[str]:

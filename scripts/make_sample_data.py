@@ -8,6 +8,14 @@ Columns:
   free text            notes (about a third of rows mention a name, phone, email or card)
   decoys (not PII)     order_id, amount, sku, items, rating
   target               churned (0/1), which depends on age, tenure, plan, amount and rating
+  consent              consent_training (yes / no / withdrawn / blank), consent_marketing (opt-in / opt-out),
+                       consent_training_withdrawn_at (the date of each withdrawal, 2024)
+The consent columns come last and from their own generator (seed 43), so the other columns stay exactly
+as they were before consent was added. Faker's date_of_birth counts back from today, so a full run on
+another day shifts birth dates; `--consent-only` rewrites only the consent columns of the existing file
+and leaves every other byte as it is.
+
+Run: python scripts/make_sample_data.py --consent-only
 
 Run: python scripts/make_sample_data.py [--rows 5000] [--out sample_data/customers.csv]
 """
@@ -24,6 +32,9 @@ from faker import Faker
 
 SEED = 42
 REFERENCE_DATE = dt.date(2024, 1, 1)  # ages are computed against a fixed date so output is stable
+CONSENT_SEED = SEED + 1
+# consent_training: consented, refused, withdrawn (with a date in 2024), blank (unknown)
+CONSENT_SHARES = {"yes": 0.85, "no": 0.05, "withdrawn": 0.06, "": 0.04}
 CONDITIONS = ["none", "asthma", "diabetes", "hypertension", "depression", "migraine", "arthritis", "hiv"]
 CONDITION_WEIGHTS = [0.45, 0.1, 0.1, 0.12, 0.08, 0.07, 0.06, 0.02]
 PLANS = ["basic", "standard", "premium"]
@@ -85,7 +96,39 @@ def make_customers(rows: int, seed: int = SEED) -> pd.DataFrame:
         })
     frame = pd.DataFrame.from_records(records)
     frame["churned"] = _churn(frame, rng)
-    return frame
+    return frame.assign(**consent_columns(len(frame)))
+
+
+CONSENT_COLUMNS = ("consent_training", "consent_marketing", "consent_training_withdrawn_at")
+
+
+def consent_columns(rows: int, seed: int = CONSENT_SEED) -> dict[str, list[str]]:
+    """Consent per purpose, with withdrawal dates spread over 2024 (docs/consent.md)."""
+    rng = np.random.default_rng(seed)
+    training = rng.choice(list(CONSENT_SHARES), size=rows, p=list(CONSENT_SHARES.values()))
+    days = rng.integers(0, 366, size=rows)
+    withdrawn_at = [(dt.date(2024, 1, 1) + dt.timedelta(days=int(d))).isoformat() if t == "withdrawn" else ""
+                    for t, d in zip(training, days)]
+    marketing = np.where(rng.random(rows) < 0.55, "opt-in", "opt-out")
+    return {"consent_training": [str(t) for t in training], "consent_marketing": [str(m) for m in marketing],
+            "consent_training_withdrawn_at": withdrawn_at}
+
+
+def rewrite_consent(path: Path) -> int:
+    """(Re)write the consent columns at the end of an existing customers.csv, line by line, so every other
+    byte stays as it is. Returns the number of rows."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    if header[-len(CONSENT_COLUMNS):] == list(CONSENT_COLUMNS):
+        lines = [line.rsplit(",", len(CONSENT_COLUMNS))[0] for line in lines]
+    rows = len(lines) - 1
+    if len(pd.read_csv(path, usecols=[0])) != rows:
+        raise SystemExit(f"{path}: a cell spans lines; run without --consent-only")
+    consent = consent_columns(rows)
+    out = [lines[0] + "," + ",".join(CONSENT_COLUMNS)]
+    out += [line + "," + ",".join(consent[c][i] for c in CONSENT_COLUMNS) for i, line in enumerate(lines[1:])]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return rows
 
 
 def _note(fake: Faker, rng: np.random.Generator, first: str, last: str) -> str:
@@ -122,7 +165,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "sample_data" / "customers.csv"))
+    parser.add_argument("--consent-only", action="store_true",
+                        help="only (re)write the consent columns of the existing file")
     args = parser.parse_args()
+    if args.consent_only:
+        rows = rewrite_consent(Path(args.out))
+        print(f"wrote the consent columns of {rows} rows to {args.out}")
+        return
     frame = make_customers(args.rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(args.out, index=False)

@@ -24,7 +24,7 @@ from analysis.attacks.lira import lira_attacks
 from analysis.attacks.metrics import AttackResult, membership_metrics, strongest
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
-from analysis.attacks.scores import AttackScores, audit_data, model_outputs
+from analysis.attacks.scores import AttackScores, AuditData, ModelOutputs, audit_data, model_outputs
 from analysis.attacks.threshold import THRESHOLD_KINDS, threshold_attacks
 from analysis.models.base import FittedModel, ModelRecipe
 from analysis.progress import ProgressCallback, report, scaled
@@ -142,6 +142,43 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
             raise ValueError("population must have the same columns as members, in the same order")
         population = population[population[label].notna()].reset_index(drop=True)
 
+    target, scored = score_records(model, data, label, variants, recipe=recipe, population=population,
+                                   reference_models=reference_models, seed=seed, backend=backend, n_jobs=n_jobs,
+                                   progress=progress)
+    train_acc = float(np.mean(target.correct[data.is_member]))
+    test_acc = float(np.mean(target.correct[~data.is_member]))
+    report(progress, 0.92, "computing metrics")
+
+    results = [s.metrics(fprs=fprs) for s in scored]
+    best = strongest(results)
+    strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
+    slices = _slices(scored, data.labels, members, non_members, label, slice_column)
+    masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
+        members.drop(columns=[label]))
+    exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
+    warnings = sorted({w for r in results for w in r.warnings})
+    if train_acc - test_acc > 0.1:
+        warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")
+    report(progress, 1.0, "audit done")
+    settings = {
+        "attacks": variants, "reference_models": reference_models if needs_reference else 0,
+        "slice_column": slice_column, "backend": backend, "label": label, "fprs": list(fprs),
+        "recipe": recipe.describe() if recipe is not None else None,
+        "n_members": int(len(members)), "n_non_members": int(len(non_members)),
+        "n_population": int(len(population)) if population is not None else 0,
+    }
+    return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
+                       most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
+                       settings=settings, seed=seed, warnings=warnings)
+
+
+def score_records(model: FittedModel, data: AuditData, label: str, variants: Sequence[str], *,
+                  recipe: Optional[ModelRecipe] = None, population: Optional[pd.DataFrame] = None,
+                  reference_models: int = 8, seed: int = 0, backend: str = "auto", n_jobs: Optional[int] = None,
+                  progress: Optional[ProgressCallback] = None) -> tuple[ModelOutputs, list[AttackScores]]:
+    """The target's outputs on `data` and each attack variant's per-record scores (the withdrawal check
+    scores extra records through this too). `population`: labelled rows for calibration and reference pools."""
+    needs_reference = [v for v in variants if v in NEEDS_REFERENCE]
     report(progress, 0.0, "scoring the target model")
     try:
         target = model_outputs(model, data.features, data.labels)
@@ -150,8 +187,6 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     except Exception as exc:
         raise ValueError(f"the model could not score these records ({type(exc).__name__}: {exc}); check that "
                          "its inputs match the data's columns") from None
-    train_acc = float(np.mean(target.correct[data.is_member]))
-    test_acc = float(np.mean(target.correct[~data.is_member]))
     report(progress, 0.05, "target scored")
 
     pop_outputs = None
@@ -181,29 +216,7 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
             scored.extend(lira_attacks(target, data, reference, variants=lira))
         if rmia:
             scored.extend(rmia_attacks(target, data, reference, target_pool_log_p, variants=rmia, seed=seed))
-    report(progress, 0.92, "computing metrics")
-
-    results = [s.metrics(fprs=fprs) for s in scored]
-    best = strongest(results)
-    strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
-    slices = _slices(scored, data.labels, members, non_members, label, slice_column)
-    masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
-        members.drop(columns=[label]))
-    exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
-    warnings = sorted({w for r in results for w in r.warnings})
-    if train_acc - test_acc > 0.1:
-        warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")
-    report(progress, 1.0, "audit done")
-    settings = {
-        "attacks": variants, "reference_models": reference_models if needs_reference else 0,
-        "slice_column": slice_column, "backend": backend, "label": label, "fprs": list(fprs),
-        "recipe": recipe.describe() if recipe is not None else None,
-        "n_members": int(len(members)), "n_non_members": int(len(non_members)),
-        "n_population": int(len(population)) if population is not None else 0,
-    }
-    return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
-                       most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
-                       settings=settings, seed=seed, warnings=warnings)
+    return target, scored
 
 
 # --------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reference-models", type=int, default=8, metavar="N",
                         help="reference models for LiRA / RMIA (default 8)")
     parser.add_argument("--slice-column", metavar="COL", help="also report per value of this column")
+    parser.add_argument("--withdrawn", metavar="W", help="rows whose consent was withdrawn: test whether the model "
+                        "still holds them (adds 'withdrawn' to the JSON; docs/consent.md)")
     parser.add_argument("--trust", metavar="TYPES",
                         help="comma-separated scikit-learn / NumPy / SciPy types you checked and trust in this "
                              ".skops file (other packages are always refused)")
@@ -126,11 +128,33 @@ def run(args: argparse.Namespace) -> int:
                            n_jobs=args.n_jobs, progress=progress)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    withdrawn = _withdrawal_check(args, model, recipe, members_frame, non_frame, population, attacks, progress)
     if args.json:
-        write_json(result.to_dict() | {"model": model_info}, args.json)
+        write_json(result.to_dict() | {"model": model_info} | ({"withdrawn": withdrawn.to_dict()} if withdrawn else {}),
+                   args.json)
     if not args.json or args.json != "-":
         _print_summary(result)
     return 0
+
+
+def _withdrawal_check(args, model, recipe, members_frame, non_frame, population, attacks, progress):
+    """The withdrawal check on the --withdrawn rows (None without the option)."""
+    if not args.withdrawn:
+        return None
+    from analysis.attacks.withdrawal import check_withdrawal
+
+    withdrawn = read_table(args.withdrawn)
+    if withdrawn.columns != list(members_frame.columns):
+        raise CliError(f"{withdrawn.name} must have the same columns as {args.members}, in the same order")
+    try:
+        check = check_withdrawal(model, members_frame, non_frame, withdrawn.frame, args.label, recipe=recipe,
+                                 population=population, attacks=attacks, reference_models=args.reference_models,
+                                 seed=args.seed, backend=args.backend, n_jobs=args.n_jobs, progress=progress)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.json != "-":
+        print(f"withdrawn: {check.rows} rows, p = {check.p_value:.3g}: {check.verdict}. {check.power_note}")
+    return check
 
 
 def _print_summary(result) -> None:

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("config", metavar="CONFIG.yaml", help="the audit configuration (see configs/audit.sample.yaml)")
     parser.add_argument("--html", metavar="OUT", help="write the self-contained HTML report here")
     parser.add_argument("--json", metavar="OUT", help="write the JSON report here ('-' for stdout)")
+    parser.add_argument("--markdown", metavar="OUT", help="write the data-use statement and summary as Markdown")
     parser.add_argument("--history-url", metavar="URL", help="SQLAlchemy URL of the history (default: the "
                                                              "config's history.url, else the setting)")
     parser.add_argument("--no-history", action="store_true", help="do not store the run")
@@ -48,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
 
         path = write_html(report, _out_path(cfg, html_out, args.html), section_figures(outcome.inputs))
         print(f"HTML report: {path}", file=sys.stderr)
+    if args.markdown:
+        from analysis.report.markdown import write_markdown
+
+        write_markdown(report, args.markdown)
     if json_out:
         from analysis.report.export import report_json, write_json
 

@@ -12,6 +12,7 @@ import math
 import sys
 
 from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.consent import add_consent_options, apply_consent
 from analysis.cli.federated import add_federated_options, federated_kwargs, run_json
 
 
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the logistic-regression baseline")
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_consent_options(parser)
     fl = parser.add_argument_group(
         "federated", "--federated adds centralized-vs-FedAvg-vs-DP-FedAvg runs (a Flower simulation with the "
                      "same MLP, --seed and --max-rows) to the JSON under 'federated_runs', each with mode, "
@@ -79,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--hidden: {args.hidden!r} must be comma-separated integers") from None
     table = read_table(args.data)
     require_columns(table, [args.label] + ([args.group] if args.group else []))
+    frame, consent = apply_consent(table.frame, args)
     fl_kwargs = None
     if args.federated:  # validate before the long DP-SGD grid runs
         fl_kwargs = federated_kwargs(args)
         require_columns(table, [args.partition] if args.partition != "iid" else [])
     try:
         result = run_tradeoff(
-            table.frame, args.label, epsilons=epsilons, seeds=args.seeds, seed=args.seed,
+            frame, args.label, epsilons=epsilons, seeds=args.seeds, seed=args.seed,
             group_column=args.group, hidden=hidden, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, clip_norm=args.clip_norm, delta=args.delta,
             baseline=not args.no_baseline, max_rows=args.max_rows,
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             federated = compare_federated(
-                table.frame, args.label, hidden=hidden, learning_rate=args.learning_rate, seed=args.seed,
+                frame, args.label, hidden=hidden, learning_rate=args.learning_rate, seed=args.seed,
                 max_rows=args.max_rows, progress=None if args.quiet else stderr_progress, **fl_kwargs)
         except ValueError as exc:
             raise CliError(str(exc)) from None
@@ -106,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         payload = result.to_dict()
         if federated is not None:
             payload["federated_runs"] = [run_json(r) for r in federated.runs]
+        if consent is not None:
+            payload["consent"] = consent
         write_json(payload, args.json)
     stream = sys.stderr if args.json == "-" else sys.stdout
     print(format_table(result), file=stream)

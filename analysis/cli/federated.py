@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.consent import add_consent_options, apply_consent
 
 
 def add_federated_options(parser: argparse.ArgumentParser, *, clip_flag: str = "--clip-norm") -> None:
@@ -52,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", metavar="OUT", default="-", help="write JSON here ('-' = stdout, default)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    add_consent_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -93,21 +95,22 @@ def run(args: argparse.Namespace) -> int:
     table = read_table(args.data)
     require_columns(table, [args.label] + ([args.partition] if args.partition != "iid" else []))
     kwargs = federated_kwargs(args)
+    frame, consent = apply_consent(table.frame, args)
     progress = None if args.quiet else stderr_progress
     try:
         if args.no_centralized:
             from analysis.privacy.federated import run_federated
 
             strategies = kwargs.pop("strategies")
-            runs = [run_federated(table.frame, args.label, strategy=s, max_rows=args.max_rows, seed=args.seed,
+            runs = [run_federated(frame, args.label, strategy=s, max_rows=args.max_rows, seed=args.seed,
                                   progress=progress, **kwargs) for s in strategies]
         else:
-            runs = compare_federated(table.frame, args.label, max_rows=args.max_rows, seed=args.seed,
+            runs = compare_federated(frame, args.label, max_rows=args.max_rows, seed=args.seed,
                                      progress=progress, **kwargs).runs
     except ValueError as exc:
         raise CliError(str(exc)) from None
     write_json({"data": table.name, "fingerprint": table.fingerprint, "label": args.label,
-                "runs": [run_json(r) for r in runs]}, args.json)
+                "runs": [run_json(r) for r in runs]} | ({"consent": consent} if consent else {}), args.json)
     print(format_table(runs), file=sys.stderr if args.json in (None, "-") else sys.stdout)
     return 0
 

@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from analysis.cli.common import CliError, read_table, require_columns, write_json
+from analysis.cli.consent import add_consent_options, apply_consent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--members-out", metavar="A", help="write the training rows here (CSV)")
     parser.add_argument("--non-members-out", metavar="B", help="write the held-out rows here (CSV)")
     parser.add_argument("--json", metavar="OUT", help="write the training summary as JSON ('-' for stdout)")
+    add_consent_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -40,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("train writes scikit-learn models only; use the dashboard or `attack --train keras_mlp`")
     table = read_table(args.data)
     require_columns(table, [args.label])
+    frame, consent = apply_consent(table.frame, args)
     try:
-        trained = train_model(table.frame, args.label, recipe=get_recipe(args.recipe),
+        trained = train_model(frame, args.label, recipe=get_recipe(args.recipe),
                               member_share=args.member_share, seed=args.seed)
     except ValueError as exc:
         raise CliError(str(exc)) from None
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         trained.members.to_csv(args.members_out, index=False)
     if args.non_members_out:
         trained.non_members.to_csv(args.non_members_out, index=False)
-    summary = trained.to_dict() | {"model_file": str(out)}
+    summary = trained.to_dict() | {"model_file": str(out)} | ({"consent": consent} if consent else {})
     if args.json:
         write_json(summary, args.json)
     else:

@@ -22,15 +22,17 @@ from typing import Optional, Sequence
 
 from analysis.report.model import (  # noqa: F401  (re-exported)
     SCHEMA_VERSION, SECTION_KEYS, AuditReport, PolicyOutcome, Provenance, ReportInputs, ReportTable, Section,
-    SummaryItem, report_from_dict,
+    Statement, StatementLine, SummaryItem, report_from_dict,
 )
 from analysis.report.provenance import build_provenance, describe_model  # noqa: F401
 from analysis.report.ratings import AMBER, GREEN, GREY, RED, Thresholds, default_thresholds
 from analysis.report.sections.attack import attack_section, strongest_attack  # noqa: F401
+from analysis.report.sections.consent import consent_section
 from analysis.report.sections.federated import federated_section
 from analysis.report.sections.memorization import memorization_section
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
+from analysis.report.sections.statement import statement
 from analysis.report.sections.tradeoff import tradeoff_section
 from analysis.report.values import eps_text, fmt, get, pct  # noqa: F401  (get: re-exported)
 
@@ -85,6 +87,8 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
         sections.append(section)
     if inputs.federated is not None:
         sections.append(federated_section(inputs.federated, inputs))
+    if "consent" in inputs.present():
+        sections.append(consent_section(inputs))
 
     t = thresholds
     summary = []
@@ -138,7 +142,8 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     order = {m: i for i, m in enumerate(t.metrics())}
     summary.sort(key=lambda s: order.get(s.metric, 99))
     provenance = build_provenance(inputs, time.perf_counter() - start)
-    return AuditReport(schema_version=SCHEMA_VERSION, title=inputs.title,
-                       created_at=created_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                       overall_rating=_overall(summary), summary=summary, sections=sections,
-                       provenance=provenance, thresholds=[r.to_dict() for r in t.rules])
+    report = AuditReport(schema_version=SCHEMA_VERSION, title=inputs.title,
+                         created_at=created_at or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                         overall_rating=_overall(summary), summary=summary, sections=sections,
+                         provenance=provenance, thresholds=[r.to_dict() for r in t.rules])
+    return replace(report, statement=statement(report, inputs))

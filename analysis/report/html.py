@@ -138,6 +138,14 @@ def _provenance(report: AuditReport) -> str:
             f"<h3>Settings</h3><pre>{settings}</pre></section>")
 
 
+def _statement(report: AuditReport) -> str:
+    if report.statement is None:
+        return ""
+    rows = "".join(f"<tr><th>{_e(line.topic)}</th><td>{_e(line.text)}</td></tr>" for line in report.statement.lines)
+    return (f'<section id="section-statement"><h2>{_e(report.statement.title)}</h2>'
+            f"<table><tbody>{rows}</tbody></table></section>")
+
+
 def _policies(report: AuditReport) -> str:
     if not report.policies:
         return ""
@@ -170,7 +178,7 @@ def render_html(report: AuditReport, figures: Optional[FigureMap] = None) -> str
         f"schema {_e(report.schema_version)}</p>"
         f'<p class="overall">Overall: {overall} (the worst rating below)</p>'
         f'<section id="section-summary"><h2>Summary</h2>{_summary(report.summary, {s.key for s in report.sections})}</section>'
-        f"{_policies(report)}{sections}{_provenance(report)}"
+        f"{_policies(report)}{_statement(report)}{sections}{_provenance(report)}"
         "<footer>Made offline by privacy-audit. Thresholds are the team's choice, shown beside each rating; "
         "examples of identifiers are masked.</footer></main></body></html>\n")
 

@@ -8,8 +8,8 @@ from typing import Any, Mapping, Optional, Sequence
 from analysis.report.ratings import GREY
 from analysis.results import Result
 
-SCHEMA_VERSION = "1.0.0"
-SECTION_KEYS = ("scan", "risk", "attack", "memorization", "tradeoff", "federated")
+SCHEMA_VERSION = "1.1.0"  # 1.1: the consent section, the data-use statement, text policy limits
+SECTION_KEYS = ("scan", "risk", "attack", "memorization", "tradeoff", "federated", "consent")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,20 @@ class PolicyOutcome(Result):
 
 
 @dataclass(frozen=True)
+class StatementLine(Result):
+    topic: str  # personal data | consent | protections | residual risk | withdrawal | provenance
+    text: str   # one short sentence built from the results
+
+
+@dataclass(frozen=True)
+class Statement(Result):
+    """The plain-language data-use statement (analysis/report/sections/statement.py)."""
+
+    title: str
+    lines: list[StatementLine]
+
+
+@dataclass(frozen=True)
 class AuditReport(Result):
     schema_version: str
     title: str
@@ -78,6 +92,7 @@ class AuditReport(Result):
     provenance: Provenance
     thresholds: list[dict[str, Any]]
     policies: list[PolicyOutcome] = field(default_factory=list)
+    statement: Optional[Statement] = None
 
     def section(self, key: str) -> Optional[Section]:
         return next((s for s in self.sections if s.key == key), None)
@@ -108,6 +123,10 @@ class ReportInputs:
     memorization: Any = None
     tradeoff: Any = None
     federated: Any = None
+    consent: Any = None          # analysis.consent.ConsentReport
+    consent_filter: Any = None   # analysis.consent.ConsentFilter of the training rows
+    withdrawal: Any = None       # analysis.attacks.withdrawal.WithdrawalCheck
+    anonymization: Any = None    # analysis.anonymize.plan.Plan applied (for the statement)
     model_info: Optional[Mapping[str, Any]] = None
     kind_overrides: Optional[Mapping[str, str]] = None
     seeds: Mapping[str, Any] = field(default_factory=dict)
@@ -117,7 +136,8 @@ class ReportInputs:
 
     def present(self) -> list[str]:
         keys = {"scan": self.scan, "risk": self.risk, "attack": self.attacks,
-                "memorization": self.memorization, "tradeoff": self.tradeoff, "federated": self.federated}
+                "memorization": self.memorization, "tradeoff": self.tradeoff, "federated": self.federated,
+                "consent": self.consent or self.consent_filter or self.withdrawal}
         return [k for k in SECTION_KEYS if keys[k] is not None]
 
 
@@ -133,4 +153,7 @@ def report_from_dict(data: Mapping[str, Any]) -> AuditReport:
         created_at=data.get("created_at", ""), overall_rating=data.get("overall_rating", GREY),
         summary=[build(SummaryItem, s) for s in data.get("summary", [])], sections=sections,
         provenance=build(Provenance, data.get("provenance", {})), thresholds=list(data.get("thresholds", [])),
-        policies=[build(PolicyOutcome, p) for p in data.get("policies", [])])
+        policies=[build(PolicyOutcome, p) for p in data.get("policies", [])],
+        statement=None if not data.get("statement") else Statement(
+            title=data["statement"].get("title", ""),
+            lines=[build(StatementLine, line) for line in data["statement"].get("lines", [])]))

@@ -202,8 +202,9 @@ try:
     out_qis = [c for c in qis if c in result.frame.columns]
     after = cache.memo("risk_after", cache.content_key(fp, plan.to_dict(), secret_id, out_qis, settings),
                        lambda: assess_risk(result.frame, out_qis, **settings)) if out_qis and len(result.frame) else None
-    utility = cache.memo("utility", cache.content_key(fp, plan.to_dict(), secret_id, label),
-                         lambda: compare_utility(frame, result.frame, label=label if label in result.frame.columns else None))
+    utility = cache.memo("utility", cache.content_key(fp, plan.to_dict(), secret_id, label, state.consent_key()),
+                         lambda: compare_utility(*state.training_pair(frame, result.frame),
+                                                 label=label if label in result.frame.columns else None))
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

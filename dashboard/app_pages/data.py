@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.tables import SUPPORTED_EXTENSIONS, DataError, list_samples, load_sample, load_table, profile_table
 from dashboard import cache, state
+from dashboard.sections.consent import render_consent_section
 
 st.title("Data")
 st.caption("Load a table to audit. Uploads stay in this browser session's memory and are written nowhere.")
@@ -71,3 +72,5 @@ st.dataframe(
     width="stretch", hide_index=True,
     column_config={"missing": st.column_config.ProgressColumn("missing", format="percent", min_value=0, max_value=1)},
 )
+
+render_consent_section(table)

@@ -23,13 +23,13 @@ table = state.require_table()
 mode = st.radio("What to test", ["Text column (character model)", "Table (tabular model)"], horizontal=True,
                 key="mem_mode")
 text_mode = mode.startswith("Text")
-frame = table.frame
+frame = state.training_frame(table.frame)[0]  # consented rows only (Data page switch)
 
 left, right = st.columns(2)
 with left:
     if text_mode:
-        text_like = [c for c in table.columns if infer_column_type(frame[c]) == "text"]
-        options = text_like or [c for c in table.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+        text_like = [c for c in frame.columns if infer_column_type(frame[c]) == "text"]
+        options = text_like or [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
         if not options:
             st.error("This table has no text column to train a character model on.")
             st.stop()
@@ -38,7 +38,7 @@ with left:
         space_size = st.selectbox("Secret space size |R|", SPACE_CHOICES, index=1, key="mem_space",
                                   format_func=lambda n: f"{n:,} ({len(str(n - 1))}-digit secrets)")
     else:
-        labels = [c for c in table.columns if 2 <= frame[c].nunique() <= 200]
+        labels = [c for c in frame.columns if 2 <= frame[c].nunique() <= 200]
         if not labels:
             st.error("This table has no column with 2 to 200 distinct values to use as the secret.")
             st.stop()
@@ -63,7 +63,7 @@ settings = dict(mode="text" if text_mode else "tabular", column=column, repeats=
                 epsilon=float(epsilon) if use_dp else None, epochs=int(epochs),
                 max_rows=int(rows) if rows < table.rows else None, seed=int(seed),
                 secret_space_size=int(space_size) if text_mode else None)
-key = cache.content_key(table.fingerprint, settings)
+key = cache.content_key(table.fingerprint, settings, state.consent_key())
 
 
 def compute():

@@ -11,6 +11,7 @@ from analysis.models.loading import (ModelLoadError, RefusedTypesError, Untruste
                                      load_model)
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
+from dashboard.sections.withdrawal import render_withdrawal_section
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
                    "rmia": "RMIA (offline + online)"}
@@ -37,9 +38,10 @@ if source == "Train here":
                                        step=1000, key="audit_rows"))
         train_clicked = st.form_submit_button("Train model")
     if train_clicked:
-        frame = table.frame.sample(max_rows, random_state=0) if 0 < max_rows < table.rows else table.frame
-        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows)
+        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows, state.consent_key())
         try:
+            frame, consent_filter = state.training_frame(table.frame)  # consented rows only (Data page switch)
+            frame = frame.sample(max_rows, random_state=0) if 0 < max_rows < len(frame) else frame
             trained = cache.memo("audit_model", key, lambda: train_model(
                 frame.reset_index(drop=True), label, recipe=get_recipe(recipe_name), member_share=share, seed=0,
                 progress=cache.progress_bar("Training")))
@@ -49,7 +51,7 @@ if source == "Train here":
                                     "model": trained.model, "recipe": get_recipe(recipe_name),
                                     "recipe_settings": trained.recipe_settings, "member_share": share,
                                     "members": trained.members, "non_members": trained.non_members,
-                                    "label": label})
+                                    "label": label, "consent": consent_filter})
         except ValueError as exc:
             st.error(str(exc))
 else:
@@ -151,6 +153,7 @@ if run_clicked:
         st.error(str(exc))
         st.stop()
 
+render_withdrawal_section(table, bundle)  # dashboard/sections/withdrawal.py
 result = state.get(state.ATTACKS)
 if result is None:
     st.info("Choose the attacks and press **Run audit**.")

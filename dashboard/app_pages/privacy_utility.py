@@ -65,8 +65,8 @@ request = state.get(REQUEST)
 if request is not None:
     n_runs = len(request["epsilons"]) * request["seeds"]
     result = cache.run_once(
-        "tradeoff", cache.content_key(table.fingerprint, request),
-        lambda bar: run_tradeoff(table.frame, progress=bar, **request),
+        "tradeoff", cache.content_key(table.fingerprint, request, state.consent_key()),
+        lambda bar: run_tradeoff(state.training_frame(table.frame)[0], progress=bar, **request),
         label=f"Training {n_runs} models + baseline", request_key=REQUEST, cancel_key="tradeoff_cancel",
         errors=(ValueError, TrainingCancelled))
     state.put(state.TRADEOFF, result)

@@ -12,6 +12,7 @@ from analysis.report import ReportInputs, assemble_report, default_thresholds, d
 from analysis.report.export import report_json
 from analysis.report.figures import section_figures
 from analysis.report.html import render_html
+from analysis.report.markdown import render_markdown
 from dashboard import cache, state
 
 LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ Not run"}
@@ -36,7 +37,8 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
              "threshold membership attacks on a logistic regression (when a label is chosen), on a seeded "
              "sample of 2,000 rows. Results from the other pages take precedence.")
     if st.button("Run quick audit", key="report_run_quick", type="primary"):
-        st.session_state[QUICK_REQUEST] = quick_audit_config(label=state.label_column())
+        st.session_state[QUICK_REQUEST] = quick_audit_config(label=state.label_column(),
+                                                             consent=state.consent_config())
     config = st.session_state.get(QUICK_REQUEST)
     if config is not None:  # behind a Cancel button until it is done
 
@@ -59,6 +61,17 @@ def pick(key, fallback):
     return value if value is not None else fallback
 
 
+def consent_coverage(table, fallback):
+    """Consent coverage of the session's mapping (Data page), else the quick audit's."""
+    from analysis.consent import consent_report
+
+    mapping = state.get(state.CONSENT_MAPPING)
+    if mapping is None:
+        return fallback
+    return cache.memo("consent_report", cache.content_key(table.fingerprint, mapping.describe()),
+                      lambda: consent_report(table.frame, mapping))
+
+
 bundle = state.get(state.MODEL)
 model_info = q.model_info
 if state.get(state.ATTACKS) is not None and bundle is not None:  # hashing a model: once per model
@@ -70,6 +83,8 @@ inputs = ReportInputs(
     tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
     model_info=model_info,
     kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
+    consent=consent_coverage(table, q.consent), consent_filter=pick(state.CONSENT_FILTER, q.consent_filter),
+    withdrawal=state.get(state.WITHDRAWAL), anonymization=state.get(state.PLAN),
     seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
                                                      ("attack", state.ATTACKS))
              if step in q.seconds and state.get(key) is None})
@@ -111,13 +126,20 @@ missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
 if missing:
     st.caption(f"Not run in this session yet: {', '.join(missing)} (run them on their pages, or the quick audit).")
 
-c1, c2, c3 = st.columns(3)
+if report.statement is not None:
+    st.subheader(report.statement.title)
+    st.markdown("\n".join(f"- **{line.topic}**: {line.text}" for line in report.statement.lines))
+
+c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Download HTML report", data=lambda: render_html(report, figures),
                    file_name="privacy_report.html", mime="text/html", key="report_download_html",
                    on_click="ignore", icon=":material/download:")
 c2.download_button("Download JSON report", data=report_json(report), file_name="privacy_report.json",
                    mime="application/json", key="report_download_json", on_click="ignore",
                    icon=":material/data_object:")
+c4.download_button("Download statement (Markdown)", data=render_markdown(report), file_name="data_use_statement.md",
+                   mime="text/markdown", key="report_download_markdown", on_click="ignore",
+                   icon=":material/description:")
 if c3.button("Save to history", key="report_save", icon=":material/history:"):
     try:
         state.put(SAVED, save_run(report, source="dashboard"))

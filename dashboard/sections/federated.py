@@ -74,8 +74,8 @@ def render_federated_section(table, label: str | None) -> None:
     if request is not None:
         request = {k: v for k, v in request.items() if k != "fingerprint"}
         result = cache.run_once(
-            "federated", cache.content_key(table.fingerprint, request),
-            lambda bar: compare_federated(table.frame, progress=bar, **request),
+            "federated", cache.content_key(table.fingerprint, request, state.consent_key()),
+            lambda bar: compare_federated(state.training_frame(table.frame)[0], progress=bar, **request),
             label="Federated simulation", request_key=FL_REQUEST, cancel_key="fl_cancel",
             errors=(ValueError, RuntimeError, FederatedCancelled))
         state.put(state.FEDERATED, result)

@@ -27,7 +27,7 @@ def test_pii_scan_page_finds_identifiers_and_keeps_a_correction(page, app_url):
     wait_idle(page, timeout_ms=240_000)
     assert page.get_by_test_id("stException").count() == 0
     assert _metric(page, "Direct identifiers") == "8"
-    assert _metric(page, "Quasi-identifiers") == "5"
+    assert _metric(page, "Quasi-identifiers") == "6"  # zip, age, sex, city, state, consent_training_withdrawn_at
     assert _metric(page, "Sensitive") == "1"
     expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
     expect(page.locator("mark").first).to_be_visible()  # highlighted spans in the notes column
@@ -43,6 +43,6 @@ def test_pii_scan_page_finds_identifiers_and_keeps_a_correction(page, app_url):
     page.get_by_role("button", name="Apply").click()
     wait_idle(page)
     expect(page.get_by_text("Corrected by you: plan → quasi identifier")).to_be_visible()
-    assert _metric(page, "Quasi-identifiers") == "6"
+    assert _metric(page, "Quasi-identifiers") == "7"
     page.wait_for_timeout(1500)  # let the grid and chart paint before the screenshot
     screenshot(page, "pii_scan_page")

@@ -43,7 +43,7 @@ def test_report_page_builds_downloads_and_saves_a_run(page, app_url, tmp_path):
     json_download.value.save_as(json_path)
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert report["provenance"]["dataset"]["name"] == "customers.csv"
-    assert [s["key"] for s in report["sections"]] == ["scan", "risk", "attack"]
+    assert [s["key"] for s in report["sections"]] == ["scan", "risk", "attack", "consent"]
 
     page.get_by_role("button", name="Save to history").click()
     wait_idle(page)

@@ -33,7 +33,7 @@ def test_sections_have_a_plain_sentence_with_this_datas_numbers(full_report):
 
 def test_provenance_records_what_was_run(full_report, customers):
     p = full_report.provenance
-    assert p.dataset == {"name": "customers.csv", "sha256": customers.fingerprint, "rows": 5000, "columns": 23,
+    assert p.dataset == {"name": "customers.csv", "sha256": customers.fingerprint, "rows": 5000, "columns": 26,
                          "format": "csv"}
     assert p.model["name"] == "logistic_regression"
     assert p.seeds["attack"] == 0 and p.seeds["split"] == 0

@@ -16,9 +16,9 @@ def test_first_run_shows_bundled_customers():
     assert not at.exception
     assert at.title[0].value == "Data"
     assert _metrics(at)["Rows"] == "5,000"
-    assert _metrics(at)["Columns"] == "23"
+    assert _metrics(at)["Columns"] == "26"  # 23 + three consent columns
     assert at.session_state["label_column"] == "churned"
-    assert len(at.dataframe) == 2  # preview and column profile
+    assert len(at.dataframe) == 3  # preview, column profile, consent per purpose
 
 
 def test_switching_to_adult_keeps_one_label_and_counts():

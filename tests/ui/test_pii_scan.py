@@ -51,7 +51,8 @@ def test_kind_correction_is_saved_for_later_steps(small_table):
     assert at.session_state["kind_overrides"] == {"plan": "quasi_identifier"}
     scan = at.session_state["scan_result"]
     assert scan.column("plan").kind == "quasi_identifier" and scan.column("plan").kind_overridden
-    assert {m.label: m.value for m in at.metric}["Quasi-identifiers"] == "6"
+    # zip, age, sex, city, state, consent_training_withdrawn_at (a date about a person), and now plan
+    assert {m.label: m.value for m in at.metric}["Quasi-identifiers"] == "7"
     at.button(key="pii_fix_reset").click().run()
     assert at.session_state["kind_overrides"] == {}
     assert at.session_state["scan_result"].column("plan").kind == "other"
