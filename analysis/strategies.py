@@ -41,7 +41,7 @@ import pandas as pd
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
 from analysis.tradeoff import (
-    BASELINE_MODEL, DEFAULT_ATTACKS, KERAS_MODEL, BudgetSummary, TradeoffConfig, accuracy_kept, budget_label,
+    BASELINE_MODEL, DEFAULT_ATTACKS, DEFAULT_EPSILONS, KERAS_MODEL, BudgetSummary, TradeoffConfig, accuracy_kept, budget_label,
     choose_budget, recommend, summarize)
 
 STRATEGIES = ("none", "anonymized", "dp", "federated", "dp-federated", "anonymized+dp", "federated+dp")
@@ -187,8 +187,8 @@ def parse_strategies(value: Union[str, Sequence[str]]) -> list[str]:
 
 
 def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = DEFAULT_STRATEGIES, *,
-                   plan: Any = None, epsilons: Sequence[float] = (1.0, 8.0),
-                   client_epsilons: Sequence[float] = DEFAULT_CLIENT_EPSILONS, seeds: int = 1, seed: int = 0,
+                   plan: Any = None, epsilons: Sequence[float] = DEFAULT_EPSILONS,
+                   client_epsilons: Sequence[float] = DEFAULT_CLIENT_EPSILONS, seeds: int = 3, seed: int = 0,
                    clients: int = 10, rounds: int = 5, local_epochs: int = 2, fl_batch_size: int = 64,
                    fl_clip_norm: float = 1.0, partition: str = "iid", attacks: Sequence[str] = DEFAULT_ATTACKS,
                    reference_models: int = 0, baseline: bool = False, group_column: Optional[str] = None,

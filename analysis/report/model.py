@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 from analysis.report.ratings import GREY
 from analysis.results import Result
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.2.0"  # 1.2.0: the tradeoff section reads every protection (docs/report_schema.md)
 SECTION_KEYS = ("scan", "risk", "attack", "memorization", "tradeoff", "federated")
 
 
