@@ -41,8 +41,8 @@ import pandas as pd
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
 from analysis.tradeoff import (
-    BASELINE_MODEL, DEFAULT_ATTACKS, DEFAULT_EPSILONS, KERAS_MODEL, BudgetSummary, TradeoffConfig, accuracy_kept, budget_label,
-    choose_budget, recommend, summarize)
+    BASELINE_MODEL, DEFAULT_ATTACKS, DEFAULT_EPSILONS, KERAS_MODEL, BudgetSummary, TradeoffConfig, accuracy_kept,
+    budget_label, choose_budget, recommend, summarize)
 
 STRATEGIES = ("none", "anonymized", "dp", "federated", "dp-federated", "anonymized+dp", "federated+dp")
 TITLES = {"none": "non-private", "anonymized": "anonymized", "dp": "DP-SGD", "federated": "FedAvg",
@@ -106,6 +106,16 @@ class StrategyRun(Result):
     @property
     def budget_label(self) -> str:
         return self.name
+
+    @property
+    def model_object(self):
+        """The trained model as attacked (raw feature columns in), kept outside the fields so no
+        serialization meets it; None on copies made with dataclasses.replace."""
+        return self.__dict__.get("_model")
+
+    def with_model(self, model) -> "StrategyRun":
+        object.__setattr__(self, "_model", model)
+        return self
 
     @property
     def private(self) -> bool:
@@ -397,7 +407,7 @@ def _row(strategy, eps, seed, model, members, non_members, training, delta, refe
         epsilon_target=float(eps), pld_epsilon=float(pld), noise_multiplier=float(noise),
         accountant=(accountant or ("RDP (PLD shown beside it)" if private else "none (non-private)")),
         n_train=int(n_train), n_members=len(members), n_non_members=len(non_members),
-        split_hash=_split_hash(members), details=details, warnings=warnings, **utility)
+        split_hash=_split_hash(members), details=details, warnings=warnings, **utility).with_model(model)
 
 
 def _anonymize(members: pd.DataFrame, plan, label: str, seed: int):
