@@ -44,7 +44,8 @@ with st.form("tradeoff_form"):
                          format_func=lambda c: "(none)" if c is None else c)
     chosen = st.multiselect("Protections", list(STRATEGIES), key="tradeoff_strategies",
                             default=["none", "dp"] + (["anonymized", "anonymized+dp"] if plan is not None else []),
-                            format_func=lambda s: f"{TITLES[s]}: {HELP[s]}")
+                            format_func=TITLES.get,
+                            help="; ".join(f"**{TITLES[s]}**: {HELP[s]}" for s in STRATEGIES))
     if plan is None:
         st.caption("No anonymization plan yet: build one on the Anonymize page to compare the anonymized "
                    "strategies (they are skipped without one).")
