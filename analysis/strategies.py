@@ -41,8 +41,8 @@ import pandas as pd
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
 from analysis.tradeoff import (
-    BASELINE_MODEL, DEFAULT_ATTACKS, DEFAULT_EPSILONS, KERAS_MODEL, BudgetSummary, TradeoffConfig, accuracy_kept,
-    budget_label, choose_budget, recommend, summarize)
+    BASELINE_MODEL, DEFAULT_ATTACKS, DEFAULT_EPSILONS, KERAS_MODEL, AttackColumns, BudgetSummary, TradeoffConfig,
+    accuracy_kept, budget_label, choose_budget, recommend, summarize)
 
 STRATEGIES = ("none", "anonymized", "dp", "federated", "dp-federated", "anonymized+dp", "federated+dp")
 TITLES = {"none": "non-private", "anonymized": "anonymized", "dp": "DP-SGD", "federated": "FedAvg",
@@ -74,7 +74,7 @@ class StrategyConfig(Result):
 
 
 @dataclass(frozen=True)
-class StrategyRun(Result):
+class StrategyRun(AttackColumns, Result):
     """One trained model of one strategy and seed, measured like every other (the one row schema)."""
 
     strategy: str                   # one of STRATEGIES, or "baseline"
@@ -125,13 +125,6 @@ class StrategyRun(Result):
     def guarantee(self) -> str:
         return guarantee_text(self.unit, self.epsilon, self.k)
 
-    def tpr_at(self, fpr_key: str) -> float:
-        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
-        return float(max(values)) if values else math.nan
-
-    @property
-    def attack_auc(self) -> float:
-        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,21 @@ class TradeoffConfig(Result):
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
+class AttackColumns:
+    """The attack columns of a run with an `attacks` list (TradeoffRun, analysis.strategies.StrategyRun)."""
+
+    def tpr_at(self, fpr_key: str) -> float:
+        """The highest TPR at the given FPR ("0.001" or "0.01") over the run's attacks."""
+        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
+        return float(max(values)) if values else math.nan
+
+    @property
+    def attack_auc(self) -> float:
+        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
+
+
 @dataclass(frozen=True)
-class TradeoffRun(Result):
+class TradeoffRun(AttackColumns, Result):
     """One trained model of the grid: a (budget, seed) cell, or the baseline for a seed."""
 
     model: str                      # keras_mlp or logistic_regression
@@ -113,14 +126,6 @@ class TradeoffRun(Result):
     def budget_label(self) -> str:
         return budget_label(self.epsilon_target) if self.model == KERAS_MODEL else "baseline (LogReg)"
 
-    def tpr_at(self, fpr_key: str) -> float:
-        """The strongest attack's TPR at the given FPR ("0.001" or "0.01")."""
-        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
-        return float(max(values)) if values else math.nan
-
-    @property
-    def attack_auc(self) -> float:
-        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
 
 
 @dataclass(frozen=True)

@@ -60,5 +60,6 @@ def test_small_set_of_strategies_in_one_table_and_chart(page, app_url):
     expect(chart).to_contain_text("measured leakage", timeout=60_000)
     expect(chart).to_contain_text("DP bound")
     assert page.get_by_test_id("stException").count() == 0
+    table.scroll_into_view_if_needed()
     page.wait_for_timeout(1500)  # let the chart paint before the README screenshot
     screenshot(page, "strategies_page")
