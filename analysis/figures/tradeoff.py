@@ -187,8 +187,8 @@ def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -
         tpr = [getattr(s, key) for s in rows]
         fig.add_trace(go.Scatter(
             x=[max(t, _TPR_FLOOR) if t == t else None for t in tpr], y=[getattr(s, metric) for s in rows],
-            mode="markers+text", name=rows[0].label if len(rows) == 1 else f"{rows[0].label.split(' ε')[0]}",
-            text=[s.label for s in rows], textposition="top center", textfont=dict(size=10),
+            mode="markers+text", name=rows[0].label if len(rows) == 1 else rows[0].label.split(" ε")[0],
+            text=[s.label for s in rows], textposition="middle right", textfont=dict(size=10),
             marker=dict(symbol=_SYMBOLS[strategy], size=13, color=color, line=dict(width=1, color="#333")),
             error_y=dict(type="data", array=[s.accuracy_std for s in rows], visible=metric == "accuracy"),
             customdata=[[guarantee_text(unit_of(s), s.epsilon, s.k), t, s.runs] for s, t in zip(rows, tpr)],
@@ -208,6 +208,6 @@ def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -
                   annotation_position="bottom right")
     fig.update_layout(title=f"{_METRICS[metric]} vs measured leakage (strongest attack, TPR at {fpr:.1%} FPR)",
                       xaxis=dict(type="log", title=f"TPR at {fpr:.1%} FPR (log; lower = leaks less)",
-                                 range=[-4.1, 0]),
+                                 range=[-4.3, 0]),
                       yaxis_title=_METRICS[metric], legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
     return fig

@@ -119,3 +119,17 @@ def test_names_and_guarantees():
     assert guarantee_text("none", math.inf, 5) == "k = 5"
     assert guarantee_text("none", math.inf, None) == "none"
     assert guarantee_text("record", math.inf, None) == "none"
+
+
+def test_one_chart_with_a_marker_per_option_and_the_dp_bound_where_it_applies(result):
+    from analysis.figures.tradeoff import strategies_figure
+    from analysis.tradeoff import dp_bound_tpr
+
+    fig = strategies_figure(result)
+    names = [t.name for t in fig.data]
+    assert names == ["non-private", "anonymized", "DP-SGD ε = 2", "DP bound of DP-SGD (e^ε·FPR + δ)",
+                     "anonymized + DP-SGD ε = 2", "DP bound of anonymized + DP-SGD (e^ε·FPR + δ)"]
+    dp = next(s for s in result.summary if s.strategy == "dp")
+    bound = fig.data[3]
+    assert bound.x[0] == pytest.approx(dp_bound_tpr(dp.epsilon, dp.delta, [0.001])[0])
+    assert fig.data[2].y[0] == pytest.approx(dp.accuracy) and fig.layout.xaxis.type == "log"
