@@ -412,9 +412,28 @@ def _memorization(frame, options, ctx):
 
 
 def _compare(frame, options, ctx):
-    from analysis.tradeoff import run_tradeoff
+    """The privacy-utility step: analysis.strategies.run_strategies, by default the DP-SGD grid with its
+    logistic-regression baseline (strategies: [none, dp]); `strategies` names others, `plan` (a path
+    relative to the config) is the anonymization plan of the anonymized ones."""
+    from analysis.strategies import run_strategies
 
-    return _call(run_tradeoff, "compare", (frame, ctx["label"]), options, seed=ctx["seed"], progress=ctx["progress"])
+    options = dict(options)
+    if "strategies" not in options:
+        options["strategies"] = ["none", "dp"]
+        options.setdefault("baseline", True)
+    plan = options.pop("plan", None)
+    if plan is not None:
+        from analysis.anonymize import Plan
+
+        path = _path(ctx["config"], str(plan))
+        if not path.is_file() or path.stat().st_size > 1_000_000:
+            raise ConfigError(f"steps.compare.plan: no plan file (of at most 1 MB) at {path}")
+        try:
+            options["plan"] = Plan.from_file(path)
+        except ValueError as exc:
+            raise ConfigError(f"steps.compare.plan: {exc}") from None
+    return _call(run_strategies, "compare", (frame, ctx["label"]), options, seed=ctx["seed"],
+                 progress=ctx["progress"])
 
 
 _STEP_FUNCS = {"scan": _scan, "risk": _risk, "attack": _attack, "memorization": _memorization,

@@ -78,8 +78,21 @@ class TradeoffConfig(Result):
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
 
 
+class AttackColumns:
+    """The attack columns of a run with an `attacks` list (TradeoffRun, analysis.strategies.StrategyRun)."""
+
+    def tpr_at(self, fpr_key: str) -> float:
+        """The highest TPR at the given FPR ("0.001" or "0.01") over the run's attacks."""
+        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
+        return float(max(values)) if values else math.nan
+
+    @property
+    def attack_auc(self) -> float:
+        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
+
+
 @dataclass(frozen=True)
-class TradeoffRun(Result):
+class TradeoffRun(AttackColumns, Result):
     """One trained model of the grid: a (budget, seed) cell, or the baseline for a seed."""
 
     model: str                      # keras_mlp or logistic_regression
@@ -113,14 +126,6 @@ class TradeoffRun(Result):
     def budget_label(self) -> str:
         return budget_label(self.epsilon_target) if self.model == KERAS_MODEL else "baseline (LogReg)"
 
-    def tpr_at(self, fpr_key: str) -> float:
-        """The strongest attack's TPR at the given FPR ("0.001" or "0.01")."""
-        values = [a.tpr_at_fpr.get(fpr_key, math.nan) for a in self.attacks]
-        return float(max(values)) if values else math.nan
-
-    @property
-    def attack_auc(self) -> float:
-        return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,12 @@ class BudgetSummary(Result):
     tpr_at_1pct: float
     attack_auc: float
     train_seconds: float
+    # Which protection the row measures (analysis.strategies); empty on a plain DP grid, where it is
+    # "none" for the non-private MLP, "dp" for a budget and "baseline" for the logistic regression.
+    strategy: str = ""
+    unit: str = ""                  # privacy unit of `epsilon`: record, client or none ("" = from the budget)
+    k: Optional[float] = None       # k-anonymity of the training rows (anonymized strategies)
+    delta: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -291,8 +302,10 @@ def split_for_seed(frame: pd.DataFrame, label: str, *, member_share: float = 0.5
     return _split(rows, member_share, seed)
 
 
-def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: int, delta: float, *,
-               progress, cancel) -> TradeoffRun:
+def train_mlp(train_rows: pd.DataFrame, config: TradeoffConfig, eps: float, seed: int, delta: float, *,
+              validation: Optional[pd.DataFrame] = None, progress=None, cancel=None):
+    """The trade-off's MLP recipe trained on `train_rows` (raw columns with the label), with DP-SGD at
+    `eps` unless it is math.inf. Returns (model, recipe). `validation`: held-out rows for the curves."""
     from analysis.models.keras_tabular import KerasMLPRecipe
     from analysis.privacy.dp import DPConfig
 
@@ -300,14 +313,21 @@ def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: i
     recipe = KerasMLPRecipe(hidden=config.hidden, epochs=config.epochs, batch_size=config.batch_size,
                             learning_rate=config.learning_rate, dp=dp)
     label = config.label
-    model = recipe.fit(members.drop(columns=[label]), members[label].to_numpy(), seed=seed,
-                       progress=progress, cancel=cancel,
-                       validation=(non_members.drop(columns=[label]), non_members[label].to_numpy()))
+    held_out = None if validation is None else (validation.drop(columns=[label]), validation[label].to_numpy())
+    model = recipe.fit(train_rows.drop(columns=[label]), train_rows[label].to_numpy(), seed=seed,
+                       progress=progress, cancel=cancel, validation=held_out)
+    return model, recipe
+
+
+def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: int, delta: float, *,
+               progress, cancel) -> TradeoffRun:
+    model, recipe = train_mlp(members, config, eps, seed, delta, validation=non_members, progress=progress,
+                              cancel=cancel)
     utility = _utility(model, non_members, config)
-    attacks = _attacks(model, members, non_members, config, delta if dp is not None else 0.0)
     acc = model.privacy
+    attacks = _attacks(model, members, non_members, config, delta if acc is not None else 0.0)
     return TradeoffRun(
-        model=KERAS_MODEL, private=dp is not None, epsilon_target=float(eps), seed=seed,
+        model=KERAS_MODEL, private=acc is not None, epsilon_target=float(eps), seed=seed,
         epsilon=acc.rdp_epsilon if acc else math.inf, pld_epsilon=acc.pld_epsilon if acc else math.inf,
         delta=acc.delta if acc else None, noise_multiplier=acc.noise_multiplier if acc else 0.0,
         accountant="RDP (PLD shown beside it)" if acc else "none (non-private)",
@@ -391,7 +411,11 @@ def _utility(model, non_members: pd.DataFrame, config: TradeoffConfig) -> dict[s
     return {"accuracy": float(correct.mean()), "roc_auc": auc, "f1": f1, "group_accuracy": groups}
 
 
-def _attacks(model, members, non_members, config: TradeoffConfig, delta: float) -> list:
+def _attacks(model, members, non_members, config: TradeoffConfig, delta: float, *, reference=None,
+             seed: int = 0) -> list:
+    """The attack set every run gets: the threshold attacks of `config.attacks` on all members against all
+    non-members, plus RMIA (offline and online) when `reference` holds reference-model outputs on the
+    same records (members then non-members, `analysis.attacks.reference.train_reference_models`)."""
     from analysis.attacks.metrics import membership_metrics
     from analysis.attacks.scores import audit_data, model_outputs
     from analysis.attacks.threshold import threshold_attacks
@@ -407,6 +431,10 @@ def _attacks(model, members, non_members, config: TradeoffConfig, delta: float) 
     outputs = model_outputs(model, data.features, labels)
     data = type(data)(features=data.features, labels=labels, is_member=data.is_member)
     scores = threshold_attacks(outputs, data, kinds=config.attacks)
+    if reference is not None:
+        from analysis.attacks.rmia import rmia_attacks
+
+        scores += rmia_attacks(outputs, data, reference, outputs.log_p, variants=("offline", "online"), seed=seed)
     return [membership_metrics(s.scores, s.is_member, name=s.name, description=s.description,
                                settings=s.settings, delta=delta) for s in scores]
 
@@ -414,17 +442,43 @@ def _attacks(model, members, non_members, config: TradeoffConfig, delta: float) 
 # --------------------------------------------------------------------------------------------
 
 
-def summarize(runs: Sequence[TradeoffRun]) -> list[BudgetSummary]:
-    """One row per (model, budget): means over seeds (accuracy also with its standard deviation)."""
-    keys: list[tuple[str, float]] = []
+def strategy_of(row: Any) -> str:
+    """The strategy a run or summary row measures: its `strategy` field, or for a plain DP grid row
+    "none" (non-private MLP), "dp" (a DP-SGD budget) or "baseline" (logistic regression)."""
+    name = getattr(row, "strategy", None) if not isinstance(row, dict) else row.get("strategy")
+    if name:
+        return str(name)
+    model = getattr(row, "model", None) if not isinstance(row, dict) else row.get("model")
+    if model not in (KERAS_MODEL, None, ""):
+        return "baseline"
+    eps = getattr(row, "epsilon_target", math.inf) if not isinstance(row, dict) else row.get("epsilon_target")
+    return "none" if eps is None or math.isinf(eps) else "dp"
+
+
+def unit_of(row: Any) -> str:
+    """The privacy unit of a row's epsilon: its `unit`, or "record" for a DP-SGD budget, else "none"."""
+    unit = getattr(row, "unit", None)
+    if unit:
+        return str(unit)
+    return "record" if strategy_of(row) == "dp" else "none"
+
+
+def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
+    """One row per (strategy, model, budget): means over seeds (accuracy also with its standard
+    deviation). Takes TradeoffRun or analysis.strategies.StrategyRun rows."""
+    keys: list[tuple[str, str, float]] = []
     for r in runs:
-        if (r.model, r.epsilon_target) not in keys:
-            keys.append((r.model, r.epsilon_target))
-    keys.sort(key=lambda k: (k[0] != KERAS_MODEL, k[1]))
+        key = (strategy_of(r), r.model, r.epsilon_target)
+        if key not in keys:
+            keys.append(key)
+    if not any(getattr(r, "strategy", "") for r in runs):  # a plain DP grid keeps its old order
+        keys.sort(key=lambda k: (k[1] != KERAS_MODEL, k[2]))
     out = []
-    for model, eps in keys:
-        group = [r for r in runs if r.model == model and r.epsilon_target == eps]
+    for strategy, model, eps in keys:
+        group = [r for r in runs if (strategy_of(r), r.model, r.epsilon_target) == (strategy, model, eps)]
         mean = lambda values: float(np.nanmean(values)) if len(values) else math.nan  # noqa: E731
+        ks = [r.k for r in group if getattr(r, "k", None) is not None]
+        deltas = [r.delta for r in group if r.delta is not None]
         out.append(BudgetSummary(
             model=model, epsilon_target=eps, label=group[0].budget_label, runs=len(group),
             epsilon=mean([r.epsilon for r in group]), pld_epsilon=mean([r.pld_epsilon for r in group]),
@@ -433,22 +487,45 @@ def summarize(runs: Sequence[TradeoffRun]) -> list[BudgetSummary]:
             accuracy_std=float(np.std([r.accuracy for r in group], ddof=1)) if len(group) > 1 else 0.0,
             roc_auc=mean([r.roc_auc for r in group]), f1=mean([r.f1 for r in group]),
             tpr_at_0_1pct=mean([r.tpr_at("0.001") for r in group]), tpr_at_1pct=mean([r.tpr_at("0.01") for r in group]),
-            attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group])))
+            attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group]),
+            strategy=strategy if getattr(group[0], "strategy", "") else "", unit=getattr(group[0], "unit", ""),
+            k=float(min(ks)) if ks else None, delta=float(max(deltas)) if deltas else None))
     return out
+
+
+def guarantee_order(row: BudgetSummary) -> tuple:
+    """How strong a row's formal guarantee is, strongest first: an epsilon per record (smaller first),
+    then an epsilon per client, then k-anonymity alone (larger k first), then no guarantee; within
+    equal guarantees a k on top comes first, then the lower measured TPR at 0.1% FPR, then the higher
+    accuracy. On a plain DP grid this is simply the budgets in increasing order."""
+    unit = unit_of(row)
+    eps = row.epsilon_target if row.epsilon_target is not None else math.inf
+    k = -(row.k or 0.0)
+    tpr = row.tpr_at_0_1pct if row.tpr_at_0_1pct == row.tpr_at_0_1pct else math.inf
+    acc = -(row.accuracy if row.accuracy == row.accuracy else -math.inf)
+    if unit == "record" and math.isfinite(eps):
+        return (0, eps, k, tpr, acc)
+    if unit == "client" and math.isfinite(eps):
+        return (1, eps, k, tpr, acc)
+    if row.k is not None:
+        return (2, k, 0.0, tpr, acc)
+    return (3, 0.0, 0.0, tpr, acc)
 
 
 def choose_budget(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET
                   ) -> tuple[Optional[BudgetSummary], Optional[BudgetSummary], bool]:
-    """(chosen, non-private reference, whether chosen meets the target): the smallest budget keeping
-    `retention` of the non-private accuracy, else the largest tested. The one rule the sentence, the
-    result's fields and the report use."""
+    """(chosen, non-private reference, whether chosen meets the target): of the protected options
+    (every MLP row but the non-private one, in `guarantee_order`), the first that keeps `retention`
+    of the non-private accuracy, else the last (the weakest guarantee: on a DP grid the largest
+    budget). The one rule the sentence, the result's fields, the report and the gate use, for a DP
+    grid and for a comparison of strategies alike."""
     keras = [s for s in summary if s.model == KERAS_MODEL]
-    reference = next((s for s in keras if math.isinf(s.epsilon_target)), None)
-    private = sorted((s for s in keras if not math.isinf(s.epsilon_target)), key=lambda s: s.epsilon_target)
-    if reference is None or not private:
+    reference = next((s for s in keras if strategy_of(s) == "none"), None)
+    protected = sorted((s for s in keras if strategy_of(s) not in ("none", "baseline")), key=guarantee_order)
+    if reference is None or not protected:
         return None, reference, False
-    ok = [s for s in private if s.accuracy >= retention * reference.accuracy]
-    return (ok[0] if ok else private[-1]), reference, bool(ok)
+    ok = [s for s in protected if s.accuracy >= retention * reference.accuracy]
+    return (ok[0] if ok else protected[-1]), reference, bool(ok)
 
 
 def accuracy_kept(chosen: Optional[BudgetSummary], reference: Optional[BudgetSummary]) -> Optional[float]:
@@ -457,28 +534,47 @@ def accuracy_kept(chosen: Optional[BudgetSummary], reference: Optional[BudgetSum
     return chosen.accuracy / reference.accuracy
 
 
+def option_name(row: BudgetSummary) -> str:
+    """How the recommendation names an option: "epsilon 2" for a DP-SGD budget, else its label."""
+    return f"epsilon {row.epsilon_target:g}" if strategy_of(row) == "dp" else row.label
+
+
 def recommend(summary: Sequence[BudgetSummary], *, retention: float = RETENTION_TARGET) -> str:
-    """One sentence from the measured means: the budget `choose_budget` picks, and what it does to the
-    strongest attack's TPR at 0.1% FPR."""
+    """One sentence from the measured means: the option `choose_budget` picks, and what it does to the
+    strongest attack's TPR at 0.1% FPR; with other strategies than DP-SGD, what the single protections
+    leave beside it."""
     chosen, reference, meets = choose_budget(summary, retention=retention)
     if chosen is None:
-        return ("Include both the non-private model and at least one finite epsilon in the grid to get a "
-                "recommendation.")
+        return ("Include both the non-private model and at least one protected option (a finite epsilon) to "
+                "get a recommendation.")
     seeds = f"mean of {reference.runs} seed{'s' if reference.runs != 1 else ''}"
     kept = accuracy_kept(chosen, reference)
     kept = math.nan if kept is None else kept
     tpr_part = (f"brings TPR at 0.1% FPR from {_pct(reference.tpr_at_0_1pct)} to {_pct(chosen.tpr_at_0_1pct)} "
                 f"(strongest attack)")
+    if chosen.tpr_at_0_1pct <= 2 * 0.001:
+        tpr_part += ", at chance"
     note = ""
     if reference.tpr_at_0_1pct <= 2 * 0.001:
         note = ("; the non-private model already leaks little to these attacks (TPR near the 0.1% of chance), "
-                "so the budget buys a worst-case guarantee more than a measured reduction")
+                "so the protection buys a worst-case guarantee more than a measured reduction")
+    others = _other_options(summary, chosen)
     if meets:
-        return (f"epsilon {chosen.epsilon_target:g} keeps {kept:.0%} of non-private accuracy "
-                f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}{note}; {seeds}.")
-    return (f"No budget tested keeps {retention:.0%} of non-private accuracy: the largest, epsilon "
-            f"{chosen.epsilon_target:g}, keeps {kept:.0%} ({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and "
-            f"{tpr_part}{note}; try a larger budget, more epochs or a larger batch; {seeds}.")
+        return (f"{option_name(chosen)} keeps {kept:.0%} of non-private accuracy "
+                f"({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and {tpr_part}{others}{note}; {seeds}.")
+    grid = all(strategy_of(s) in ("none", "dp", "baseline") for s in summary)
+    what, which = ("budget", "the largest") if grid else ("option", "the weakest guarantee")
+    return (f"No {what} tested keeps {retention:.0%} of non-private accuracy: {which}, {option_name(chosen)}, "
+            f"keeps {kept:.0%} ({chosen.accuracy:.3f} vs {reference.accuracy:.3f}) and "
+            f"{tpr_part}{others}{note}; try a larger budget, more epochs or a larger batch; {seeds}.")
+
+
+def _other_options(summary: Sequence[BudgetSummary], chosen: BudgetSummary) -> str:
+    """", anonymized (k = 5) alone leaves TPR at 0.1% FPR at 0.90%, ..." for the single protections
+    without a budget (anonymized, federated) other than the chosen one; empty on a DP grid."""
+    parts = [f"{s.label} leaves {_pct(s.tpr_at_0_1pct)}" for s in summary
+             if s is not chosen and s.model == KERAS_MODEL and strategy_of(s) in ("anonymized", "federated")]
+    return f"; at 0.1% FPR, {', '.join(parts)}" if parts else ""
 
 
 def _pct(value: float) -> str:

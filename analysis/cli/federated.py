@@ -16,9 +16,10 @@ from analysis.cli.common import CliError, read_table, require_columns, split_lis
 from analysis.cli.consent import add_consent_options, apply_consent
 
 
-def add_federated_options(parser: argparse.ArgumentParser, *, clip_flag: str = "--clip-norm") -> None:
-    """The federated knobs, shared with `compare --federated` (which passes clip_flag="--fl-clip-norm",
-    its own --clip-norm being DP-SGD's)."""
+def add_federated_options(parser: argparse.ArgumentParser, *, clip_flag: str = "--clip-norm",
+                          strategies_flag: bool = True) -> None:
+    """The federated knobs, shared with `compare` (which passes clip_flag="--fl-clip-norm", its own
+    --clip-norm being DP-SGD's, and strategies_flag=False, its --strategies naming every protection)."""
     parser.add_argument("--clients", type=int, default=10, metavar="K", help="simulated clients (default 10)")
     parser.add_argument("--rounds", type=int, default=5, metavar="R", help="federated rounds (default 5)")
     parser.add_argument("--partition", default="iid", metavar="iid|COLUMN",
@@ -38,8 +39,9 @@ def add_federated_options(parser: argparse.ArgumentParser, *, clip_flag: str = "
                         help="client-level delta (default min(1/(10 K), 1e-5))")
     parser.add_argument("--sample-epsilon", type=float, default=None,
                         help="also run DP-SGD inside each client at this sample-level epsilon")
-    parser.add_argument("--strategies", default="fedavg,dp-fedavg",
-                        help="comma-separated: fedavg, dp-fedavg (default both)")
+    if strategies_flag:
+        parser.add_argument("--strategies", default="fedavg,dp-fedavg",
+                            help="comma-separated: fedavg, dp-fedavg (default both)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,6 +6,9 @@
   (epsilon, delta) guarantee puts on any attack: TPR <= e^epsilon * FPR + delta.
 - `training_curves`: loss per epoch (training and held-out) for each budget, first seed.
 - `group_accuracy`: held-out accuracy per value of the group column, per budget.
+- `strategies_figure`: every protection of an `analysis.strategies.StrategyComparison`, utility against
+  the strongest attack's TPR at 0.1% FPR, one marker per option, with the DP bound where it applies.
+  `utility_vs_epsilon` and `attack_vs_bound` draw a comparison too (the report calls them with either).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ def federated_label(run) -> str:
 def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy", *, federated=None) -> go.Figure:
     """Utility per DP-SGD budget; `federated` (FederatedResult runs or a FederatedComparison) adds
     FedAvg / DP-FedAvg as diamonds at their own categories, labelled with *client-level* epsilon."""
+    if hasattr(result, "skipped"):  # a StrategyComparison: every protection in one chart
+        return strategies_figure(result, metric)
     if metric not in _METRICS:
         raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
     budgets = _budgets(result)
@@ -84,29 +89,28 @@ def utility_vs_epsilon(result: TradeoffResult, metric: str = "accuracy", *, fede
     return fig
 
 
-def attack_vs_bound(result: TradeoffResult, *, seed: int | None = None) -> go.Figure:
-    """ROC of the strongest attack (analysis.attacks.metrics.strongest) per budget for one seed, and
-    each DP bound."""
+def attack_vs_bound(result, *, seed: int | None = None) -> go.Figure:
+    """ROC of the strongest attack (analysis.attacks.metrics.strongest) per budget (or per protection of
+    a StrategyComparison) for one seed, and the DP bound of each per-record epsilon."""
     from analysis.attacks.metrics import strongest
 
-    seed = result.config.seed if seed is None else seed
+    config = getattr(result.config, "training", result.config)
+    seed = config.seed if seed is None else seed
     fig = go.Figure()
     grid = np.logspace(-4, 0, 200)
-    for i, eps in enumerate(_budgets(result)):
-        run = next((r for r in result.keras_runs() if r.epsilon_target == eps and r.seed == seed), None)
-        if run is None or not run.attacks:
-            continue
+    runs = [r for r in result.runs if r.seed == seed and r.model == KERAS_MODEL and r.attacks]
+    for i, run in enumerate(runs):
         attack = strongest(run.attacks)
         color = _color(i)
         fpr = np.maximum(np.asarray(attack.roc_fpr, dtype=float), 1e-4)
         fig.add_trace(go.Scatter(
             x=fpr, y=np.maximum(np.asarray(attack.roc_tpr, dtype=float), 1e-4), mode="lines",
-            name=f"{budget_label(eps)}: {attack.name} attack (AUC {attack.auc:.3f})", line=dict(color=color),
+            name=f"{run.budget_label}: {attack.name} attack (AUC {attack.auc:.3f})", line=dict(color=color),
             hovertemplate="FPR %{x:.4f}<br>TPR %{y:.4f}<extra></extra>"))
-        if run.private:
+        if run.private and getattr(run, "unit", "record") == "record":
             fig.add_trace(go.Scatter(
                 x=grid, y=dp_bound_tpr(run.epsilon, run.delta or 0.0, grid), mode="lines",
-                name=f"{budget_label(eps)}: DP bound e^{run.epsilon:.2f}·FPR + δ",
+                name=f"{run.budget_label}: DP bound e^{run.epsilon:.2f}·FPR + δ",
                 line=dict(color=color, dash="dash"), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=grid, y=grid, mode="lines", name="chance (TPR = FPR)",
                              line=dict(color="#999", dash="dot"), hoverinfo="skip"))
@@ -150,4 +154,60 @@ def group_accuracy(result: TradeoffResult) -> go.Figure:
     column = result.config.group_column or "group"
     fig.update_layout(title=f"Accuracy per {column} (seed {seed})", barmode="group",
                       xaxis_title=column, yaxis_title="accuracy", margin=dict(t=60))
+    return fig
+
+
+# -- every protection (analysis.strategies.StrategyComparison) -------------------------------------------
+
+_SYMBOLS = {"none": "circle", "anonymized": "square", "dp": "diamond", "federated": "triangle-up",
+            "dp-federated": "triangle-down", "anonymized+dp": "star", "federated+dp": "hexagon",
+            "baseline": "x"}
+_TPR_FLOOR = 1e-4  # a measured TPR of 0 is drawn here on the log axis (the hover says 0)
+
+
+def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -> go.Figure:
+    """Utility against measured leakage, one marker per option (means over seeds): x = the strongest
+    attack's TPR at `fpr` (log), y = `metric` on held-out rows. Options with a per-record epsilon also get
+    their DP bound at the same FPR (e^epsilon * FPR + delta: no attack can do better) as an open marker
+    joined by a dashed line per strategy. A client-level epsilon bounds a client's participation, not a
+    record's, so DP-FedAvg gets no bound here."""
+    from analysis.strategies import guarantee_text
+    from analysis.tradeoff import strategy_of, unit_of
+
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {list(_METRICS)}, got {metric!r}")
+    key = {"0.001": "tpr_at_0_1pct", "0.01": "tpr_at_1pct"}[f"{fpr:g}"]
+    fig = go.Figure()
+    order = list(_SYMBOLS)
+    for i, strategy in enumerate(order):
+        rows = [s for s in result.summary if strategy_of(s) == strategy]
+        if not rows:
+            continue
+        color = _color(i)
+        tpr = [getattr(s, key) for s in rows]
+        fig.add_trace(go.Scatter(
+            x=[max(t, _TPR_FLOOR) if t == t else None for t in tpr], y=[getattr(s, metric) for s in rows],
+            mode="markers+text", name=rows[0].label if len(rows) == 1 else rows[0].label.split(" ε")[0],
+            text=[s.label for s in rows], textposition="middle right", textfont=dict(size=10),
+            marker=dict(symbol=_SYMBOLS[strategy], size=13, color=color, line=dict(width=1, color="#333")),
+            error_y=dict(type="data", array=[s.accuracy_std for s in rows], visible=metric == "accuracy"),
+            customdata=[[guarantee_text(unit_of(s), s.epsilon, s.k), t, s.runs] for s, t in zip(rows, tpr)],
+            hovertemplate="%{text}<br>guarantee: %{customdata[0]}<br>TPR %{customdata[1]:.4%}<br>"
+                          + _METRICS[metric] + " %{y:.3f}<br>seeds: %{customdata[2]}<extra></extra>"))
+        bounded = sorted((s for s in rows if unit_of(s) == "record" and s.epsilon == s.epsilon
+                          and s.epsilon < float("inf")), key=lambda s: s.epsilon)
+        if bounded:
+            fig.add_trace(go.Scatter(
+                x=[float(dp_bound_tpr(s.epsilon, s.delta or 0.0, [fpr])[0]) for s in bounded],
+                y=[getattr(s, metric) for s in bounded], mode="lines+markers",
+                name=f"DP bound of {rows[0].label.split(' ε')[0]} (e^ε·FPR + δ)",
+                line=dict(color=color, dash="dash"), marker=dict(symbol="circle-open", size=10, color=color),
+                text=[s.label for s in bounded],
+                hovertemplate="%{text}: no attack can exceed TPR %{x:.3%} at this FPR<extra></extra>"))
+    fig.add_vline(x=fpr, line_dash="dot", line_color="#999", annotation_text="chance (TPR = FPR)",
+                  annotation_position="bottom right")
+    fig.update_layout(title=f"{_METRICS[metric]} vs measured leakage (strongest attack, TPR at {fpr:.1%} FPR)",
+                      xaxis=dict(type="log", title=f"TPR at {fpr:.1%} FPR (log; lower = leaks less)",
+                                 range=[-4.3, 0]),
+                      yaxis_title=_METRICS[metric], legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
     return fig

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional, Sequence
 from analysis.report.ratings import GREY
 from analysis.results import Result
 
-SCHEMA_VERSION = "1.1.0"  # 1.1: the consent section, the data-use statement, text policy limits
+SCHEMA_VERSION = "1.2.0"  # 1.1: consent section, data-use statement; 1.2: the tradeoff section reads every protection
 SECTION_KEYS = ("scan", "risk", "attack", "memorization", "tradeoff", "federated", "consent")
 
 

@@ -1,6 +1,6 @@
-"""Browser test: the federated section of the Privacy-utility page runs a tiny Flower simulation
-(2 clients, 1 round, 300 rows) and shows the per-round chart, the rows with client-level epsilon,
-and what federation protects against."""
+"""Browser test: FedAvg and DP-FedAvg chosen among the protections of the Privacy-utility page run a tiny
+Flower simulation (2 clients, 1 round, 300 rows); their rows carry the guarantee per client and say what
+federation protects against."""
 
 from __future__ import annotations
 
@@ -18,31 +18,33 @@ def _set_number(page, label: str, value: str) -> None:
     box.press("Tab")
 
 
-def test_federated_section_trains_and_compares(page, app_url):
+def test_federated_protections_train_and_compare(page, app_url):
     open_page(page, app_url, "Privacy-utility")
-    section = page.get_by_role("heading", name="Federated learning: FedAvg and DP-FedAvg")
-    section.scroll_into_view_if_needed()
-    expect(page.get_by_text("press Run federated comparison", exact=False)).to_be_visible()
-
+    chosen = page.get_by_test_id("stMultiSelect").filter(has_text="Protections")
+    chosen.get_by_role("button", name="DP-SGD, close by backspace", exact=True).get_by_title("Delete").click()
+    wait_idle(page)
+    for name in ("FedAvg", "DP-FedAvg"):
+        chosen.click()
+        page.get_by_role("option", name=name, exact=True).click()
+        page.keyboard.press("Escape")
+        wait_idle(page)
+    page.get_by_text("Model, DP-SGD and attack settings").click()
+    _set_number(page, "Epochs", "1")
+    _set_number(page, "Use at most N rows (0: all)", "300")
+    page.get_by_text("Federated settings (FedAvg, DP-FedAvg, FedAvg + DP-SGD)").click()
     _set_number(page, "Clients", "2")
     _set_number(page, "Rounds", "1")
-    _set_number(page, "Target client ε / noise multiplier", "4")
-    page.get_by_text("Client training").click()
     _set_number(page, "Local epochs per round", "1")
-    _set_number(page, "Federated: use at most N rows (0: all)", "300")
-    page.get_by_role("button", name="Run federated comparison").click()
+    page.get_by_role("button", name="Run comparison").click()
     wait_idle(page, timeout_ms=900_000)
 
     expect(page.get_by_text("keeps each holder's raw records on its side", exact=False).first).to_be_visible(
         timeout=900_000)
     wait_idle(page)
-    table = page.get_by_test_id("stDataFrame").last  # the federated rows (the DP-SGD grid has not run)
-    expect(table).to_contain_text("DP-FedAvg (2 clients, 1 round)", timeout=60_000)
-    expect(table).to_contain_text("client epsilon")
-    expect(page.get_by_text("client-level ε = 4.00", exact=False)).to_be_visible()
-    charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts.filter(has_text="per round").first).to_be_visible()
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_contain_text("DP-FedAvg ε = 8 per client", timeout=60_000)
+    expect(table).to_contain_text("FedAvg")
+    expect(page.get_by_text("per client (PLD", exact=False)).to_be_visible()
     assert page.get_by_test_id("stException").count() == 0
-    charts.filter(has_text="per round").first.scroll_into_view_if_needed()
-    page.wait_for_timeout(1500)  # let the charts paint before the screenshot
+    page.wait_for_timeout(1500)
     screenshot(page, "federated_section")

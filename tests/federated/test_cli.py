@@ -66,30 +66,44 @@ def test_bad_options_exit_2_with_a_reason(tmp_path, capsys, extra, message):
     assert message in capsys.readouterr().err
 
 
-def test_compare_federated_adds_federated_runs_to_the_json(tmp_path, monkeypatch, tiny_runs, adult_path, capsys):
+def test_compare_federated_puts_federated_rows_in_runs(tmp_path, monkeypatch, tiny_runs, random_label_frame,
+                                                       capsys):
+    """`compare --federated`: FedAvg and DP-FedAvg rows go into `runs` with the same keys as the DP-SGD ones
+    (`accuracy`, not `accuracy_score`); no separate `federated_runs` list."""
     import analysis.privacy.federated as federated
 
-    seen = {}
+    seen = []
 
-    def fake_compare(frame, label, **kwargs):
-        seen.update(kwargs)
-        return federated.FederatedComparison(runs=list(tiny_runs), label=label, seed=kwargs["seed"])
+    def fake_run(frame, label, **kwargs):  # the tiny real run stands in for the Flower simulation
+        seen.append(kwargs)
+        central, fed = tiny_runs
+        run = fed if kwargs["strategy"] == "dp-fedavg" else dataclasses.replace(central, mode="federated")
+        n = len(frame) - int(round(kwargs["test_size"] * len(frame)))
+        return dataclasses.replace(run, n_train=n).with_model(central.model)
 
-    monkeypatch.setattr(federated, "compare_federated", fake_compare)
+    monkeypatch.setattr(federated, "run_federated", fake_run)
     out = tmp_path / "compare.json"
-    code = main(["compare", str(adult_path), "--label", "class", "--epsilons", "inf", "--seeds", "1", "--epochs", "1",
-                 "--max-rows", "300", "--no-baseline", "--quiet", "--json", str(out),
-                 "--federated", "--clients", "3", "--rounds", "2", "--fl-clip-norm", "0.5"])
-    assert code == 0
-    assert seen["clients"] == 3 and seen["rounds"] == 2 and seen["clip_norm"] == 0.5
-    assert seen["max_rows"] == 300 and seen["hidden"] == [64, 32]
+    data = tmp_path / "random.csv"
+    random_label_frame.to_csv(data, index=False)
+    code = main(["compare", str(data), "--label", "label", "--epsilons", "inf", "--seeds", "1", "--epochs", "1",
+                 "--no-baseline", "--quiet", "--json", str(out),
+                 "--federated", "--clients", "3", "--rounds", "2", "--fl-clip-norm", "0.5", "--client-epsilon", "4"])
+    assert code == 0, capsys.readouterr().err
+    assert [k["strategy"] for k in seen] == ["fedavg", "dp-fedavg"]
+    assert all(k["clients"] == 3 and k["rounds"] == 2 and k["clip_norm"] == 0.5 for k in seen)
+    assert seen[1]["target_epsilon"] == 4.0 and seen[0]["hidden"] == (64, 32)
     payload = json.loads(out.read_text())
-    assert payload["runs"] and all("mode" not in r for r in payload["runs"])  # the DP-SGD runs, untouched
-    fed = [r for r in payload["federated_runs"] if r["mode"] == "federated"]
-    assert fed and fed[0]["clients"] == 3 and fed[0]["rounds"] == 2 and fed[0]["client_epsilon"] > 0
-    assert "Federated (client ε is client-level" in capsys.readouterr().out
+    assert "federated_runs" not in payload
+    runs = payload["runs"]
+    assert [r["strategy"] for r in runs] == ["none", "federated", "dp-federated"]
+    assert all(set(r) == set(runs[0]) for r in runs) and "accuracy_score" not in runs[1]
+    assert runs[2]["unit"] == "client" and runs[2]["epsilon"] == pytest.approx(tiny_runs[1].client_epsilon)
+    assert runs[1]["unit"] == "none" and runs[2]["details"]["clients"] == 3
+    assert "| DP-FedAvg ε = 4 per client |" in capsys.readouterr().out
 
 
 def test_compare_rejects_bad_federated_options_before_training(adult_path, capsys):
-    assert main(["compare", str(adult_path), "--label", "class", "--federated", "--strategies", "fedsgd"]) == 2
-    assert "--strategies" in capsys.readouterr().err
+    assert main(["compare", str(adult_path), "--label", "class", "--federated", "--rounds", "0"]) == 2
+    assert "--rounds" in capsys.readouterr().err
+    assert main(["compare", str(adult_path), "--label", "class", "--federated", "--sample-epsilon", "2"]) == 2
+    assert "federated+dp" in capsys.readouterr().err

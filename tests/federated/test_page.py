@@ -1,5 +1,6 @@
-"""AppTest of the federated section on the Privacy-utility page, from a stored comparison (no Ray here;
-the browser test runs a real simulation)."""
+"""AppTest of the federated part of the Privacy-utility page: its settings sit in the comparison form, a
+stored comparison's federated rows say what they protect, and too many clients for the rows is a skipped
+strategy with its reason (no Ray here; the browser test runs a real simulation)."""
 
 from __future__ import annotations
 
@@ -10,51 +11,52 @@ from streamlit.testing.v1 import AppTest
 
 
 @pytest.fixture(scope="module")
-def comparison(tiny_central):
-    from analysis.privacy.federated import FederatedComparison, client_level_epsilon
+def comparison(random_label_frame):
+    from analysis.privacy.federated import client_level_epsilon, protection_statement
+    from analysis.strategies import StrategyComparison, run_strategies
 
-    central = tiny_central
+    plain = run_strategies(random_label_frame, "label", ["none"], seeds=1, epochs=1)
     acc = client_level_epsilon(noise_multiplier=1.5, clients_per_round=4, total_clients=4, rounds=2, clip_norm=1.0)
-    fedavg = dataclasses.replace(central, mode="federated", strategy="fedavg", clients=4, partition="iid",
-                                 protects=__import__("analysis.privacy.federated", fromlist=["x"])
-                                 .protection_statement("fedavg"))
-    dp = dataclasses.replace(fedavg, strategy="dp-fedavg", client_epsilon=acc.epsilon, client_privacy=acc)
-    return FederatedComparison(runs=[central, fedavg, dp], label="label", seed=0)
+    none = plain.runs[0]
+    dp_fed = dataclasses.replace(
+        none, strategy="dp-federated", name="DP-FedAvg ε = 8 per client", epsilon=acc.epsilon, delta=acc.delta,
+        unit="client", epsilon_target=8.0, pld_epsilon=acc.pld_epsilon, noise_multiplier=acc.noise_multiplier,
+        protects=protection_statement("dp-fedavg"),
+        details={"clients": 4, "rounds": 2, "clip_norm": 1.0, "sampling_assumption": acc.sampling_assumption})
+    from analysis.tradeoff import summarize
+
+    runs = [none, dp_fed]
+    return dataclasses.replace(plain, runs=runs, summary=summarize(runs))
 
 
-def test_federated_section_shows_settings_then_results(comparison):
+def _page() -> AppTest:
     at = AppTest.from_file("dashboard/app.py", default_timeout=120).run()
     at.switch_page("app_pages/privacy_utility.py").run()
     assert not at.exception
+    return at
+
+
+def test_federated_rows_say_what_they_protect_and_their_unit(comparison):
+    at = _page()
     assert at.number_input(key="fl_clients").value == 10 and at.number_input(key="fl_rounds").value == 5
     assert at.selectbox(key="fl_partition").value == "iid"
-    assert any("Run federated comparison" in i.value for i in at.info)
-
-    at.session_state["federated_result"] = comparison
+    at.session_state["tradeoff_result"] = comparison
     at.run()
     assert not at.exception, at.exception
-    assert any("raw records" in i.value and "does not" in i.value for i in at.info)
-    rows = at.dataframe[-1].value
-    assert list(rows["model"]) == ["Centralized (2 rounds)", "FedAvg (4 clients, 2 rounds)",
-                                   "DP-FedAvg (4 clients, 2 rounds)"]
-    assert rows["client epsilon"].iloc[2] == pytest.approx(comparison.runs[2].client_epsilon)
-    assert any("client-level ε" in c.value and "all clients take part" in c.value for c in at.caption)
+    assert any("DP-FedAvg" in i.value and "client-level epsilon" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["non-private", "DP-FedAvg ε = 8 per client"]
+    assert table["guarantee"].iloc[1].endswith("per client")
+    assert any("per client" in c.value and "all clients take part" in c.value for c in at.caption)
 
 
-def test_bad_partition_column_shows_an_error_not_a_traceback(monkeypatch):
-    at = AppTest.from_file("dashboard/app.py", default_timeout=120).run()
-    at.switch_page("app_pages/privacy_utility.py").run()
+def test_too_many_clients_for_the_rows_is_skipped_with_a_reason():
+    at = _page()
+    at.multiselect(key="tradeoff_strategies").set_value(["none", "federated"])
+    at.number_input(key="tradeoff_epochs").set_value(1)
+    at.number_input(key="tradeoff_rows").set_value(100)
     at.number_input(key="fl_clients").set_value(100)
-    at.number_input(key="fl_rows").set_value(50)
-    at.button(key="FormSubmitter:federated_form-Run federated comparison").click().run()
-    assert not at.exception
-    assert at.error and "clients=100" in at.error[0].value
-
-
-def test_a_request_for_another_table_is_dropped_not_run():
-    at = AppTest.from_file("dashboard/app.py", default_timeout=120).run()
-    at.session_state["federated_request"] = {"fingerprint": "another table", "label": "churned", "clients": 2}
-    at.switch_page("app_pages/privacy_utility.py").run()
+    at.button(key="FormSubmitter:tradeoff_form-Run comparison").click().run()
     assert not at.exception and not at.error
-    assert at.session_state["federated_request"] is None
-    assert any("Run federated comparison" in i.value for i in at.info)
+    assert any("FedAvg skipped: 100 clients need at least 200 training rows" in w.value for w in at.warning)
+    assert [r.strategy for r in at.session_state["tradeoff_result"].runs] == ["none"]

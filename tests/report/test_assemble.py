@@ -130,3 +130,39 @@ def test_federated_section_reads_runs_in_their_json_form():
     assert section.metrics["dp-fedavg.client_epsilon"] == 2.5
     assert section.metrics["dp-fedavg.tpr_at_0.001_fpr"] == 0.002
     assert [r[0] for r in section.tables[0].rows] == ["Centralized", "DP-FedAvg"]
+
+
+def test_tradeoff_section_reads_every_protection_from_the_unified_rows():
+    """A strategy comparison in its JSON form (what `compare --json` writes and the history keeps)."""
+    import json
+
+    from analysis.report.export import report_json, validate_report
+    from analysis.tradeoff import BudgetSummary, recommend
+
+    def row(strategy, label, eps, acc, tpr, unit, k=None):
+        return BudgetSummary(model="keras_mlp", epsilon_target=eps, label=label, runs=1, epsilon=eps,
+                             pld_epsilon=eps, noise_multiplier=1.0, accuracy=acc, accuracy_std=0.0, roc_auc=0.8,
+                             f1=0.7, tpr_at_0_1pct=tpr, tpr_at_1pct=tpr * 2, attack_auc=0.55, train_seconds=1.0,
+                             strategy=strategy, unit=unit, k=k)
+
+    summary = [row("none", "non-private", math.inf, 0.85, 0.01, "none"),
+               row("anonymized", "anonymized", math.inf, 0.84, 0.009, "none", k=5),
+               row("anonymized+dp", "anonymized + DP-SGD ε = 2", 2.0, 0.82, 0.001, "record", k=5),
+               row("dp-federated", "DP-FedAvg ε = 8 per client", 8.0, 0.80, 0.002, "client")]
+    comparison = json.loads(json.dumps({
+        "summary": [s.to_dict() for s in summary], "recommendation": recommend(summary),
+        "recommended": "anonymized + DP-SGD ε = 2", "recommended_strategy": "anonymized+dp",
+        "recommended_epsilon": 2.0, "recommended_accuracy_kept": 0.82 / 0.85,
+        "skipped": [{"strategy": "federated", "reason": "10 clients need at least 20 training rows"}]}))
+    report = assemble_report(ReportInputs(tradeoff=comparison))
+    section = report.section("tradeoff")
+    assert [r[:2] for r in section.tables[0].rows] == [
+        ["non-private", "none"], ["anonymized", "k = 5"], ["anonymized + DP-SGD ε = 2", "ε = 2 per record, k = 5"],
+        ["DP-FedAvg ε = 8 per client", "ε = 8 per client"]]
+    assert section.metrics["anonymized.k"] == 5 and section.metrics["anonymized+dp.eps_2.accuracy"] == 0.82
+    assert section.metrics["non_private.accuracy"] == 0.85 and section.metrics["dp-federated.eps_8.accuracy"] == 0.8
+    assert section.metrics["recommended_option"] == "anonymized + DP-SGD ε = 2"
+    assert section.sentence.startswith("anonymized + DP-SGD ε = 2 keeps 96%")
+    assert any("federated skipped: 10 clients" in n for n in section.notes)
+    assert math.isclose(report.item("dp_accuracy_kept").value, 0.82 / 0.85)
+    validate_report(json.loads(report_json(report)))

@@ -136,3 +136,25 @@ def test_a_model_file_is_audited_on_its_own_members_and_non_members(tmp_path, hi
     path.write_text(yaml.safe_dump(config))
     assert main(["audit", str(path), "--quiet", "--no-history"]) == 2
     assert "steps.attack.members" in capsys.readouterr().err
+
+
+def test_compare_step_gates_on_the_recommended_protection(tmp_path, capsys):
+    """The gate's compare step reads the unified rows: a plan file relative to the config, anonymized and
+    DP-SGD side by side, the recommended option's accuracy share checked by min_dp_accuracy_kept."""
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump({"columns": {"age": {"operator": "bin", "width": 20}},
+                                    "suppression": {"k": 2, "quasi_identifiers": ["age", "sex"]}}))
+    steps = {"compare": {"strategies": ["none", "anonymized", "dp", "federated"], "plan": "plan.yaml",
+                         "epsilons": [2], "seeds": 1, "epochs": 1, "clients": 500}}
+    config = _config(tmp_path, SAMPLE, steps=steps, rows=400, policies={"min_dp_accuracy_kept": 0.5})
+    out = tmp_path / "audit.json"
+    code = main(["audit", str(config), "--json", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().out
+    report = json.loads(out.read_text())
+    validate_report(report)
+    section = next(s for s in report["sections"] if s["key"] == "tradeoff")
+    options = [row[0] for row in section["tables"][0]["rows"]]
+    assert options == ["non-private", "anonymized", "DP-SGD ε = 2"]
+    assert section["metrics"]["anonymized.k"] >= 2 and "recommended_option" in section["metrics"]
+    assert any(n.startswith("federated skipped: 500 clients") for n in section["notes"])
+    assert report["policies"][0]["name"] == "min_dp_accuracy_kept" and report["policies"][0]["passed"]

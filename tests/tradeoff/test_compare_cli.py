@@ -15,13 +15,15 @@ def test_compare_writes_runs_and_prints_the_table(adult_path, tmp_path, capsys):
                  "--epochs", "1", "--max-rows", "800", "--no-baseline", "--quiet", "--json", str(out)])
     assert code == 0
     data = json.loads(out.read_text())
-    assert [r["epsilon_target"] for r in data["runs"]] == [1.0, None]
-    first = data["runs"][0]
-    assert first["epsilon"] <= 1.0 + 1e-6 and first["delta"] == pytest.approx(1e-5)
+    # without --strategies: the DP-SGD grid, every run in `runs` with the strategy row schema
+    assert [(r["strategy"], r["epsilon_target"]) for r in data["runs"]] == [("none", None), ("dp", 1.0)]
+    first = data["runs"][1]
+    assert first["epsilon"] <= 1.0 + 1e-6 and first["delta"] == pytest.approx(1e-5) and first["unit"] == "record"
     assert first["noise_multiplier"] > 0 and first["accountant"].startswith("RDP")
     assert 0 <= first["accuracy"] <= 1 and first["attacks"] and first["train_seconds"] > 0
+    assert data["skipped"] == [] and data["recommended"] == "DP-SGD ε = 1"
     printed = capsys.readouterr().out
-    assert "| ε = 1 |" in printed and "| non-private |" in printed and "epsilon 1" in printed
+    assert "| DP-SGD ε = 1 |" in printed and "| non-private |" in printed and "epsilon 1" in printed
 
 
 @pytest.mark.parametrize("args, message", [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from streamlit.testing.v1 import AppTest
 
 APP = "dashboard/app.py"
@@ -21,7 +19,8 @@ def test_page_waits_for_the_user_then_runs_a_small_grid():
     assert at.title[0].value == "Privacy-utility"
     assert at.selectbox(key="tradeoff_label").value == "churned"  # the Data page's label
     assert any("Run comparison" in i.value for i in at.info)
-    at.multiselect(key="tradeoff_budgets").set_value([1.0, math.inf])
+    at.multiselect(key="tradeoff_strategies").set_value(["none", "anonymized", "dp"])
+    at.multiselect(key="tradeoff_budgets").set_value([1.0])
     at.number_input(key="tradeoff_seeds").set_value(1)
     at.number_input(key="tradeoff_epochs").set_value(1)
     at.number_input(key="tradeoff_rows").set_value(1000)
@@ -30,11 +29,14 @@ def test_page_waits_for_the_user_then_runs_a_small_grid():
     assert not at.exception, at.exception
     assert not at.error
     result = at.session_state["tradeoff_result"]
-    assert [r.budget_label for r in result.runs] == ["ε = 1", "non-private", "baseline (LogReg)"]
-    assert result.runs[0].epsilon <= 1.0 + 1e-6
+    assert [r.name for r in result.runs] == ["non-private", "DP-SGD ε = 1"]
+    assert result.runs[1].epsilon <= 1.0 + 1e-6
     assert at.success[0].value == result.recommendation and "epsilon 1" in result.recommendation
+    # no plan on the Anonymize page yet: the anonymized strategy is skipped with its reason
+    assert any("anonymized skipped: no anonymization plan" in w.value for w in at.warning)
     table = at.dataframe[0].value
-    assert list(table["model"]) == ["ε = 1", "non-private", "baseline (LogReg)"]
+    assert list(table["strategy"]) == ["non-private", "DP-SGD ε = 1"]
+    assert list(table["guarantee"]) == ["none", "ε = 1 per record"]
     assert any("one example per microbatch" in c.value for c in at.caption)
     # a rerun (e.g. changing the chart metric) reuses the cached result instead of retraining
     at.selectbox(key="tradeoff_metric").select("f1").run()
