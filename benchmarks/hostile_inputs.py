@@ -79,11 +79,23 @@ def _at_the_limits() -> bytes:
     return buffer.getvalue()
 
 
+def _large_json() -> bytes:
+    """Not hostile, just big: 1,000,000 flat records x 5 fields (about 72 MB), what JSON costs to load."""
+    import json
+    import random
+
+    rng = random.Random(0)
+    return json.dumps([{"age": rng.randint(18, 90), "zip": str(rng.randint(10000, 10100)), "sex": rng.choice("FM"),
+                        "score": round(rng.random(), 2), "city": rng.choice(["Oslo", "Lyon"])}
+                       for _ in range(1_000_000)]).encode()
+
+
 def cases() -> list[tuple[str, str, str, object]]:
     """(kind, label, file name, builder) for every file to measure."""
     rows = [("table", "baseline: 3-row CSV", "tiny.csv", _baseline)]
     rows += [("table", label, file_name, build) for label, (file_name, build) in hostile_tables.HOSTILE_TABLES.items()]
     rows.append(("table", "at the limits: parquet 4,999,999 x 6", "limits.parquet", _at_the_limits))
+    rows.append(("table", "large json: 1,000,000 records x 5", "large.json", _large_json))
     try:
         from tests.security import hostile_models
     except ImportError:
