@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/hostile_inputs.py            # every hostile table (and model, if present)
     .venv/bin/python benchmarks/hostile_inputs.py --only far # rows whose label contains "far"
+    .venv/bin/python benchmarks/hostile_inputs.py --before   # also the plain pandas/json/csv read of each
+                                                             # table, capped at 3 GB address space and 90 s
 
 Targets (issue 12): under 1.5 GB peak RSS and under 60 s per file. The files come from
 tests/security/hostile_tables.py (HOSTILE_TABLES) and, when that module exists, from
@@ -52,6 +54,33 @@ try:
     outcome = f"loaded {shape[0]:,} x {shape[1]:,}" if shape else f"loaded {type(result).__name__}"
 except Exception as exc:
     outcome = f"refused ({type(exc).__name__}): {exc}"
+elapsed = time.perf_counter() - started
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(f"{elapsed:.3f}\\t{peak_kb}\\t{outcome}")
+"""
+
+# The unguarded read each format had before the limits, for comparison; run under a 3 GB address-space cap.
+BEFORE = """
+import csv, json, resource, sys, time
+cap = 3 * 2**30
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+path = sys.argv[1]
+import pandas as pd
+started = time.perf_counter()
+try:
+    if path.endswith(".parquet"):
+        result = pd.read_parquet(path).shape
+    elif path.endswith(".xlsx"):
+        result = pd.read_excel(path, header=None, engine="openpyxl").shape
+    elif path.endswith(".jsonl"):
+        result = len([json.loads(line) for line in open(path, encoding="utf-8")])
+    elif path.endswith(".json"):
+        result = pd.json_normalize(json.loads(open(path, encoding="utf-8").read())).shape
+    else:
+        result = sum(1 for _ in csv.reader(open(path, encoding="utf-8", newline="")))
+    outcome = f"read {result}"
+except BaseException as exc:
+    outcome = f"failed ({type(exc).__name__})"
 elapsed = time.perf_counter() - started
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(f"{elapsed:.3f}\\t{peak_kb}\\t{outcome}")
@@ -108,6 +137,23 @@ def cases() -> list[tuple[str, str, str, object]]:
     return rows
 
 
+def measure_before(path: Path) -> str:
+    """The unguarded read of one table in a fresh process (3 GB cap, 90 s): what the limits prevent."""
+    child = subprocess.Popen([sys.executable, "-c", BEFORE, str(path)], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = child.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return "before: still reading after 90 s (stopped)"
+    if child.returncode != 0 or out.count("\t") != 2:
+        last = (err.strip().splitlines() or ["no output"])[-1]
+        return f"before: died (exit {child.returncode}): {last[:80]}"
+    load_s, peak_kb, outcome = out.strip().split("\t", 2)
+    return f"before: {outcome}, {int(peak_kb) / 1024:,.0f} MB peak, {float(load_s):.1f} s"
+
+
 def measure(kind: str, path: Path) -> tuple[float, float, float, str]:
     """(peak RSS MB, wall seconds of the child, load seconds, outcome) for one file in a fresh process."""
     started = time.perf_counter()
@@ -127,6 +173,8 @@ def measure(kind: str, path: Path) -> tuple[float, float, float, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="measure only rows whose label contains this text")
+    parser.add_argument("--before", action="store_true",
+                        help="also run the plain pandas/json/csv read of each table (3 GB cap, 90 s)")
     args = parser.parse_args()
     rows, failures = [], 0
     with tempfile.TemporaryDirectory() as folder:
@@ -139,14 +187,19 @@ def main() -> int:
             peak, wall, load_s, outcome = measure(kind, path)
             ok = peak < MEMORY_TARGET_MB and wall < TIME_TARGET_S and not outcome.startswith("CRASHED")
             failures += not ok
+            if args.before and kind == "table":
+                outcome = f"{outcome} | {measure_before(path)}"
             rows.append((label, len(data), peak, wall, load_s, "ok" if ok else "OVER", outcome))
             path.unlink()
             print(f"measured {label}", file=sys.stderr, flush=True)
     print(f"targets: peak RSS < {MEMORY_TARGET_MB} MB, process time < {TIME_TARGET_S:.0f} s (each file in a fresh process)\n")
     print(f"{'file':<40} {'size':>12} {'peak RSS':>10} {'process':>9} {'load':>8}  target  outcome")
     for label, size, peak, wall, load_s, verdict, outcome in rows:
+        refused, _, before = outcome.partition(" | ")
         print(f"{label:<40} {size:>12,} {peak:>7,.0f} MB {wall:>7.2f} s {load_s:>6.2f} s  {verdict:<6}  "
-              f"{outcome[:150]}")
+              f"{refused[:110]}")
+        if before:
+            print(f"{'':<40} {'':>12} {'':>10} {'':>9} {'':>8}  {'':<6}  {before}")
     return 1 if failures else 0
 
 

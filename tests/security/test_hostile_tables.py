@@ -72,7 +72,7 @@ def test_row_heavy_parquet_is_refused_from_its_footer():
 def test_parquet_over_the_cell_limit_is_refused(limits):
     limits(table_max_cells=1_000)
     message = _refusal(hostile.row_heavy_parquet(rows=2_000), "rows.parquet")
-    assert "2,000 rows x 1 columns = 2,000 cells" in message and "PRIVACY_AUDIT_TABLE_MAX_CELLS" in message
+    assert "2,000 rows x 2 columns = 4,000 cells" in message and "PRIVACY_AUDIT_TABLE_MAX_CELLS" in message
 
 
 @pytest.mark.parametrize("lines", [False, True], ids=["json", "jsonl"])
