@@ -148,6 +148,17 @@ def test_list_and_dict_cells_become_json_text():
     assert frame.groupby(["age", "visits"]).size().tolist() == [1, 1]  # hashable: groups like any text
 
 
+def test_parquet_list_and_struct_cells_become_json_text():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"tags": [[1, 2], [3]], "home": [{"city": "Oslo"}, {"city": "Lyon"}]}), buffer)
+    frame = load_table(buffer.getvalue(), name="nested.parquet").frame
+    assert frame["tags"].tolist() == ["[1, 2]", "[3]"]
+    assert frame["home"].tolist() == ['{"city": "Oslo"}', '{"city": "Lyon"}']
+
+
 def test_load_time_and_memory_are_measured():
     table = load_sample("adult.csv")
     assert 0 < table.load_seconds < 60

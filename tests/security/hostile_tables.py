@@ -42,7 +42,8 @@ def far_cell_xlsx(dimension: Optional[str] = "declared") -> bytes:
     """About 5 KB: a header, one row, and one cell at XFD1048576 (pandas pads to 17 billion cells).
 
     dimension: "declared" keeps the true `<dimension ref="A1:XFD1048576">`; "lying" says A1:B2;
-    "missing" removes the element, so only the cells themselves tell the extent.
+    "missing" removes the element, so only the cells themselves tell the extent; "unreferenced" also
+    drops the cells' `r` attributes in the last row (2,000 cells that count only by position).
     """
     data = _workbook({"A1": "name", "B1": "age", "A2": "Ann", "B2": 34, "XFD1048576": 1})
     if dimension == "declared":
@@ -50,7 +51,11 @@ def far_cell_xlsx(dimension: Optional[str] = "declared") -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         sheet = archive.read(SHEET)
     new = b'<dimension ref="A1:B2"/>' if dimension == "lying" else b""
-    return _rezip(data, {SHEET: re.sub(rb"<dimension[^>]*/>", new, sheet)})
+    sheet = re.sub(rb"<dimension[^>]*/>", new, sheet)
+    if dimension == "unreferenced":
+        sheet = re.sub(rb'<row r="1048576".*?</row>', b'<row r="1048576">' + b"<c><v>1</v></c>" * 2000 + b"</row>",
+                       sheet, flags=re.S)
+    return _rezip(data, {SHEET: sheet})
 
 
 def inflating_xlsx(inflated_mb: int = 1024) -> bytes:
@@ -127,6 +132,7 @@ HOSTILE_TABLES = {
     "far-cell xlsx (dimension declared)": ("far.xlsx", lambda: far_cell_xlsx("declared")),
     "far-cell xlsx (dimension lying)": ("far.xlsx", lambda: far_cell_xlsx("lying")),
     "far-cell xlsx (dimension missing)": ("far.xlsx", lambda: far_cell_xlsx("missing")),
+    "far-cell xlsx (no cell references)": ("far.xlsx", lambda: far_cell_xlsx("unreferenced")),
     "inflating xlsx (1 GB sheet)": ("bomb.xlsx", lambda: inflating_xlsx(1024)),
     "inflating xlsx (100 MB sheet, ratio)": ("bomb.xlsx", lambda: inflating_xlsx(100)),
     "row-heavy parquet (30M rows)": ("rows.parquet", row_heavy_parquet),
