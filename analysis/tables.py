@@ -275,7 +275,9 @@ def _sniff_delimiter(text: str) -> str:
         return ","
 
 
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A string, or an unterminated one running to the end: every '"' starts a match, so the scan is linear
+# (a pattern that can fail retries from each later quote: quadratic on a quote then many escaped quotes).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*+(?:"|\\?\Z)', re.DOTALL)  # *+ keeps no backtrack stack
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = np.zeros(256, dtype=np.int8)
 _BRACKET_STEP[[ord("["), ord("{")]] = 1

@@ -108,6 +108,11 @@ def deeply_nested_json(depth: int = 100_000, lines: bool = False) -> bytes:
     return (record + "\n" if lines else "[" + record + "]").encode()
 
 
+def escaped_quotes_json(count: int = 1_000_000) -> bytes:
+    """An unterminated string of escaped quotes: a string pattern that can fail is quadratic on it."""
+    return ('["' + '\\"' * count).encode()
+
+
 def long_field_csv(chars: int = 200_000) -> bytes:
     """A CSV whose one quoted field is longer than the csv module's default 131,072-character limit."""
     return ("id,notes\n1,\"" + "x" * chars + "\"\n2,short\n").encode()
@@ -139,6 +144,7 @@ HOSTILE_TABLES = {
     "deeply nested json": ("deep.json", deeply_nested_json),
     "deeply nested jsonl": ("deep.jsonl", lambda: deeply_nested_json(lines=True)),
     "wide json (20k distinct keys)": ("wide.json", wide_json),
+    "json of 1M escaped quotes": ("quotes.json", escaped_quotes_json),
     "csv field over the limit": ("long.csv", long_field_csv),
     "list-valued json": ("lists.json", list_valued_json),
 }

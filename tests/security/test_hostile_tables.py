@@ -89,6 +89,12 @@ def test_json_nesting_within_the_limit_loads_and_brackets_in_strings_do_not_coun
     assert frame["value"].tolist() == ["[[[1]]]"]
 
 
+def test_unterminated_string_of_escaped_quotes_is_refused_as_invalid_json():
+    # 2 MB: the string scan before json.loads must be linear here (it was quadratic: minutes).
+    message = _refusal(hostile.escaped_quotes_json(), "quotes.json")
+    assert "not valid JSON" in message and "Unterminated string" in message
+
+
 def test_json_fanning_out_into_columns_is_refused():
     message = _refusal(hostile.wide_json(), "wide.json")
     assert "20,000 rows x 20,000 columns" in message and "PRIVACY_AUDIT_TABLE_MAX_CELLS" in message
