@@ -22,6 +22,7 @@ class Settings:
     # Table limits, checked before pandas reads (analysis/tables.py; README "Table limits")
     table_max_cells: int = 30_000_000            # rows x columns, every format
     table_max_rows: int = 5_000_000
+    table_max_columns: int = 20_000              # pandas pays per column, even with no rows
     table_max_uncompressed_mb: float = 500.0     # .xlsx: total size of the zip's members once inflated
     table_max_archive_members: int = 1000        # .xlsx: entries in the zip
     table_max_compression_ratio: float = 200.0   # .xlsx: inflated size / compressed size of the zip

@@ -118,6 +118,16 @@ def long_field_csv(chars: int = 200_000) -> bytes:
     return ("id,notes\n1,\"" + "x" * chars + "\"\n2,short\n").encode()
 
 
+def sniffer_stall_csv(repeats: int = 32_768) -> bytes:
+    """A header, then 64 KB of ',"': csv.Sniffer's regexes are quadratic on it (over a minute)."""
+    return ("a,b\n" + ',"' * repeats + "\n").encode()
+
+
+def wide_csv(columns: int = 100_000) -> bytes:
+    """A header of `columns` names and one row (about 1.2 MB): pandas pays per column, even with no rows."""
+    return (",".join(f"c{i}" for i in range(columns)) + "\n" + ",".join("1" * columns) + "\n").encode()
+
+
 def wide_json(rows: int = 20_000) -> bytes:
     """Each record has its own key: json_normalize would build rows x rows cells, nearly all empty."""
     return json.dumps([{f"k{i}": i} for i in range(rows)]).encode()
@@ -146,5 +156,7 @@ HOSTILE_TABLES = {
     "wide json (20k distinct keys)": ("wide.json", wide_json),
     "json of 1M escaped quotes": ("quotes.json", escaped_quotes_json),
     "csv field over the limit": ("long.csv", long_field_csv),
+    "csv that stalls the delimiter sniffer": ("sniff.csv", sniffer_stall_csv),
+    "wide csv (100k columns)": ("wide.csv", wide_csv),
     "list-valued json": ("lists.json", list_valued_json),
 }

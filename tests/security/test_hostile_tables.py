@@ -108,6 +108,16 @@ def test_csv_field_over_the_limit_is_a_data_error_and_the_limit_is_a_setting(lim
     assert len(load_table(data, name="long.csv").frame.loc[0, "notes"]) == 200_000
 
 
+def test_csv_that_stalled_the_delimiter_sniffer_gets_its_message():
+    # 64 KB: csv.Sniffer on the whole 64 KB sample took over a minute; the sniffer now sees 8 KB.
+    assert "ragged rows: line 2" in _refusal(hostile.sniffer_stall_csv(), "sniff.csv")
+
+
+def test_wide_csv_is_refused_by_its_column_count():
+    message = _refusal(hostile.wide_csv(), "wide.csv")
+    assert "100,000 columns" in message and "PRIVACY_AUDIT_TABLE_MAX_COLUMNS" in message
+
+
 def test_csv_over_the_cell_limit_is_refused(limits):
     limits(table_max_cells=10)
     message = _refusal(b"a,b\n" + b"1,2\n" * 6, "cells.csv")
