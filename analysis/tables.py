@@ -384,11 +384,17 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
         parquet = pq.ParquetFile(io.BytesIO(data))
         metadata = parquet.metadata
         _check_size(metadata.num_rows, metadata.num_columns, name, where=" (from its footer)")
-        # The footer could understate: count again while reading, batch by batch.
-        batches, rows = [], 0
+        if any(pa.types.is_nested(f.type) for f in parquet.schema_arrow):
+            _check_nested_values(metadata, name)
+        # The footer could understate: count rows and decoded bytes again while reading, batch by batch.
+        batches, rows, decoded = [], 0, 0
+        limit = get_settings().table_max_uncompressed_mb
         for batch in parquet.iter_batches(batch_size=65_536):
-            rows += batch.num_rows
+            rows, decoded = rows + batch.num_rows, decoded + batch.nbytes
             _check_size(rows, batch.num_columns, name)
+            if decoded > limit * 2**20:
+                raise DataError(f"'{name}' decodes to more than {limit:,.0f} MB, over the uncompressed size limit "
+                                f"({_setting('table_max_uncompressed_mb')}).")
             batches.append(batch)
         arrow = pa.Table.from_batches(batches, schema=parquet.schema_arrow)
     except DataError:
@@ -398,6 +404,17 @@ def _read_parquet(data: bytes, name: str) -> pd.DataFrame:
     # Text as pandas' own `str` dtype, as pd.read_parquet gives it.
     text = pd.StringDtype(na_value=np.nan)
     return arrow.to_pandas(types_mapper={pa.string(): text, pa.large_string(): text}.get)
+
+
+def _check_nested_values(metadata, name: str) -> None:
+    """List columns hold many values per row: one row can carry 100 million. Their leaf values, from the
+    footer, count against the cell limit."""
+    limit = get_settings().table_max_cells
+    values = sum(metadata.row_group(g).column(c).num_values
+                 for g in range(metadata.num_row_groups) for c in range(metadata.num_columns))
+    if values > limit:
+        raise DataError(f"'{name}' holds {values:,} values (from its footer; list columns count each item), over "
+                        f"the limit of {limit:,} cells ({_setting('table_max_cells')}).")
 
 
 def _read_excel(data: bytes, name: str) -> pd.DataFrame:

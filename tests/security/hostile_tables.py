@@ -102,6 +102,20 @@ def row_heavy_parquet(rows: int = 30_000_000) -> bytes:
     return buffer.getvalue()
 
 
+def nested_list_parquet(values: int = 100_000_000) -> bytes:
+    """Two rows, one list column holding `values` zeros: RLE keeps the file small, pandas would hold
+    every item and the loader's JSON text of it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    items = pa.ListArray.from_arrays(pa.array([0, values // 2, values], type=pa.int32()),
+                                     pa.array(np.zeros(values, dtype=np.int8)))
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"id": [1, 2], "items": items}), buffer, use_dictionary=True, compression="zstd")
+    return buffer.getvalue()
+
+
 def deeply_nested_json(depth: int = 100_000, lines: bool = False) -> bytes:
     """Records whose one value is an array nested `depth` levels (json.loads: RecursionError)."""
     record = '{"id": 1, "value": ' + "[" * depth + "]" * depth + "}"
@@ -151,6 +165,7 @@ HOSTILE_TABLES = {
     "inflating xlsx (1 GB sheet)": ("bomb.xlsx", lambda: inflating_xlsx(1024)),
     "inflating xlsx (100 MB sheet, ratio)": ("bomb.xlsx", lambda: inflating_xlsx(100)),
     "row-heavy parquet (30M rows)": ("rows.parquet", row_heavy_parquet),
+    "list-column parquet (100M items, 2 rows)": ("items.parquet", nested_list_parquet),
     "deeply nested json": ("deep.json", deeply_nested_json),
     "deeply nested jsonl": ("deep.jsonl", lambda: deeply_nested_json(lines=True)),
     "wide json (20k distinct keys)": ("wide.json", wide_json),

@@ -6,6 +6,7 @@ Time and memory targets for the full-size files are measured in benchmarks/hosti
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -69,6 +70,23 @@ def test_row_heavy_parquet_is_refused_from_its_footer():
     assert len(data) < 256 * 1024
     message = _refusal(data, "rows.parquet")
     assert "30,000,000 rows (from its footer)" in message and "PRIVACY_AUDIT_TABLE_MAX_ROWS" in message
+
+
+def test_parquet_list_column_is_refused_by_its_item_count(limits):
+    limits(table_max_cells=1_000_000)
+    message = _refusal(hostile.nested_list_parquet(values=2_000_000), "items.parquet")
+    assert "2,000,002 values" in message and "PRIVACY_AUDIT_TABLE_MAX_CELLS" in message
+
+
+def test_parquet_decoding_past_the_uncompressed_limit_is_refused(limits):
+    limits(table_max_uncompressed_mb=1)  # 2,000 rows of a 1 KB string: 2 MB once decoded
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"note": ["x" * 1024] * 2000}), buffer)
+    message = _refusal(buffer.getvalue(), "notes.parquet")
+    assert "decodes to more than 1 MB" in message and "PRIVACY_AUDIT_TABLE_MAX_UNCOMPRESSED_MB" in message
 
 
 def test_parquet_over_the_cell_limit_is_refused(limits):
