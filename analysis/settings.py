@@ -23,7 +23,7 @@ class Settings:
     table_max_cells: int = 30_000_000            # rows x columns, every format
     table_max_rows: int = 5_000_000
     table_max_columns: int = 20_000              # pandas pays per column, even with no rows
-    table_max_uncompressed_mb: float = 500.0     # .xlsx: total size of the zip's members once inflated
+    table_max_uncompressed_mb: float = 500.0     # .xlsx: the zip inflated; Parquet: bytes decoded
     table_max_archive_members: int = 1000        # .xlsx: entries in the zip
     table_max_compression_ratio: float = 200.0   # .xlsx: inflated size / compressed size of the zip
     table_max_json_depth: int = 32               # nesting of [ and { in JSON / each JSONL line
