@@ -7,7 +7,8 @@
 
 Targets (issue 12): under 1.5 GB peak RSS and under 60 s per file. The files come from
 tests/security/hostile_tables.py (HOSTILE_TABLES) and, when that module exists, from
-tests/security/hostile_models.py (HOSTILE_MODELS, the same shape: label -> (file name, builder)).
+tests/security/hostile_models.py (HOSTILE_MODELS, the same shape: label -> (file name, builder); without
+that mapping, its keras_*/skops_*/onnx_* functions that need no argument).
 Each file is written to a temporary folder, then a child process imports the loader and reads it
 (`analysis.tables.load_table`, or `analysis.models.loading.load_model` for models). Peak RSS is the
 child's VmHWM (/proc/self/status) read after the load: getrusage's ru_maxrss of a child (os.wait4)
@@ -130,11 +131,29 @@ def cases() -> list[tuple[str, str, str, object]]:
     except ImportError:
         print("note: tests/security/hostile_models.py is not there yet; model files are not measured.\n")
     else:
-        models = getattr(hostile_models, "HOSTILE_MODELS", {})
-        if not models:
-            print("note: tests.security.hostile_models has no HOSTILE_MODELS mapping; model files are not measured.\n")
+        models = getattr(hostile_models, "HOSTILE_MODELS", None) or _model_builders(hostile_models)
         rows += [("model", label, file_name, build) for label, (file_name, build) in models.items()]
     return rows
+
+
+def _model_builders(module) -> dict:
+    """Without a HOSTILE_MODELS mapping: every public function named keras_*/skops_*/onnx_* that needs no
+    argument, its file named by the prefix. Builders that need an argument are listed and skipped."""
+    import inspect
+
+    builders, skipped = {}, []
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        prefix = name.split("_", 1)[0]
+        if name.startswith("_") or function.__module__ != module.__name__ or prefix not in ("keras", "skops", "onnx"):
+            continue
+        required = [p for p in inspect.signature(function).parameters.values() if p.default is p.empty]
+        if required:
+            skipped.append(name)
+        else:
+            builders[name] = (f"{name}.{prefix}", function)
+    if skipped:
+        print(f"note: model builders that need arguments are not measured: {', '.join(skipped)}\n")
+    return builders
 
 
 def measure_before(path: Path) -> str:
