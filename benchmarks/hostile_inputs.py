@@ -77,8 +77,15 @@ try:
         result = len([json.loads(line) for line in open(path, encoding="utf-8")])
     elif path.endswith(".json"):
         result = pd.json_normalize(json.loads(open(path, encoding="utf-8").read())).shape
-    else:
-        result = sum(1 for _ in csv.reader(open(path, encoding="utf-8", newline="")))
+    else:  # the old loader's CSV path: sniff the first 64 KB / 50 lines, a csv pass, then pandas
+        import io
+        text = open(path, encoding="utf-8", newline="").read()
+        try:
+            sep = csv.Sniffer().sniff("\\n".join(text[:65536].splitlines()[:50]), delimiters=",;\\t|").delimiter
+        except csv.Error:
+            sep = ","
+        sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+        result = pd.read_csv(io.StringIO(text), sep=sep).shape
     outcome = f"read {result}"
 except BaseException as exc:
     outcome = f"failed ({type(exc).__name__})"
