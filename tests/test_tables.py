@@ -76,8 +76,6 @@ def test_fingerprint_is_content_hash():
     (b"\x00\x01\x02binary\x00junk" * 50, "junk.csv", "binary"),
     (b"a,b\n1,2\n3,4,5\n", "ragged.csv", "ragged rows: line 3 has 3 fields"),
     (b"a,b,c\n1,2,3\n4,5\n", "short.csv", "ragged rows: line 3 has 2 fields"),
-    (b"a,a,b\n1,2,3\n", "dups.csv", "duplicate column names: a"),
-    (b"a,,b\n1,2,3\n", "blank_header.csv", "blank column names at position(s) [2]"),
     (b"a,b,c\n", "header_only.csv", "header but no rows"),
     (b"a,b\n1,2\n", "table.exe", "supported files are"),
     (b"a,b\n1,2\n", "noext", "no extension"),
@@ -92,6 +90,80 @@ def test_malformed_files_get_one_clear_message(content, name, message):
         load_table(content, name=name)
     assert message in str(info.value)
     assert "Traceback" not in str(info.value)
+
+
+def _excel(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _parquet_with_names(names: list[str]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays([pa.array([i]) for i in range(1, len(names) + 1)], names=names), buffer)
+    return buffer.getvalue()
+
+
+RENAMED = ["priors_count", "decile_score", "priors_count.1", "decile_score.1", "column_5"]
+
+
+@pytest.mark.parametrize("content,name", [
+    (b"priors_count,decile_score, priors_count ,decile_score,\n1,2,3,4,5\n", "compas.csv"),
+    (b"priors_count\tdecile_score\tpriors_count\tdecile_score \t\n1\t2\t3\t4\t5\n", "compas.tsv"),
+    (_excel([["priors_count", "decile_score", "priors_count", " decile_score", None], [1, 2, 3, 4, 5]]),
+     "compas.xlsx"),
+    (_parquet_with_names(["priors_count", "decile_score", "priors_count", "decile_score", ""]), "compas.parquet"),
+    (json.dumps({"priors_count": [1], "decile_score": [2], " priors_count": [3], "decile_score ": [4],
+                 "": [5]}).encode(), "compas.json"),
+], ids=["csv", "tsv", "xlsx", "parquet", "json"])
+def test_duplicate_and_blank_names_are_renamed_like_pandas(content, name):
+    table = load_table(content, name=name)
+    assert table.columns == RENAMED
+    assert table.renamed_columns == (("priors_count", "priors_count.1"), ("decile_score", "decile_score.1"),
+                                     ("", "column_5"))
+    assert "'priors_count' -> 'priors_count.1'" in table.rename_note()
+    assert table.frame.iloc[0].tolist() == [1, 2, 3, 4, 5]  # each column keeps its own values
+
+
+def test_renaming_skips_names_already_taken():
+    table = load_table(b"a,a,a.1,column_2\n1,2,3,4\n", name="taken.csv")
+    assert table.columns == ["a", "a.1", "a.1.1", "column_2"]
+    assert load_table(_csv().encode(), name="clean.csv").renamed_columns == ()
+
+
+def test_list_and_dict_cells_become_json_text():
+    records = [{"age": [30, 31], "visits": [{"city": "Oslo"}], "zip": "0150"},
+               {"age": [40], "visits": [], "zip": "0151"}]
+    frame = load_table(json.dumps(records).encode(), name="nested.json").frame
+    assert frame["age"].tolist() == ["[30, 31]", "[40]"]
+    assert frame["visits"].tolist() == ['[{"city": "Oslo"}]', "[]"]
+    assert frame.groupby(["age", "visits"]).size().tolist() == [1, 1]  # hashable: groups like any text
+
+
+def test_parquet_list_and_struct_cells_become_json_text():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"tags": [[1, 2], [3]], "home": [{"city": "Oslo"}, {"city": "Lyon"}]}), buffer)
+    frame = load_table(buffer.getvalue(), name="nested.parquet").frame
+    assert frame["tags"].tolist() == ["[1, 2]", "[3]"]
+    assert frame["home"].tolist() == ['{"city": "Oslo"}', '{"city": "Lyon"}']
+
+
+def test_load_time_and_memory_are_measured():
+    table = load_sample("adult.csv")
+    assert 0 < table.load_seconds < 60
+    assert table.memory_bytes == int(table.frame.memory_usage(deep=True).sum())
+    assert table.memory_bytes > 32561 * 15  # at least a byte a cell
 
 
 def test_size_limit_is_a_setting(monkeypatch):

@@ -19,11 +19,14 @@ class CliError(Exception):
 
 
 def read_table(path: str) -> Table:
-    """Load DATA for a subcommand, turning loader errors into exit code 2."""
+    """Load DATA for a subcommand, turning loader errors into exit code 2; renamed columns noted on stderr."""
     try:
-        return load_table(Path(path))
+        table = load_table(Path(path))
     except DataError as exc:
         raise CliError(str(exc)) from None
+    if table.renamed_columns:
+        print(f"note: {table.rename_note()}", file=sys.stderr)
+    return table
 
 
 def require_columns(table: Table, columns: list[str]) -> None:

@@ -52,6 +52,12 @@ m1.metric("Rows", f"{profile.rows:,}")
 m2.metric("Columns", profile.columns)
 m3.metric("Format", profile.format.upper())
 m4.metric("Fingerprint", profile.fingerprint[:12], help=f"SHA-256 of the file: {profile.fingerprint}")
+t1, t2, _, _ = st.columns(4)
+t1.metric("Load time", f"{table.load_seconds:,.2f} s", help="Reading and checking the file, measured by the loader.")
+t2.metric("Memory", f"{table.memory_bytes / 2**20:,.1f} MB",
+          help="Size of the loaded table in memory (pandas, including text), measured by the loader.")
+if table.renamed_columns:
+    st.warning(f"{table.rename_note()} Every page uses the new names.")
 
 options = [None] + table.columns
 current = state.label_column()

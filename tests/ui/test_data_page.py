@@ -39,3 +39,21 @@ def test_user_can_choose_no_label():
     assert at.session_state["label_column"] is None
     at.run()  # a rerun keeps the choice
     assert at.session_state["label_column"] is None
+
+
+def test_renamed_columns_are_warned_and_load_cost_shown():
+    from analysis.tables import load_table
+
+    table = load_table(b"priors_count,decile_score, priors_count ,decile_score,\n1,2,3,4,5\n6,7,8,9,10\n",
+                       name="recidivism.csv")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["_sample_tried"] = True
+    at.session_state["table"] = table
+    at.run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "'priors_count' -> 'priors_count.1'" in warning
+    assert "'decile_score' -> 'decile_score.1'" in warning and "(blank) -> 'column_5'" in warning
+    assert _metrics(at)["Memory"].endswith(" MB") and _metrics(at)["Load time"].endswith(" s")
+    assert list(at.dataframe[0].value.columns) == ["priors_count", "decile_score", "priors_count.1",
+                                                   "decile_score.1", "column_5"]
