@@ -11,7 +11,8 @@ import argparse
 import math
 import sys
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                stderr_progress, write_json)
 from analysis.cli.federated import add_federated_options, federated_kwargs, run_json
 
 
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             baseline=not args.no_baseline, max_rows=args.max_rows,
             progress=None if args.quiet else stderr_progress)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     federated = None
     if fl_kwargs is not None:
         from analysis.privacy.federated import compare_federated
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                 table.frame, args.label, hidden=hidden, learning_rate=args.learning_rate, seed=args.seed,
                 max_rows=args.max_rows, progress=None if args.quiet else stderr_progress, **fl_kwargs)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise input_error(exc) from exc
     if args.json:
         payload = result.to_dict()
         if federated is not None:

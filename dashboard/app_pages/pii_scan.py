@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.figures.pii import entity_counts, entity_heatmap
 from analysis.pii import KINDS, apply_kind_overrides, find_text_spans, scan_table
 from analysis.pii.text import highlight_html
@@ -33,8 +34,8 @@ try:
     raw = cache.memo("pii_scan", key, lambda: scan_table(
         table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny,
         progress=cache.progress_bar("Scanning columns")))
-except Exception as exc:  # shown to the user, never as a traceback
-    st.error(f"The scan failed: {type(exc).__name__}: {exc}")
+except Exception as exc:  # shown to the user, never as a traceback (nor a library's text: it may quote values)
+    st.error(f"The scan failed: {safe_message(exc)}")
     st.stop()
 
 overrides = {c: k for c, k in (state.get(state.KIND_OVERRIDES) or {}).items()
@@ -112,7 +113,7 @@ else:
             table.frame[text_col], rows="all" if all_rows else None, allow_list=allow, deny_list=deny,
             progress=cache.progress_bar("Reading free text")))
     except Exception as exc:
-        st.error(f"Free-text analysis failed: {type(exc).__name__}: {exc}")
+        st.error(f"Free-text analysis failed: {safe_message(exc)}")
         st.stop()
     spans = [s for s in spans if s.entity_type in chosen or s.entity_type == "DENY_LIST"]
     spans = [s for s in spans if s.score >= min_score]
