@@ -72,3 +72,22 @@ def test_unknown_spacy_model_is_refused_never_downloaded(name, no_network, monke
     err = capsys.readouterr().err
     assert f"'{name}'" in err and "never downloaded" in err and "Traceback" not in err
     assert downloads == []
+
+
+def test_pii_page_shows_the_missing_model_as_an_error(no_network, monkeypatch):
+    from analysis.settings import get_settings
+
+    monkeypatch.setenv("PRIVACY_AUDIT_SPACY_MODEL", "nonexistent_pkg")
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file("dashboard/app.py", default_timeout=120)
+        at.session_state["table"] = load_table(b"email,age\nann@example.org,41\nbob@example.org,37\n",
+                                               name="tiny.csv")
+        at.session_state["_sample_tried"] = True
+        at.run()
+        at.switch_page("app_pages/pii_scan.py").run()
+    finally:
+        monkeypatch.delenv("PRIVACY_AUDIT_SPACY_MODEL")
+        get_settings.cache_clear()
+    assert not at.exception
+    assert any("'nonexistent_pkg'" in e.value and "never downloaded" in e.value for e in at.error)

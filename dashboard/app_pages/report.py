@@ -66,6 +66,7 @@ inputs = ReportInputs(
     tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
     model_info=model_info,
     kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
+    identifier_memo=cache.session_store("report_identifier_values"),
     seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
                                                      ("attack", state.ATTACKS))
              if step in q.seconds and state.get(key) is None})
