@@ -88,3 +88,28 @@ def test_bad_input_exits_2_naming_the_problem(tmp_path, capsys):
     assert "missing.csv" in capsys.readouterr().err
     assert main(["memorization", CUSTOMERS, "--text-column", "no_such_column"]) == 2
     assert "no_such_column" in capsys.readouterr().err
+
+
+def _deep_json(path):
+    path.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+
+
+def _huge_field_csv(path):
+    path.write_text("a,b\n" + "x" * 200_000 + ",1\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("name,write", [("deep.json", _deep_json), ("huge_field.csv", _huge_field_csv)])
+def test_known_loader_crashes_exit_2_with_one_line(name, write, tmp_path, capsys):
+    """Issue 12's crashes (RecursionError, csv field limit) are refused by the loader's limits."""
+    path = tmp_path / name
+    write(path)
+    assert main(["scan", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and "limit" in err
+
+
+def test_list_valued_quasi_identifiers_do_not_crash(tmp_path, capsys):
+    path = tmp_path / "lists.json"
+    path.write_text(json.dumps([{"tags": [1, i % 2], "zip": "12345", "x": i} for i in range(20)]), encoding="utf-8")
+    assert main(["risk", str(path), "--quasi-identifiers", "tags,zip"]) == 0
+    assert "k = 10" in capsys.readouterr().out
