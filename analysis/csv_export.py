@@ -31,7 +31,12 @@ def escaped_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
                 or pd.api.types.is_datetime64_any_dtype(column) or pd.api.types.is_timedelta64_dtype(column)):
             continue
-        values = column.astype(object)
+        if isinstance(column.dtype, pd.StringDtype):  # pandas text columns: vectorized
+            risky = column.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            if risky.any():
+                out.isetitem(i, column.where(~risky, "'" + column))
+            continue
+        values = column.astype(object)  # object (mixed) and categorical columns: cell by cell
         escaped = values.map(escape_cell)
         if not escaped.equals(values):
             out.isetitem(i, escaped)
