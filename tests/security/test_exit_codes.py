@@ -25,7 +25,8 @@ def _library_value_error(*args, **kwargs):
     return float(SECRET)  # ValueError: could not convert string to float: 'ann.secret@example.com'
 
 
-@pytest.mark.parametrize("argv", [["scan", CUSTOMERS], ["--debug", "scan", CUSTOMERS], ["scan", CUSTOMERS, "--debug"]])
+@pytest.mark.parametrize("argv", [["scan", CUSTOMERS], ["--debug", "scan", CUSTOMERS],
+                                  ["scan", CUSTOMERS, "--debug"]])
 def test_internal_error_exits_3_with_one_line_and_traceback_only_with_debug(argv, monkeypatch, capsys):
     import analysis.cli.scan
 
@@ -110,6 +111,7 @@ def test_known_loader_crashes_exit_2_with_one_line(name, write, tmp_path, capsys
 
 def test_list_valued_quasi_identifiers_do_not_crash(tmp_path, capsys):
     path = tmp_path / "lists.json"
-    path.write_text(json.dumps([{"tags": [1, i % 2], "zip": "12345", "x": i} for i in range(20)]), encoding="utf-8")
+    rows = [{"tags": [1, i % 2], "zip": "12345", "x": i} for i in range(20)]
+    path.write_text(json.dumps(rows), encoding="utf-8")
     assert main(["risk", str(path), "--quasi-identifiers", "tags,zip"]) == 0
     assert "k = 10" in capsys.readouterr().out

@@ -8,8 +8,8 @@ from typing import Callable, Optional, Sequence
 import pandas as pd
 
 from analysis.privacy.federated.assemble import _finish
-from analysis.privacy.federated.model import (ModelCache, _Evaluator, _initial_weights, _local_fit, _ModelSpec,
-                                               _round_seed)
+from analysis.privacy.federated.model import (
+    ModelCache, _Evaluator, _initial_weights, _local_fit, _ModelSpec, _round_seed)
 from analysis.privacy.federated.partition import _prepare
 from analysis.privacy.federated.results import FederatedResult, RoundMetrics
 from analysis.privacy.federated.settings import DEFAULT_ATTACKS, FederatedCancelled, _settings
