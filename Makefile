@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 STAMP := $(VENV)/.installed
+# The browser tests drive Debian's Chromium (tests/e2e/conftest.py reads CHROMIUM_PATH).
+CHROMIUM_PATH ?= /usr/bin/chromium
+# Privacy-relevant Streamlit settings on the command line, so they hold wherever the app starts from.
+STREAMLIT_FLAGS := --server.headless true --server.address localhost --browser.gatherUsageStats false
 
-.PHONY: run test install check-python lock sample-data benchmarks clean
+.PHONY: run test install check-python chromium lock sample-data benchmarks clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' 2>/dev/null || { \
@@ -24,10 +28,22 @@ $(STAMP): requirements.txt pyproject.toml | check-python
 install: check-python $(STAMP)
 
 run: install
-	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT)
+	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) $(STREAMLIT_FLAGS)
 
-test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# Chromium for the browser tests: Debian's package when missing and running as root, else how to get it.
+chromium:
+	@if [ -x "$(CHROMIUM_PATH)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "error: the browser tests need Chromium at $(CHROMIUM_PATH): run 'sudo apt-get install -y chromium' (Debian) or set CHROMIUM_PATH, then make test"; \
+	  exit 2; \
+	fi; \
+	echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	  || { echo "error: apt-get could not install chromium"; exit 2; }; \
+	[ -x "$(CHROMIUM_PATH)" ] || { echo "error: chromium installed, but $(CHROMIUM_PATH) is still missing; set CHROMIUM_PATH"; exit 2; }
+
+test: install chromium
+	CHROMIUM_PATH=$(CHROMIUM_PATH) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock: check-python
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -20,8 +20,9 @@ A config (YAML or a dict) names the data, the steps to run and the policies to e
 
 Every step is optional. Step options are passed to the capability's function as keyword arguments
 and checked against its signature, so a misspelt option is an error naming the key
-(`steps.risk.quasi_identifers`). Bad configuration raises `ConfigError` (the CLI exits 2); a
-failing policy is an outcome, not an error (the CLI exits 1).
+(`steps.risk.quasi_identifers`). Bad configuration or input raises `ConfigError` (the CLI exits 2); a
+failing policy is an outcome, not an error (the CLI exits 1); anything else is an internal error (the
+CLI exits 3).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Union
 
+from analysis.errors import raised_here, safe_message
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.report.assemble import AuditReport, PolicyOutcome, ReportInputs, assemble_report
 from analysis.report.ratings import Thresholds, default_thresholds
@@ -261,9 +263,9 @@ def _call(func: Callable[..., Any], key: str, args: tuple, options: Mapping[str,
         return func(*args, **kwargs)
     except ConfigError:
         raise
-    except (ValueError, KeyError) as exc:
-        message = exc.args[0] if exc.args else str(exc)
-        raise ConfigError(f"steps.{key}: {message}") from None
+    except (ValueError, KeyError) as exc:  # bad input (exit 2); a library's text may quote a value
+        message = exc.args[0] if exc.args and raised_here(exc) else safe_message(exc)
+        raise ConfigError(f"steps.{key}: {message}") from exc
 
 
 def _scan(frame, options, ctx):

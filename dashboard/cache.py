@@ -37,6 +37,13 @@ def memo(namespace: str, key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def session_store(namespace: str) -> OrderedDict:
+    """This session's own mapping for `namespace`, for an engine function that takes the caller's memo
+    (e.g. the report's identifier guard)."""
+    store: dict[str, OrderedDict] = st.session_state.setdefault(_STORE, {})
+    return store.setdefault(namespace, OrderedDict())
+
+
 def cached(namespace: str, key: str) -> Any:
     """The cached value for (namespace, key), or None."""
     return st.session_state.get(_STORE, {}).get(namespace, {}).get(key)

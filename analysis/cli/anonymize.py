@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from analysis.cli.common import CliError, read_table, stderr_progress, write_json
+from analysis.cli.common import CliError, input_error, read_table, stderr_progress, write_json
+from analysis.csv_export import to_safe_csv
 
 DEFAULT_SECRET_ENV = "PRIVACY_AUDIT_SECRET"
 OUTPUT_FORMATS = (".csv", ".parquet", ".jsonl")
@@ -49,7 +50,7 @@ def write_table(frame, out: str) -> None:
         raise CliError(f"--out must end in one of {', '.join(OUTPUT_FORMATS)}, got '{path.name}'")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        frame.to_csv(path, index=False)
+        to_safe_csv(frame, path)
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         result = apply_plan(table.frame, plan, secret=secret,
                             progress=stderr_progress if args.progress else None)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     write_table(result.frame, args.out)
     if result.generated_secret is not None:
         print(f"Generated secret (shown once; set {args.secret_env} to this value to get the same pseudonyms "

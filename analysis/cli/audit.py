@@ -1,7 +1,7 @@
 """`privacy-audit audit CONFIG.yaml [--html OUT] [--json OUT]`: the CI gate.
 
 Runs the configured steps headless, writes the report, stores the run in the history, and exits
-1 when a configured policy fails, 2 on bad input or configuration, 0 otherwise.
+1 when a configured policy fails, 2 on bad input or configuration, 3 on an internal error, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "audit", help="run a configured audit (scan, risk, attack, memorization, compare) and enforce policies",
         description="Run the steps of CONFIG.yaml headless, write the report, store the run in the history, "
-                    "and exit 1 when a policy fails (2 on bad input or configuration, 0 otherwise).")
+                    "and exit 1 when a policy fails (2 on bad input or configuration, 3 on an internal "
+                    "error, 0 otherwise).")
     parser.add_argument("config", metavar="CONFIG.yaml", help="the audit configuration (see configs/audit.sample.yaml)")
     parser.add_argument("--html", metavar="OUT", help="write the self-contained HTML report here")
     parser.add_argument("--json", metavar="OUT", help="write the JSON report here ('-' for stdout)")

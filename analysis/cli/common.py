@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
+from analysis.errors import raised_here, safe_message
 from analysis.tables import DataError, Table, load_table
 
 
@@ -53,3 +54,9 @@ def write_json(payload: Any, out: Optional[str]) -> None:
 def stderr_progress(fraction: float, message: str) -> None:
     """A progress callback for the CLI: one line per update on stderr."""
     print(f"[{fraction * 100:5.1f}%] {message}", file=sys.stderr, flush=True)
+
+
+def input_error(exc: BaseException) -> CliError:
+    """A bad-input CliError (exit 2) for `exc`: our message, or a library's name and type only."""
+    message = safe_message(exc)
+    return CliError(message if raised_here(exc) else f"{message} (rerun with --debug to see it)")

@@ -21,7 +21,8 @@ import math
 import sys
 from pathlib import Path
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                 stderr_progress, write_json)
 from analysis.cli.consent import add_consent_options, apply_consent
 from analysis.cli.federated import add_federated_options
 
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             baseline=args.strategies is None and not args.no_baseline, max_rows=args.max_rows,
             reference_models=args.reference_models, progress=None if args.quiet else stderr_progress, **fl)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     if args.json:
         payload = result.to_dict()
         if consent is not None:

@@ -12,7 +12,8 @@ import math
 import sys
 from typing import Any
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                stderr_progress, write_json)
 from analysis.cli.consent import add_consent_options, apply_consent
 
 
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
             runs = compare_federated(frame, args.label, max_rows=args.max_rows, seed=args.seed,
                                      progress=progress, **kwargs).runs
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     write_json({"data": table.name, "fingerprint": table.fingerprint, "label": args.label,
                 "runs": [run_json(r) for r in runs]} | ({"consent": consent} if consent else {}), args.json)
     print(format_table(runs), file=sys.stderr if args.json in (None, "-") else sys.stdout)

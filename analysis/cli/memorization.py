@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                stderr_progress, write_json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,8 +62,11 @@ def _repeats(raw: str) -> tuple[int, ...]:
 def run(args: argparse.Namespace) -> int:
     from analysis.memorization import run_tabular_memorization, run_text_memorization
 
+    text_mode = args.text_column is not None
+    column = (args.text_column if text_mode else args.label).strip()
+    if not column:
+        raise CliError(f"--{'text-column' if text_mode else 'label'} is empty: name a column of DATA")
     table = read_table(args.data)
-    column = args.text_column or args.label
     require_columns(table, [column])
     options = dict(repeats=_repeats(args.repeats), epsilon=_epsilon(args.epsilon), seed=args.seed,
                    max_rows=args.max_rows, progress=None if args.quiet else stderr_progress)
@@ -71,13 +75,13 @@ def run(args: argparse.Namespace) -> int:
     if args.canaries_per_repeat is not None:
         options["canaries_per_repeat"] = args.canaries_per_repeat
     try:
-        if args.text_column:
+        if text_mode:
             result = run_text_memorization(table.frame[column], secret_space_size=args.secret_space,
                                            method=args.method, **options)
         else:
             result = run_tabular_memorization(table.frame, column, **options)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     if args.json:
         write_json(result.to_dict(), args.json)
     if not args.json or args.json != "-":

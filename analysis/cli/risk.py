@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                stderr_progress, write_json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
                              population_size=args.population_size,
                              progress=stderr_progress if args.progress else None)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     if args.json:
         write_json(result.to_dict(), args.json)
         if args.json == "-":

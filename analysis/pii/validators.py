@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import ipaddress
 import re
-from functools import lru_cache
 
 _DIGITS = re.compile(r"\D")
 
@@ -130,8 +129,7 @@ def ip_valid(value: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=4096)
-def _parse_date(value: str) -> bool:
+def _parse_date(value: str) -> bool:  # no process-wide memo: its keys would be cell values
     for fmt in DATE_FORMATS:
         try:
             parsed = _dt.datetime.strptime(value, fmt)

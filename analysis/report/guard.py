@@ -6,7 +6,7 @@ direct-identifier column of the table is masked again with the scan's own rule (
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, MutableMapping, Optional
 
 from analysis.report.values import get
 
@@ -21,11 +21,16 @@ def mask_text(text: str, entity_type: str = "") -> str:
 
 
 class IdentifierGuard:
-    """Finds raw values of direct-identifier columns inside strings the report is about to copy."""
+    """Finds raw values of direct-identifier columns inside strings the report is about to copy.
 
-    _cache: dict[tuple, list[str]] = {}  # (table fingerprint, columns) -> values; the page reruns often
+    `memo`: the caller's own store for the values (the dashboard keeps one per session, as the report
+    page reruns often); without one nothing is kept. Never a process-wide cache: the values are raw
+    identifiers of one session's table.
+    """
 
-    def __init__(self, table: Any, columns: Iterable[str]):
+    _MEMO_KEEP = 2
+
+    def __init__(self, table: Any, columns: Iterable[str], memo: Optional[MutableMapping] = None):
         self.values: list[str] = []
         self.remasked = 0
         frame = get(table, "frame")
@@ -33,8 +38,8 @@ class IdentifierGuard:
             return
         columns = tuple(c for c in columns if c in frame.columns)
         key = (get(table, "fingerprint"), columns)
-        if key[0] is not None and key in self._cache:
-            self.values = self._cache[key]
+        if memo is not None and key[0] is not None and key in memo:
+            self.values = memo[key]
             return
         seen: set[str] = set()
         for col in columns:
@@ -43,10 +48,10 @@ class IdentifierGuard:
                 if len(v) >= 4:
                     seen.add(v)
         self.values = sorted(seen, key=len, reverse=True)  # longest first, so substrings go last
-        if key[0] is not None:
-            if len(self._cache) >= 2:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = self.values
+        if memo is not None and key[0] is not None:
+            while len(memo) >= self._MEMO_KEEP:
+                memo.pop(next(iter(memo)))
+            memo[key] = self.values
 
     def clean(self, text: Any, entity_type: str = "") -> Any:
         if not isinstance(text, str) or not self.values:

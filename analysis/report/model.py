@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Mapping, MutableMapping, Optional, Sequence
 
 from analysis.report.ratings import GREY
 from analysis.results import Result
@@ -114,6 +114,8 @@ class ReportInputs:
 
     `attacks` is a model-audit result (with `.attacks`) or a plain list of attack results.
     `kind_overrides` are the user's corrections of column kinds from the PII page.
+    `identifier_memo` is the caller's own store for the identifier guard's values (the dashboard keeps
+    one per session); None keeps nothing.
     """
 
     table: Any = None  # analysis.tables.Table
@@ -133,6 +135,7 @@ class ReportInputs:
     settings: Mapping[str, Any] = field(default_factory=dict)
     seconds: Mapping[str, float] = field(default_factory=dict)
     title: str = "Privacy audit report"
+    identifier_memo: Optional[MutableMapping] = field(default=None, repr=False, compare=False)
 
     def present(self) -> list[str]:
         keys = {"scan": self.scan, "risk": self.risk, "attack": self.attacks,

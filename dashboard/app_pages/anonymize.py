@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.anonymize import (OPERATORS, Plan, Suppression, apply_plan, frequency_hierarchy, generate_secret,
                                 parse_params, suggest_plan)
+from analysis.csv_export import safe_csv_bytes
 from analysis.figures import risk as figures
 from analysis.risk import assess_risk, columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 from analysis.settings import PROJECT_ROOT
@@ -241,7 +242,7 @@ with right:
 def _files() -> tuple[bytes, bytes]:
     buffer = io.BytesIO()
     result.frame.to_parquet(buffer, index=False)
-    return result.frame.to_csv(index=False).encode(), buffer.getvalue()
+    return safe_csv_bytes(result.frame), buffer.getvalue()
 
 
 csv_bytes, parquet_bytes = cache.memo("anonymize_files", cache.content_key(fp, plan.to_dict(), secret_id), _files)

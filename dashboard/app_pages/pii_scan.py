@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.figures.pii import entity_counts, entity_heatmap
 from analysis.pii import KINDS, apply_kind_overrides, find_text_spans, scan_table
 from analysis.pii.text import highlight_html
@@ -117,7 +118,7 @@ else:
             return find_text_spans(table.frame[text_col], rows="all" if all_rows else None, allow_list=allow,
                                    deny_list=deny, progress=bar)
         except Exception as exc:
-            raise RuntimeError(f"Free-text analysis failed: {type(exc).__name__}: {exc}") from exc
+            raise RuntimeError(f"Free-text analysis failed: {safe_message(exc)}") from exc
 
     spans = cache.run_auto("pii_spans", span_key, _spans, label="Reading free text", cancel_key="pii_spans_cancel",
                            errors=(Exception,))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-from analysis.report.model import SCHEMA_VERSION
-
 import pandas as pd
 import pytest
 
@@ -14,6 +12,7 @@ from analysis.cli import main
 from analysis.report.export import report_json
 from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
+from analysis.report.model import SCHEMA_VERSION
 from analysis.settings import PROJECT_ROOT
 
 

@@ -1,6 +1,6 @@
 """The app started on a free local port, and Debian's Chromium driven by Playwright.
 
-CI installs Chromium from Debian (.ci/run); `playwright install` cannot download browsers here.
+`make test` installs Debian's Chromium when it is missing; `playwright install` cannot download browsers here.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)")
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does it as root)")
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance

@@ -123,24 +123,6 @@ def test_borderline_sample_is_confirmed_on_all_rows(engine):
     assert any("confirmed on all 400" in e for e in finding.evidence)
 
 
-def test_pattern_only_fallback_says_so(monkeypatch, customers_small):
-    from analysis.pii import engine as engine_module
-    from analysis.settings import get_settings
-
-    monkeypatch.setenv("PRIVACY_AUDIT_SPACY_MODEL", "no_such_spacy_model")
-    get_settings.cache_clear()
-    try:
-        scan = scan_table(customers_small.head(60), sample_rows=0, backend="serial")
-    finally:
-        monkeypatch.delenv("PRIVACY_AUDIT_SPACY_MODEL")
-        get_settings.cache_clear()
-    assert scan.ner_model is None
-    assert scan.notes and "not installed" in scan.notes[0]
-    assert scan.column("email").top_entity == "EMAIL_ADDRESS"
-    assert scan.column("customer_name").top_entity == "PERSON"  # name lists + column-name hint
-    assert engine_module.get_engine("no_such_spacy_model").ner_model is None
-
-
 @pytest.mark.parametrize("kwargs,bad", [({"sample_rows": -1}, "-1"), ({"score_threshold": 2.0}, "2.0"),
                                         ({"backend": "gpu"}, "gpu"), ({"allow_list": "abc"}, "abc")])
 def test_bad_options_raise_value_errors_naming_the_value(kwargs, bad, customers_small):

@@ -46,11 +46,11 @@ name the old single module had):
 # The private names are re-exported too, so code written against the single module keeps working.
 from analysis.privacy.federated.assemble import _audit, _finish  # noqa: F401
 from analysis.privacy.federated.centralized import run_centralized
-from analysis.privacy.federated.client import _client_data, _client_fn, _ClientSpec  # noqa: F401
+from analysis.privacy.federated.client import _actor_run, _ActorRun, _client_fn, _ClientSpec  # noqa: F401
 from analysis.privacy.federated.compare import compare_federated
 from analysis.privacy.federated.model import (  # noqa: F401
-    _MODELS, _build_model, _Evaluator, _f1, _fitted_model, _initial_weights, _local_fit, _ModelSpec,
-    _reusable_model, _roc_auc, _round_seed)
+    ModelCache, _build_model, _Evaluator, _f1, _fitted_model, _initial_weights, _local_fit, _ModelSpec,
+    _roc_auc, _round_seed)
 from analysis.privacy.federated.noise import _resolve_client_noise, _resolve_sample_noise  # noqa: F401
 from analysis.privacy.federated.partition import (  # noqa: F401
     _MISSING, _encode, _label_values, _partition_by_value, _prepare, _Prepared, partition_rows)
@@ -61,7 +61,7 @@ from analysis.privacy.federated.settings import (  # noqa: F401
     DEFAULT_ATTACKS, DEFAULT_NOISE_MULTIPLIER, MODES, STRATEGIES, FederatedCancelled, FederatedSettings,
     _settings)
 from analysis.privacy.federated.simulation import (  # noqa: F401
-    _ACTIVE_CAPTURES, _LOG_TAIL, _RUN_LOCK, CLIENT_NUM_CPUS, RAY_DIRS_STARTED, RAY_NUM_CPUS,
+    _CAPTURED_LOGGERS, _LOG_TAIL, _RUN_LOCK, CLIENT_NUM_CPUS, RAY_DIRS_STARTED, RAY_NUM_CPUS,
     RAY_OBJECT_STORE_BYTES, RAY_TEMP_PREFIX, _captured_logs, _end_stragglers, _LogCapture, _seeded_globals,
     _small_ray, _telemetry_off, ray_processes)
 from analysis.privacy.federated.strategies import (  # noqa: F401

@@ -8,7 +8,8 @@ from typing import Callable, Optional, Sequence
 import pandas as pd
 
 from analysis.privacy.federated.assemble import _finish
-from analysis.privacy.federated.model import _Evaluator, _initial_weights, _local_fit, _ModelSpec, _round_seed
+from analysis.privacy.federated.model import (
+    ModelCache, _Evaluator, _initial_weights, _local_fit, _ModelSpec, _round_seed)
 from analysis.privacy.federated.partition import _prepare
 from analysis.privacy.federated.results import FederatedResult, RoundMetrics
 from analysis.privacy.federated.settings import DEFAULT_ATTACKS, FederatedCancelled, _settings
@@ -37,6 +38,7 @@ def run_centralized(frame: pd.DataFrame, label: str, *, rounds: int = 5, local_e
                       hidden=settings.hidden, learning_rate=settings.learning_rate,
                       batch_size=settings.batch_size, local_epochs=settings.local_epochs, seed=settings.seed)
     weights = _initial_weights(spec)
+    models = ModelCache()  # this run's own model: never shared with another run in the process
     evaluator = _Evaluator(spec, data, settings.seed)
     history, final = [], {}
     for server_round in range(settings.rounds + 1):
@@ -46,7 +48,7 @@ def run_centralized(frame: pd.DataFrame, label: str, *, rounds: int = 5, local_e
                 raise FederatedCancelled(f"centralized training cancelled after {server_round - 1} of "
                                          f"{settings.rounds} rounds")
             weights, loss = _local_fit(spec, weights, data.x_train, data.y_train,
-                                       seed=_round_seed(settings.seed, 0, server_round))
+                                       seed=_round_seed(settings.seed, 0, server_round), models=models)
         metrics = evaluator.metrics(weights)
         final["weights"], final["metrics"] = weights, metrics
         history.append(RoundMetrics(round=server_round, accuracy_score=metrics["accuracy_score"],

@@ -7,6 +7,7 @@ rows of the privacy-utility table compare the same architecture.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
@@ -14,6 +15,10 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from analysis.privacy.federated.partition import _Prepared
+
+# TensorFlow's seed is process-wide: DP-SGD training, which draws its noise from it, seeds and trains
+# under this lock, so two runs in one process cannot reseed each other mid-way.
+_GLOBAL_SEED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -57,48 +62,66 @@ def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip:
     return model
 
 
-_MODELS: dict[_ModelSpec, Any] = {}
+class ModelCache:
+    """One run's compiled non-DP models, one per spec, reused across that run's rounds and clients.
 
-
-def _reusable_model(spec: _ModelSpec):
-    """One compiled model per spec and process, its Adam state zeroed on every reuse.
-
-    Zeroed Adam (iterations, first and second moments) is exactly a fresh Adam, so results equal a new
-    model's, while Keras keeps the traced training step: no retracing per client and round.
+    A run owns its cache (the centralized run creates one; a Flower client process keeps one per run),
+    so no two runs ever train the same model object. On reuse the Adam state is zeroed, which is exactly
+    a fresh Adam, so results equal a new model's while Keras keeps the traced training step (no
+    retracing per client and round). The lock makes set-weights, fit, get-weights one step per cache.
     """
-    import tensorflow as tf
 
-    model = _MODELS.get(spec)
-    if model is None:
-        model = _MODELS[spec] = _build_model(spec)
-    else:
-        for variable in model.optimizer.variables:
-            variable.assign(tf.zeros_like(variable))
-    return model
+    def __init__(self) -> None:
+        self._models: dict[_ModelSpec, Any] = {}
+        self.lock = threading.Lock()
+
+    def model(self, spec: _ModelSpec):
+        import tensorflow as tf
+
+        model = self._models.get(spec)
+        if model is None:
+            model = self._models[spec] = _build_model(spec)
+        else:
+            for variable in model.optimizer.variables:
+                variable.assign(tf.zeros_like(variable))
+        return model
 
 
 def _initial_weights(spec: _ModelSpec) -> list[np.ndarray]:
+    """Keras's default initialisation of the MLP after `set_random_seed(spec.seed)`, without reading
+    any process-wide RNG, so a run started beside another starts from the same weights as alone.
+
+    Seeded that way, Keras draws each Glorot-uniform kernel's seed with `random.randint(1, 1e9)` in
+    layer order (biases are zeros); a private `random.Random(seed)` replays those draws exactly.
+    """
+    import random
+
     import tensorflow as tf
 
-    tf.keras.utils.set_random_seed(int(spec.seed))
-    return [np.asarray(w) for w in _build_model(spec).get_weights()]
+    draws = random.Random(int(spec.seed))
+    weights = []
+    for shape in (tuple(w.shape) for w in _build_model(spec).weights):  # the model only gives the shapes
+        if len(shape) == 2:
+            init = tf.keras.initializers.GlorotUniform(seed=draws.randint(1, int(1e9)))
+            weights.append(np.asarray(init(shape), dtype=np.float32))
+        elif len(shape) == 1:
+            weights.append(np.zeros(shape, dtype=np.float32))
+        else:  # pragma: no cover - build_mlp_layers makes Dense layers only
+            raise ValueError(f"no initialiser for a weight of shape {shape}")
+    return weights
 
 
 def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray, *, seed: int,
-               dp_noise: Optional[float] = None, dp_clip: Optional[float] = None) -> tuple[list[np.ndarray], float]:
+               models: ModelCache, dp_noise: Optional[float] = None,
+               dp_clip: Optional[float] = None) -> tuple[list[np.ndarray], float]:
     """Train from `weights` for `spec.local_epochs` epochs with a fresh Adam; return (weights, last loss).
 
-    Batches follow a seeded NumPy permutation per epoch, so the same seed gives the same batches in
-    this process and in a Ray actor.
+    `models` is the calling run's cache. Batches follow a seeded NumPy permutation per epoch, so the
+    same seed gives the same batches in this process and in a Ray actor; non-DP training draws no
+    other randomness.
     """
     import tensorflow as tf
 
-    tf.keras.utils.set_random_seed(int(seed))
-    if dp_noise is None:
-        model = _reusable_model(spec)
-    else:  # DP-SGD draws noise inside the traced step: a fresh model keeps it seeded by `seed`
-        model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip)
-    model.set_weights([np.asarray(w, dtype=np.float32) for w in weights])
     rng = np.random.default_rng(seed)
     batch = min(int(spec.batch_size), len(x))
     dataset = None
@@ -106,6 +129,21 @@ def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y
         order = rng.permutation(len(x))
         piece = tf.data.Dataset.from_tensor_slices((x[order].astype(np.float32), y[order])).batch(batch)
         dataset = piece if dataset is None else dataset.concatenate(piece)
+    start = [np.asarray(w, dtype=np.float32) for w in weights]
+    if dp_noise is None:
+        with models.lock:
+            model = models.model(spec)
+            return _fit(model, start, dataset)
+    # DP-SGD draws noise inside the traced step from TensorFlow's global seed: a fresh model, seeded by
+    # `seed`, trained while no other run can reseed.
+    with _GLOBAL_SEED_LOCK:
+        tf.keras.utils.set_random_seed(int(seed))
+        model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip)
+        return _fit(model, start, dataset)
+
+
+def _fit(model, weights: list[np.ndarray], dataset) -> tuple[list[np.ndarray], float]:
+    model.set_weights(weights)
     history = model.fit(dataset, epochs=1, verbose=0)  # one call: the function is traced once per round
     loss = float(history.history["loss"][-1])  # mean over this round's batches
     return [np.asarray(w) for w in model.get_weights()], loss

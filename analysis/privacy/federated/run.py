@@ -113,8 +113,9 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         import ray  # noqa: F401 - imported before the log capture: Ray installs its handlers on import
 
         _telemetry_off()
-        # One simulation at a time per process (one Ray; logger handlers and global RNGs are swapped);
-        # the capture comes after the imports, which install Flower's console handler.
+        # One simulation at a time per process (one Ray; the flwr/ray loggers and the global RNGs Flower
+        # samples from are the run's while it holds the lock); the capture comes after the imports,
+        # which install Flower's console handler.
         with _RUN_LOCK, _captured_logs() as logs:
             strategy_obj = compose_strategy(settings, init=init, client_noise=client_noise)
             recording = _recording_strategy(strategy_obj, evaluate=evaluate, cancel=stop.is_set)
@@ -125,7 +126,7 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
 
             def simulate() -> None:
                 try:
-                    with _seeded_globals(settings.seed), _small_ray():
+                    with _seeded_globals(settings.seed), _small_ray(logs):
                         run_simulation(server_app=server_app, client_app=client_app,
                                        num_supernodes=settings.clients,
                                        backend_config={"client_resources": {"num_cpus": CLIENT_NUM_CPUS,

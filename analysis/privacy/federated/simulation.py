@@ -3,6 +3,10 @@
 Ray is kept small (2 CPUs, 1 per client actor, a 100 MB object store, no dashboard, worker logs not
 forwarded), started in its own temporary directory and shut down after the run; stray Ray processes
 of the run are ended by pid. Flower and Ray log lines are captured into the result, not printed.
+
+The capture belongs to the run: only the `flwr` and `ray` loggers, which the run has to itself while
+it holds `_RUN_LOCK` (one Flower simulation and one Ray per process). Other loggers and Python's
+warnings, which other sessions' work uses, are left alone.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections import deque
+from typing import Optional
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +35,7 @@ _LOG_TAIL = 40
 RAY_DIRS_STARTED: list[str] = []  # temp dirs of the Ray instances this process started (for checks)
 _RUN_LOCK = threading.Lock()  # one Ray per process: concurrent runs (dashboard sessions) take turns
 
-
-_ACTIVE_CAPTURES: list[logging.Handler] = []
+_CAPTURED_LOGGERS = ("flwr", "ray", "ray._private")
 
 
 class _LogCapture(logging.Handler):
@@ -51,12 +54,12 @@ class _LogCapture(logging.Handler):
 
 @contextlib.contextmanager
 def _captured_logs():
-    """Route the flwr and ray loggers (and Python warnings) into a buffer for the block."""
+    """Route the flwr and ray loggers into a buffer for the block (call it holding `_RUN_LOCK`)."""
     capture = _LogCapture()
     saved = []
     # "ray._private" too: ray.init(configure_logging=False) clears the "ray" logger's handlers, and its
     # own warnings (e.g. about signal handlers off the main thread) come from ray._private.* loggers.
-    for name in ("flwr", "ray", "ray._private"):
+    for name in _CAPTURED_LOGGERS:
         logger = logging.getLogger(name)
         saved.append((logger, list(logger.handlers), logger.propagate, logger.level))
         for handler in list(logger.handlers):
@@ -65,23 +68,15 @@ def _captured_logs():
         logger.propagate = False
         if name == "flwr":
             logger.setLevel(logging.INFO)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        _ACTIVE_CAPTURES.append(capture)
-        try:
-            yield capture
-        finally:
-            _ACTIVE_CAPTURES.remove(capture)
-            for w in caught:
-                if issubclass(w.category, ResourceWarning):
-                    continue
-                capture.lines.append(f"WARNING python: {w.category.__name__}: {str(w.message)[:300]}")
-            for logger, handlers, propagate, level in saved:
-                logger.removeHandler(capture)
-                for handler in handlers:
-                    logger.addHandler(handler)
-                logger.propagate = propagate
-                logger.setLevel(level)
+    try:
+        yield capture
+    finally:
+        for logger, handlers, propagate, level in saved:
+            logger.removeHandler(capture)
+            for handler in handlers:
+                logger.addHandler(handler)
+            logger.propagate = propagate
+            logger.setLevel(level)
 
 
 def ray_processes(marker: str = RAY_TEMP_PREFIX) -> list[int]:
@@ -132,8 +127,9 @@ def _telemetry_off() -> None:
 
 
 @contextlib.contextmanager
-def _small_ray():
-    """A private local Ray for one simulation: own temp dir, small, quiet; shut down afterwards."""
+def _small_ray(capture: Optional[logging.Handler] = None):
+    """A private local Ray for one simulation: own temp dir, small, quiet; shut down afterwards.
+    `capture`: the run's log handler, put back on the "ray" logger after ray.init cleared it."""
     import ray
 
     if ray.is_initialized():
@@ -151,7 +147,7 @@ def _small_ray():
                  include_dashboard=False, object_store_memory=RAY_OBJECT_STORE_BYTES, log_to_driver=False,
                  logging_level=logging.WARNING, configure_logging=False, _temp_dir=temp_dir,
                  runtime_env={"env_vars": env})
-        for capture in _ACTIVE_CAPTURES:  # ray.init dropped the "ray" logger's handlers
+        if capture is not None:  # ray.init dropped the "ray" logger's handlers
             logging.getLogger("ray").addHandler(capture)
         yield temp_dir
     finally:

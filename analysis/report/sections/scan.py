@@ -33,7 +33,7 @@ def scan_section(scan: Any, inputs: ReportInputs) -> tuple[Section, dict[str, An
     kinds = {str(get(c, "name")): overrides.get(str(get(c, "name")), str(get(c, "kind", default="other")))
              for c in columns}
     direct = [n for n, k in kinds.items() if k == "direct_identifier"]
-    guard = IdentifierGuard(inputs.table, direct)
+    guard = IdentifierGuard(inputs.table, direct, memo=inputs.identifier_memo)
     rows, leaks, quasi, sensitive = [], [], [], []
     for c in columns:
         name = str(get(c, "name"))
