@@ -24,7 +24,7 @@ from analysis.attacks.lira import lira_attacks
 from analysis.attacks.metrics import AttackResult, membership_metrics, strongest
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
-from analysis.attacks.scores import AttackScores, audit_data, model_outputs
+from analysis.attacks.scores import AttackScores, audit_data, model_outputs, probability_resolution
 from analysis.attacks.threshold import THRESHOLD_KINDS, threshold_attacks
 from analysis.models.base import FittedModel, ModelRecipe
 from analysis.progress import ProgressCallback, report, scaled
@@ -178,7 +178,8 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
         lira = tuple(v.split("_")[1] for v in variants if v.startswith("lira_"))
         rmia = tuple(v.split("_")[1] for v in variants if v.startswith("rmia_"))
         if lira:
-            scored.extend(lira_attacks(target, data, reference, variants=lira))
+            resolution = probability_resolution(model, [target, (reference.log_p, reference.log_not_p)])
+            scored.extend(lira_attacks(target, data, reference, variants=lira, resolution=resolution))
         if rmia:
             scored.extend(rmia_attacks(target, data, reference, target_pool_log_p, variants=rmia, seed=seed))
     report(progress, 0.92, "computing metrics")

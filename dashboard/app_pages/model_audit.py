@@ -135,7 +135,9 @@ strongest = result.attack(result.strongest_attack)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Train accuracy", f"{result.train_accuracy:.3f}")
 m2.metric("Test accuracy", f"{result.test_accuracy:.3f}")
-m3.metric(f"TPR @ 1% FPR ({strongest.name})", f"{strongest.tpr_at_fpr.get('0.01', 0):.1%}")
+m3.metric(f"TPR @ 0.1% FPR ({strongest.name})", f"{strongest.tpr_at_fpr.get('0.001', 0):.2%}",
+          help=f"The strongest attack, ranked by TPR at 0.1% FPR (ties by AUC). At 1% FPR it finds "
+               f"{strongest.tpr_at_fpr.get('0.01', 0):.1%} of the members.")
 m4.metric("Empirical ε lower bound", f"{max(a.epsilon_lower_bound for a in result.attacks):.2f}")
 for warning in result.warnings:
     st.warning(warning)
@@ -157,7 +159,8 @@ columns = sorted({s.column for s in result.slices})
 column = st.selectbox("Slice column", columns, key="audit_slice_view")
 st.plotly_chart(figures.slice_figure(result, column=column), width="stretch")
 
-st.markdown(f"**Most exposed members** (by {result.strongest_attack}; identifiers masked: "
+st.markdown(f"**Most exposed members** (by {result.strongest_attack}, the strongest by TPR at 0.1% FPR; "
+            "identifiers masked: "
             f"{', '.join(result.masked_columns) or 'none detected'})")
 st.dataframe(pd.DataFrame([{"rank": r.rank, "score": r.score, "loss": r.loss, **r.values}
                            for r in result.most_exposed]), hide_index=True, width="stretch")

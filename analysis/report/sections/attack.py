@@ -85,7 +85,7 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         rough = any("0.001" in str(w) for w in as_list(get(best, "warnings", default=[])))
         facts = {"best": name, "tpr": tpr3, "auc": auc, "rough": rough}
         tpr2 = tpr_at(best, "0.01")
-        sentence = (f"The strongest attack, {name}, recognises {pct(tpr3, 2)} of the training records at "
+        sentence = (f"The strongest attack by TPR at 0.1% FPR, {name}, recognises {pct(tpr3, 2)} of the training records at "
                     f"0.1% false-positive rate and {pct(tpr2, 2)} at 1% (random guessing gets 0.1% and 1%); "
                     f"AUC {fmt(auc)} (0.5 is guessing)")
         lift3 = (tpr3 or 0.0) / 0.001
