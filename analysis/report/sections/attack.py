@@ -29,12 +29,12 @@ def as_attack(attack: Any) -> Any:
         return math.nan if value is None else value
 
     tprs = {str(k): num(v) for k, v in (data.get("tpr_at_fpr") or {}).items()}
+    epsilon = num(get(data, "epsilon_lower_bound", "empirical_epsilon"))
     return AttackResult(
         name=str(data.get("name", "attack")), auc=measured("auc"), advantage=measured("advantage"),
         tpr_at_fpr={k: v for k, v in tprs.items() if v is not None},
         tpr_ci=dict(data.get("tpr_ci") or {}), achieved_fpr=dict(data.get("achieved_fpr") or {}),
-        epsilon_lower_bound=measured("epsilon_lower_bound", "empirical_epsilon"),
-        delta=measured("delta"), n_members=int(data.get("n_members") or 0),
+        epsilon_lower_bound=epsilon, delta=measured("delta"), n_members=int(data.get("n_members") or 0),
         n_non_members=int(data.get("n_non_members") or 0), roc_fpr=list(data.get("roc_fpr") or []),
         roc_tpr=list(data.get("roc_tpr") or []), warnings=[str(w) for w in data.get("warnings") or []],
         description=str(data.get("description", "")), settings=dict(data.get("settings") or {}))
@@ -103,6 +103,10 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         else:
             sentence += "."
     notes = []
+    if hasattr(audit, "epsilon_headline"):
+        epsilon, epsilon_text = audit.epsilon_headline()
+        metrics["epsilon_lower_bound"] = epsilon
+        notes.append(f"Empirical ε: {epsilon_text}.")
     for w in as_list(get(audit, "warnings", default=[])):
         notes.append(str(w))
     if n_members is not None and not isinstance(n_members, (list, tuple)):
