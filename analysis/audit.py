@@ -322,7 +322,8 @@ def _attack(frame, options, ctx):
     ctx["attack_model"] = (model, recipe, members, non_members)  # for the withdrawal check
     scan = ctx.get("scan")
     identifiers = scan.names_of_kind("direct_identifier") if scan is not None else None
-    fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0)}
+    fixed = {"recipe": recipe, "seed": seed, "progress": scaled(ctx["progress"], 0.3, 1.0),
+             "fair_coin": ctx.pop("fair_coin", None)}
     if identifiers is not None:
         fixed["identifier_columns"] = [c for c in identifiers if c in members.columns]
     from analysis.attacks.audit import run_audit
@@ -345,6 +346,7 @@ def _trained_model(frame, recipe_name, options, ctx):
     except ValueError as exc:
         raise ConfigError(f"steps.attack: {exc}") from None
     ctx["model_info"] = {**(describe_model(trained) or {}), "name": recipe.name, "kind": "trained here"}
+    ctx["fair_coin"] = trained.fair_coin  # coin-flip membership: the audit can bound epsilon (one run)
     return trained.model, recipe, trained.members, trained.non_members
 
 

@@ -56,7 +56,7 @@ def main() -> None:
         start = time.perf_counter()
         result = run_audit(target.model, target.members, target.non_members, "class", recipe=recipe,
                            attacks=("loss", "lira", "rmia"), reference_models=args.reference_models, seed=args.seed,
-                           backend=backend, n_jobs=n_jobs)
+                           backend=backend, n_jobs=n_jobs, fair_coin=target.fair_coin)
         return result, time.perf_counter() - start
 
     start = time.perf_counter()
@@ -71,11 +71,12 @@ def main() -> None:
               f"({os.cpu_count()} CPUs visible)")
         same = all(a.auc == b.auc and a.tpr_at_fpr == b.tpr_at_fpr for a, b in zip(serial.attacks, parallel.attacks))
         print(f"identical results serial vs parallel: {same}")
-    print(f"{'attack':<14}{'AUC':>8}{'TPR@0.1%FPR':>14}{'95% CI':>20}{'TPR@1%FPR':>12}")
+    print(f"{'attack':<14}{'AUC':>8}{'TPR@0.1%FPR':>14}{'95% CI':>20}{'TPR@1%FPR':>12}{'eps (1 run)':>13}")
     for a in parallel.attacks:
         lo, hi = a.tpr_ci["0.001"]
         print(f"{a.name:<14}{a.auc:8.3f}{a.tpr_at_fpr['0.001']:14.4f}{f'[{lo:.4f}, {hi:.4f}]':>20}"
-              f"{a.tpr_at_fpr['0.01']:12.4f}")
+              f"{a.tpr_at_fpr['0.01']:12.4f}{a.epsilon_lower_bound:13.2f}")
+    print(parallel.epsilon_headline()[1])
     loss = parallel.attack("loss").tpr_at_fpr["0.001"]
     best = max(parallel.attack("lira_online").tpr_at_fpr["0.001"], parallel.attack("lira_offline").tpr_at_fpr["0.001"])
     ratio = f"{best / loss:.1f}x" if loss > 0 else "inf (threshold attack finds no member at 0.1% FPR)"

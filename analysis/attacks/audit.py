@@ -13,6 +13,7 @@ Single variants ("loss", "lira_online", ...) are accepted too.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
@@ -22,10 +23,13 @@ import pandas as pd
 
 from analysis.attacks.lira import lira_attacks
 from analysis.attacks.metrics import AttackResult, membership_metrics, strongest
+from analysis.attacks.one_run import DECLARED_SPLIT, DEFAULT_DELTA, OneRunBound, one_run_bound
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
-from analysis.attacks.scores import AttackScores, AuditData, ModelOutputs, audit_data, model_outputs
+from analysis.attacks.scores import (AttackScores, AuditData, ModelOutputs, audit_data, model_outputs,
+                                     probability_resolution)
 from analysis.attacks.threshold import THRESHOLD_KINDS, threshold_attacks
+from analysis.errors import safe_message
 from analysis.models.base import FittedModel, ModelRecipe
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
@@ -93,9 +97,28 @@ class AuditResult(Result):
 
     def summary_rows(self) -> list[dict[str, Any]]:
         """One flat row per attack (for tables)."""
-        return [{"attack": a.name, "auc": a.auc, "advantage": a.advantage,
-                 "tpr@0.1%fpr": a.tpr_at_fpr.get("0.001"), "tpr@1%fpr": a.tpr_at_fpr.get("0.01"),
-                 "epsilon_lower_bound": a.epsilon_lower_bound} for a in self.attacks]
+        rows = []
+        for a in self.attacks:
+            bound = a.epsilon_audit
+            rows.append({"attack": a.name, "auc": a.auc, "advantage": a.advantage,
+                         "tpr@0.1%fpr": a.tpr_at_fpr.get("0.001"), "tpr@1%fpr": a.tpr_at_fpr.get("0.01"),
+                         "epsilon_lower_bound": a.epsilon_lower_bound,
+                         "guesses (k+ / k-, correct)": None if bound is None or bound.epsilon is None else
+                         f"{bound.guesses_member} / {bound.guesses_non_member}, {bound.correct}"})
+        return rows
+
+    def epsilon_headline(self) -> tuple[Optional[float], str]:
+        """The largest one-run bound over the attacks and what it means. Each attack's bound is already
+        corrected for the number of attacks, so the maximum holds at the stated confidence."""
+        bounds = [a.epsilon_audit for a in self.attacks if a.epsilon_audit is not None]
+        if not bounds or bounds[0].epsilon is None:
+            return None, bounds[0].reason if bounds else "no attack ran"
+        best = max(self.attacks, key=lambda a: a.epsilon_lower_bound or 0.0)
+        b = best.epsilon_audit
+        return b.epsilon, (f"ε ≥ {b.epsilon:.2f} at δ = {b.delta:g}, {b.confidence:.0%} confidence (Steinke et "
+                           f"al. 2023, one run; corrected for {len(self.attacks)} attacks and the guess counts): "
+                           f"{best.name} guessed {b.guesses_member} members and {b.guesses_non_member} "
+                           f"non-members among {b.canaries} coin-flip records, {b.correct} correct")
 
 
 def expand_attacks(attacks: Sequence[str]) -> list[str]:
@@ -118,12 +141,16 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
               attacks: Sequence[str] = ("threshold", "lira", "rmia"), reference_models: int = 8,
               slice_column: Optional[str] = None, seed: int = 0, backend: str = "auto",
               n_jobs: Optional[int] = None, identifier_columns: Optional[Sequence[str]] = None,
-              fprs: Sequence[float] = (0.001, 0.01), progress: Optional[ProgressCallback] = None) -> AuditResult:
+              fprs: Sequence[float] = (0.001, 0.01), fair_coin: Optional[np.ndarray] = None,
+              delta: float = DEFAULT_DELTA, progress: Optional[ProgressCallback] = None) -> AuditResult:
     """Audit `model` (trained on `members`, not on `non_members`) for membership leakage.
 
     members / non_members / population: raw rows including the `label` column, same columns.
     recipe: how the target was trained (required for LiRA and RMIA, which retrain it).
     identifier_columns: columns to mask in `most_exposed`; None detects them by name and uniqueness.
+    fair_coin: for a model trained here (`TrainedModel.fair_coin`), which audited records (members first,
+    then non-members) had their membership decided by a fair coin; each attack then gets the one-run
+    epsilon lower bound at `delta`. None (a declared split): no bound, and the reason.
     """
     variants = expand_attacks(attacks)
     needs_reference = [v for v in variants if v in NEEDS_REFERENCE]
@@ -149,7 +176,11 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     test_acc = float(np.mean(target.correct[~data.is_member]))
     report(progress, 0.92, "computing metrics")
 
-    results = [s.metrics(fprs=fprs) for s in scored]
+    if fair_coin is not None and len(fair_coin) != data.n:
+        raise ValueError(f"fair_coin has {len(fair_coin)} flags for {data.n} audited records")
+    results = [_with_bound(s.metrics(fprs=fprs), one_run_bound(s.scores, s.is_member, fair_coin, delta=delta,
+                                                               tests=len(scored), seed=seed))
+               for s in scored]
     best = strongest(results)
     strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
     slices = _slices(scored, data.labels, members, non_members, label, slice_column)
@@ -166,6 +197,10 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
         "recipe": recipe.describe() if recipe is not None else None,
         "n_members": int(len(members)), "n_non_members": int(len(non_members)),
         "n_population": int(len(population)) if population is not None else 0,
+        "membership": "independent coin flips" if fair_coin is not None else "declared",
+        "epsilon_bound": "Steinke, Nasr & Jagielski (2023) one-run bound, 95% confidence, Bonferroni over "
+                         f"{len(scored)} attacks and the guess counts; delta = {delta:g}" if fair_coin is not None
+                         else "none: " + DECLARED_SPLIT,
     }
     return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
                        most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
@@ -185,7 +220,7 @@ def score_records(model: FittedModel, data: AuditData, label: str, variants: Seq
     except ValueError:
         raise
     except Exception as exc:
-        raise ValueError(f"the model could not score these records ({type(exc).__name__}: {exc}); check that "
+        raise ValueError(f"the model could not score these records ({safe_message(exc)}); check that "
                          "its inputs match the data's columns") from None
     report(progress, 0.05, "target scored")
 
@@ -213,10 +248,15 @@ def score_records(model: FittedModel, data: AuditData, label: str, variants: Seq
         lira = tuple(v.split("_")[1] for v in variants if v.startswith("lira_"))
         rmia = tuple(v.split("_")[1] for v in variants if v.startswith("rmia_"))
         if lira:
-            scored.extend(lira_attacks(target, data, reference, variants=lira))
+            resolution = probability_resolution(model, [target, (reference.log_p, reference.log_not_p)])
+            scored.extend(lira_attacks(target, data, reference, variants=lira, resolution=resolution))
         if rmia:
             scored.extend(rmia_attacks(target, data, reference, target_pool_log_p, variants=rmia, seed=seed))
     return target, scored
+
+
+def _with_bound(result: AttackResult, bound: OneRunBound) -> AttackResult:
+    return dataclasses.replace(result, epsilon_lower_bound=bound.epsilon, delta=bound.delta, epsilon_audit=bound)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,17 +11,27 @@ Gaussians over phi:
 
 mu_in(x) and mu_out(x) are per-record means over the IN and OUT reference models. With fewer than
 `PER_RECORD_VARIANCE_MIN` models per side, the variances are global (pooled over records), as the
-paper recommends for small numbers of reference models; above it they are per record.
+paper recommends for small numbers of reference models; above it they are per record. The choice is
+made per side and reported per side (`variance_in`, `variance_out`).
+
+phi is clipped at the model's resolution (`scores.probability_resolution`): p in [c, 1 - c] with
+c = 1/(2 x trees) for a forest, otherwise half the smallest non-zero min(p, 1 - p) the target and
+reference models produce. An exact p = 1 then sits one step beyond the largest value the model can
+express rather than at logit 27.6 (the 1e-12 clip of `scores.TINY`), which otherwise dominates the
+Gaussian fits of any record a model has memorized.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from analysis.attacks.reference import ReferenceOutputs
-from analysis.attacks.scores import AttackScores, AuditData, ModelOutputs
+from analysis.attacks.scores import TINY, AttackScores, AuditData, ModelOutputs
 
 PER_RECORD_VARIANCE_MIN = 32
+PER_RECORD, GLOBAL = "per record", "global"
 _MIN_SD = 1e-3
 
 
@@ -42,34 +52,45 @@ def _pooled_sd(values: np.ndarray, mask: np.ndarray, mean: np.ndarray) -> float:
     return max(sd, _MIN_SD)
 
 
-def _side(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _side(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per-record means and sds of one side (IN or OUT), and which variance was used."""
     mean, sd, count = _masked_stats(values, mask)
     fallback = np.nanmean(mean) if np.any(np.isfinite(mean)) else 0.0
     mean = np.where(np.isfinite(mean), mean, fallback)
     if count.min() >= PER_RECORD_VARIANCE_MIN:
-        return mean, np.maximum(sd, _MIN_SD)
-    return mean, np.full_like(mean, _pooled_sd(values, mask, mean))
+        return mean, np.maximum(sd, _MIN_SD), PER_RECORD
+    return mean, np.full_like(mean, _pooled_sd(values, mask, mean)), GLOBAL
 
 
 def lira_attacks(target: ModelOutputs, data: AuditData, reference: ReferenceOutputs, *,
-                 variants: tuple[str, ...] = ("offline", "online")) -> list[AttackScores]:
-    """LiRA scores for the audited records, which are the first `data.n` records of the pool."""
+                 variants: tuple[str, ...] = ("offline", "online"),
+                 resolution: tuple[float, str] = (TINY, "1e-12")) -> list[AttackScores]:
+    """LiRA scores for the audited records, which are the first `data.n` records of the pool.
+
+    `resolution`: (c, how it was found), from `scores.probability_resolution`; p is clipped to [c, 1 - c].
+    """
     n = data.n
-    phi_ref = reference.logit[:, :n]
+    clip, clip_rule = resolution
+    bound = math.log((1 - clip) / clip)  # clipping p to [c, 1 - c] is clipping phi to [-bound, bound]
+    phi_ref = np.clip(reference.logit[:, :n], -bound, bound)
     in_mask = reference.in_mask[:, :n]
-    phi = target.logit
-    mu_out, sd_out = _side(phi_ref, ~in_mask)
-    settings = {"reference_models": reference.n_models,
-                "variance": "per record" if reference.n_models // 2 >= PER_RECORD_VARIANCE_MIN else "global"}
+    phi = np.clip(target.logit, -bound, bound)
+    mu_out, sd_out, var_out = _side(phi_ref, ~in_mask)
     results = []
     for variant in variants:
+        # The variance is chosen per side from that side's smallest model count, so say it per side.
+        settings = {"reference_models": reference.n_models, "variance_out": var_out,
+                    "probability_clip": clip, "probability_clip_rule": clip_rule}
         if variant == "offline":
             scores = (phi - mu_out) / sd_out
             desc = "LiRA offline: one-sided Gaussian test against reference models trained without the record"
+            settings["variance"] = var_out
         elif variant == "online":
-            mu_in, sd_in = _side(phi_ref, in_mask)
+            mu_in, sd_in, var_in = _side(phi_ref, in_mask)
             scores = _log_normal_pdf(phi, mu_in, sd_in) - _log_normal_pdf(phi, mu_out, sd_out)
             desc = "LiRA online: Gaussian likelihood ratio of reference models with vs without the record"
+            settings["variance_in"] = var_in
+            settings["variance"] = var_in if var_in == var_out else f"IN {var_in}, OUT {var_out}"
         else:
             raise ValueError(f"unknown LiRA variant {variant!r}; choose offline or online")
         results.append(AttackScores(name=f"lira_{variant}", scores=scores, is_member=data.is_member,

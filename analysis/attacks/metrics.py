@@ -2,8 +2,10 @@
 
 Input: one score per audited record (higher = more likely a member) and the ground truth. Output: an
 `AttackResult` with the ROC (downsampled for log-log plotting, low-FPR region kept), AUC, membership
-advantage (max TPR - FPR), TPR at fixed low FPRs with Clopper-Pearson intervals, an empirical epsilon
-lower bound, and warnings when the sample cannot resolve a requested FPR.
+advantage (max TPR - FPR), TPR at fixed low FPRs with Clopper-Pearson intervals, and warnings when the
+sample cannot resolve a requested FPR. The epsilon lower bound is not computed here: it is sound only
+when membership was drawn by independent coin flips, which only the audit knows
+(`analysis.attacks.one_run`, filled in by `audit.run_audit`); here it is None.
 
 The ROC comes from `sklearn.metrics.roc_curve` (so it agrees with scikit-learn by construction); TPR
 at FPR `f` is the best TPR among ROC points whose FPR is at most `f`.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from scipy import stats
@@ -30,8 +32,9 @@ class AttackResult(Result):
     """Metrics of one membership-inference attack on one target model.
 
     `tpr_at_fpr` / `tpr_ci` are keyed by the FPR as a string ("0.001", "0.01"). `epsilon_lower_bound`
-    is in nats (the epsilon of (epsilon, delta)-DP with delta = `delta`) and comes with 95%
-    Clopper-Pearson bounds on both rates, maximised over ROC thresholds.
+    is the one-run bound (Steinke et al. 2023) in nats at `delta`, at 95% confidence corrected for the
+    guess counts and attacks tried; None when it does not apply, with the reason in
+    `epsilon_audit.reason` (e.g. a declared member split). `epsilon_audit` holds the guesses behind it.
     """
 
     name: str
@@ -40,7 +43,7 @@ class AttackResult(Result):
     tpr_at_fpr: dict[str, float]
     tpr_ci: dict[str, tuple[float, float]]
     achieved_fpr: dict[str, float]
-    epsilon_lower_bound: float
+    epsilon_lower_bound: Optional[float]
     delta: float
     n_members: int
     n_non_members: int
@@ -49,6 +52,7 @@ class AttackResult(Result):
     warnings: list[str] = field(default_factory=list)
     description: str = ""
     settings: dict = field(default_factory=dict)
+    epsilon_audit: Optional[Any] = None   # analysis.attacks.one_run.OneRunBound
 
 
 def _fpr_key(fpr: float) -> str:
@@ -63,36 +67,6 @@ def clopper_pearson(successes: int, trials: int, confidence: float = CONFIDENCE)
     lo = 0.0 if successes <= 0 else float(stats.beta.ppf(alpha / 2, successes, trials - successes + 1))
     hi = 1.0 if successes >= trials else float(stats.beta.ppf(1 - alpha / 2, successes + 1, trials - successes))
     return (lo, hi)
-
-
-def _cp_bounds(successes: np.ndarray, trials: int, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised Clopper-Pearson bounds."""
-    alpha = 1.0 - confidence
-    k = successes.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k <= 0, 0.0, stats.beta.ppf(alpha / 2, np.maximum(k, 1), trials - k + 1))
-        hi = np.where(k >= trials, 1.0, stats.beta.ppf(1 - alpha / 2, k + 1, np.maximum(trials - k, 1)))
-    return np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
-
-
-def epsilon_lower_bound(fp: np.ndarray, tp: np.ndarray, n_non_members: int, n_members: int, *,
-                        delta: float = 0.0, confidence: float = CONFIDENCE) -> float:
-    """Largest epsilon any threshold proves, using conservative Clopper-Pearson rate bounds.
-
-    For a threshold with rates (FPR, TPR), (epsilon, delta)-DP implies TPR <= e^eps FPR + delta and
-    1 - FPR <= e^eps (1 - TPR) + delta (Kairouz et al. 2015; Jagielski et al. 2020).
-    The best threshold is chosen on the same data, so the intervals are Bonferroni-corrected over all
-    thresholds considered: the bound then holds at `confidence` for the chosen one too.
-    """
-    fp, tp = np.asarray(fp), np.asarray(tp)
-    confidence = 1.0 - (1.0 - confidence) / max(1, fp.size)
-    tpr_lo, tpr_hi = _cp_bounds(tp, n_members, confidence)
-    fpr_lo, fpr_hi = _cp_bounds(fp, n_non_members, confidence)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        eps1 = np.log(np.maximum(tpr_lo - delta, 0.0) / fpr_hi)
-        eps2 = np.log(np.maximum(1.0 - fpr_hi - delta, 0.0) / (1.0 - tpr_lo))
-    values = np.concatenate([eps1[np.isfinite(eps1)], eps2[np.isfinite(eps2)]])
-    return float(max(0.0, values.max())) if values.size else 0.0
 
 
 def downsample_roc(fpr: np.ndarray, tpr: np.ndarray, points: int = _ROC_POINTS) -> tuple[list[float], list[float]]:
@@ -119,6 +93,8 @@ def membership_metrics(scores: np.ndarray, is_member: np.ndarray, *, name: str,
                        settings: Optional[dict] = None) -> AttackResult:
     """Metrics of per-record membership scores (higher = more likely member) against the truth.
 
+    `delta` is only recorded (the delta an epsilon bound would be stated at); no bound is computed here.
+
     `scores` and `is_member` have shape (n_records,); both classes must be present.
     """
     from sklearn.metrics import roc_auc_score, roc_curve
@@ -140,7 +116,6 @@ def membership_metrics(scores: np.ndarray, is_member: np.ndarray, *, name: str,
 
     fpr, tpr, _ = roc_curve(truth, scores, drop_intermediate=False)
     auc = float(roc_auc_score(truth, scores))
-    fp = np.rint(fpr * n_non).astype(int)
     tp = np.rint(tpr * n_members).astype(int)
     warnings: list[str] = []
     tpr_at, ci_at, achieved = {}, {}, {}
@@ -161,9 +136,7 @@ def membership_metrics(scores: np.ndarray, is_member: np.ndarray, *, name: str,
     roc_fpr, roc_tpr = downsample_roc(fpr, tpr)
     return AttackResult(
         name=name, auc=auc, advantage=float(np.max(tpr - fpr)), tpr_at_fpr=tpr_at, tpr_ci=ci_at,
-        achieved_fpr=achieved,
-        epsilon_lower_bound=epsilon_lower_bound(fp, tp, n_non, n_members, delta=delta),
-        delta=float(delta), n_members=n_members, n_non_members=n_non, roc_fpr=roc_fpr, roc_tpr=roc_tpr,
+        achieved_fpr=achieved, epsilon_lower_bound=None, delta=float(delta), n_members=n_members, n_non_members=n_non, roc_fpr=roc_fpr, roc_tpr=roc_tpr,
         warnings=warnings, description=description, settings=dict(settings or {}))
 
 
@@ -174,7 +147,8 @@ def strongest(attacks: Sequence[AttackResult], *, fpr_key: str = STRONGEST_AT_FP
     """The attack that recognises the most members at the given FPR (ties: higher AUC), or None.
 
     The one definition of "strongest attack" used by the audit, the trade-off, federated runs, figures
-    and the report: TPR at a low FPR, as the literature reports it, not AUC.
+    and the report: TPR at 0.1% FPR, as the literature reports it, not AUC. Wherever "strongest" is
+    shown, the label names this metric.
     """
     if not attacks:
         return None

@@ -11,14 +11,21 @@ Model outputs are read as the log-probability of the true class, `log p_y`, and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
 import numpy as np
 import pandas as pd
 
 from analysis.models.base import FittedModel, label_indices
 
 # Probabilities are clipped to [TINY, 1] before taking logs (a tree's exact 0/1 outputs stay finite).
+# Attacks that read the logit (LiRA) clip again at the model's resolution (`probability_resolution`).
 TINY = 1e-12
+# The stated smoothing when nothing else tells the resolution (every output is exactly 0 or 1).
+FALLBACK_RESOLUTION = 1e-3
+_FORESTS = ("RandomForestClassifier", "ExtraTreesClassifier")
 
 
 @dataclass(frozen=True)
@@ -137,3 +144,47 @@ def audit_data(members: pd.DataFrame, non_members: pd.DataFrame, label: str) -> 
     both = pd.concat([members, non_members], ignore_index=True)
     truth = np.concatenate([np.ones(len(members), bool), np.zeros(len(non_members), bool)])
     return AuditData(features=both.drop(columns=[label]), labels=both[label].to_numpy(), is_member=truth)
+
+
+def forest_size(model) -> Optional[int]:
+    """Number of trees when `model` (or the last step of its pipeline / wrapper) is a random or
+    extra-trees forest of at least two trees, else None."""
+    estimator = model
+    for _ in range(4):  # unwrap Pipeline and the loaded-model wrappers
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        elif hasattr(estimator, "estimator") and not hasattr(estimator, "estimators_"):
+            estimator = estimator.estimator
+        else:
+            break
+    trees = getattr(estimator, "estimators_", None)
+    if type(estimator).__name__ in _FORESTS and trees is not None and len(trees) >= 2:
+        return len(trees)
+    return None
+
+
+def probability_resolution(model, outputs: Sequence[ModelOutputs | tuple[np.ndarray, np.ndarray]]) -> tuple[float, str]:
+    """The smallest probability distance from 0 or 1 that the model family can express, halved, and how
+    it was found.
+
+    A forest of T fully grown trees outputs multiples of 1/T: its resolution is 1/(2T). Otherwise it is
+    half the smallest non-zero min(p, 1 - p) among the given outputs (target and reference models);
+    when every output is exactly 0 or 1, the stated `FALLBACK_RESOLUTION`. Clipping p to
+    [resolution, 1 - resolution] keeps an exact 0/1 output one step beyond the nearest value the
+    model can produce, instead of at logit +-27.6 (the 1e-12 clip), which swamps LiRA's Gaussians.
+    `outputs`: `ModelOutputs` or (log_p, log_not_p) pairs of any shape.
+    """
+    trees = forest_size(model)
+    if trees is not None:
+        return 1.0 / (2 * trees), f"1/(2 x {trees} trees)"
+    saturated = math.log(TINY) * (1 - 1e-9)
+    smallest = math.inf
+    for item in outputs:
+        log_p, log_not_p = (item.log_p, item.log_not_p) if isinstance(item, ModelOutputs) else item
+        nearest = np.minimum(np.asarray(log_p, dtype=float), np.asarray(log_not_p, dtype=float))
+        expressed = nearest[np.isfinite(nearest) & (nearest > saturated)]
+        if expressed.size:
+            smallest = min(smallest, float(np.exp(expressed.min())))
+    if not math.isfinite(smallest):
+        return FALLBACK_RESOLUTION, f"stated smoothing {FALLBACK_RESOLUTION:g} (every output is 0 or 1)"
+    return max(smallest / 2, TINY), "half the smallest non-zero min(p, 1 - p) of the target and reference models"

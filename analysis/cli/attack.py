@@ -163,6 +163,8 @@ def _print_summary(result) -> None:
     print(f"{'attack':<22}{'AUC':>7}{'adv':>7}{'TPR@0.1%':>10}{'TPR@1%':>9}{'eps_lb':>8}", file=out)
     for a in result.attacks:
         print(f"{a.name:<22}{a.auc:7.3f}{a.advantage:7.3f}{a.tpr_at_fpr.get('0.001', float('nan')):10.4f}"
-              f"{a.tpr_at_fpr.get('0.01', float('nan')):9.4f}{a.epsilon_lower_bound:8.2f}", file=out)
+              f"{a.tpr_at_fpr.get('0.01', float('nan')):9.4f}"
+              f"{'–' if a.epsilon_lower_bound is None else f'{a.epsilon_lower_bound:.2f}':>8}", file=out)
+    print(result.epsilon_headline()[1], file=out)
     for warning in result.warnings:
         print(f"warning: {warning}", file=out)

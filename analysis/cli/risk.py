@@ -20,7 +20,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--risk-threshold", type=float, default=0.2,
                         help="re-identification probability above which a record is at risk (default 0.2)")
     parser.add_argument("--population-size", type=int, metavar="N",
-                        help="size of the population the table was sampled from (journalist risk, Zayatz)")
+                        help="size of the population the table was sampled from: population uniqueness "
+                             "(Pitman / Zayatz / SNB by Dankar et al.'s rule) and the journalist / marketer "
+                             "risk derived from it")
+    parser.add_argument("--population", metavar="TABLE",
+                        help="the population table itself: journalist / marketer risk use its class sizes")
+    parser.add_argument("--population-without-sample", action="store_true",
+                        help="the population table does not contain the table's records (F = its count + the "
+                             "sample's); by default it does (F = its count, as ARX assumes)")
     parser.add_argument("--json", metavar="OUT", help="write the full report as JSON ('-' for stdout)")
     parser.add_argument("--progress", action="store_true", help="print progress on stderr")
     parser.set_defaults(func=run)
@@ -34,9 +41,17 @@ def run(args: argparse.Namespace) -> int:
     if not qis:
         raise CliError("--quasi-identifiers is empty")
     require_columns(table, qis + sensitive)
+    population = None
+    if args.population:
+        population_table = read_table(args.population)
+        require_columns(population_table, qis)
+        population = population_table.frame
+    elif args.population_without_sample:
+        raise CliError("--population-without-sample needs --population TABLE")
     try:
         result = assess_risk(table.frame, qis, sensitive=sensitive, k=args.k, risk_threshold=args.risk_threshold,
-                             population_size=args.population_size,
+                             population_size=args.population_size, population=population,
+                             population_contains_sample=not args.population_without_sample,
                              progress=stderr_progress if args.progress else None)
     except ValueError as exc:
         raise input_error(exc) from exc
@@ -52,12 +67,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{model.model:<10} records at risk {model.records_at_risk_share:.1%}, highest "
               f"{model.highest_risk:.1%}, average {model.average_risk:.1%}")
     print(f"{'marketer':<10} average {result.marketer.average_risk:.1%}")
+    print(f"journalist / marketer population: {result.journalist.population}")
+    for assumption in result.journalist.assumptions:
+        print(f"  assumes: {assumption}")
     for attr, ld in result.l_diversity.items():
         print(f"{attr}: distinct l = {ld.distinct_l}, entropy l = {ld.entropy_l:.2f}, "
               f"t = {result.t_closeness[attr].t:.3f}")
     if result.population_uniqueness:
         pu = result.population_uniqueness
-        print(f"population uniques ({pu.estimator}): {pu.population_uniques_share:.2%} of records")
+        print(f"population uniques ({pu.estimator}): {pu.population_uniques_share:.2%} of records; "
+              f"{pu.sample_unique_is_population_unique:.1%} of sample uniques are population-unique")
+        print(f"  model choice: {pu.decision}")
     if result.riskiest_combinations:
         top = result.riskiest_combinations[0]
         print(f"riskiest subset: {', '.join(top['columns'])} makes {top['unique_records']:,} records unique")

@@ -1,8 +1,10 @@
 """Exposure (Carlini et al., "The Secret Sharer", 2019): how far up the candidate ranking a secret sits.
 
 Every candidate secret r in R gets a score, its log-perplexity under the model (bits; lower = the
-model finds it more likely). The rank of the true secret is 1 + the number of candidates scoring
-strictly lower, and
+model finds it more likely). The rank of the true secret is the number of candidates scoring at most
+as low as it does, itself included: rank = |{r' in R : score(r') <= score(secret)}|. Ties count ahead
+of the secret, as in the Secret Sharer and tf-privacy's `compute_exposure_interpolation`: a model that
+scores every candidate alike has learned nothing and gets exposure 0, not the maximum. Then
 
     exposure = log2 |R| - log2 rank        (0 .. log2 |R| bits).
 
@@ -39,9 +41,12 @@ def exposure_from_rank(rank: float, space_size: int) -> float:
 
 
 def exact_rank(candidate_scores: np.ndarray, secret_score: float) -> int:
-    """1 + the number of candidates with a strictly lower log-perplexity (the secret included in R)."""
+    """The number of candidates with a log-perplexity <= the secret's (ties count ahead of the secret).
+
+    `candidate_scores` covers all of R, the secret included, so the rank is at least 1.
+    """
     scores = np.asarray(candidate_scores, dtype=float)
-    return int(1 + np.count_nonzero(scores < float(secret_score)))
+    return max(1, int(np.count_nonzero(scores <= float(secret_score))))
 
 
 def exact_exposure(candidate_scores: np.ndarray, secret_score: float) -> RankEstimate:
@@ -64,7 +69,7 @@ def skew_normal_exposure(sample_scores: np.ndarray, secret_score: float, space_s
         raise ValueError("need at least 20 sampled candidate scores for the skew-normal fit, "
                          f"got {len(scores)}")
     if np.ptp(scores) == 0:
-        fraction = 0.5 if secret_score == scores[0] else float(secret_score > scores[0])
+        fraction = float(secret_score >= scores[0])  # ties count ahead of the secret
     else:
         shape, loc, scale = stats.skewnorm.fit(scores)
         fraction = float(stats.skewnorm.cdf(float(secret_score), shape, loc=loc, scale=scale))

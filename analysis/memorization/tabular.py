@@ -7,7 +7,8 @@ carrying a label value drawn uniformly from R. Each canary is inserted `repeats`
 are never inserted. After training (Keras MLP, non-private and DP-SGD), the candidates are ranked by
 the model's probability for the canary's features:
 
-    rank = 1 + number of values the model finds strictly more probable than the secret,
+    rank = number of values the model finds at least as probable as the secret (ties count ahead,
+           see exposure.exact_rank),
     exposure = log2 |R| - log2 rank,  extracted = the most probable value is the secret.
 
 With a binary label the largest possible exposure is 1 bit; a label with more values (for example a
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.memorization.canaries import validate_repeats
-from analysis.memorization.exposure import EXACT, exposure_from_rank, random_rank_exposure
+from analysis.memorization.exposure import EXACT, exact_rank, exposure_from_rank, random_rank_exposure
 from analysis.memorization.result import (CanaryExposure, MemorizationResult, ModelMemorization, make_verdict,
                                           summarize)
 from analysis.progress import ProgressCallback, report, scaled
@@ -158,7 +159,7 @@ def measure_records(model, records: pd.DataFrame, label: str, counts: Sequence[i
     for row, (value, r) in enumerate(zip(records[label].tolist(), counts)):
         p = proba[row]
         j = lookup[str(value)]
-        rank = int(1 + np.count_nonzero(p > p[j]))
+        rank = exact_rank(-p, -p[j])
         top = bool(np.argmax(p) == j)
         out.append(CanaryExposure(repeats=int(r), exposure=exposure_from_rank(rank, len(classes)),
                                   rank=float(rank),

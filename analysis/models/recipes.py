@@ -13,6 +13,12 @@ Preprocessing (decided from the training frame, fixed inside the fitted pipeline
 The pipeline holds only scikit-learn types, so `skops.io.dump` / `load` round-trips it with no
 untrusted types. `train_model` splits a table into members (training rows) and non-members
 (held-out rows) and fits a recipe on the members.
+
+Membership of a model trained here is drawn by independent coin flips (`draw_members`), so the audit
+can turn its guesses into a sound epsilon lower bound (Steinke, Nasr & Jagielski 2023, one training run,
+`analysis.attacks.one_run`). With member share p, each row is first "fixed" with probability |2p - 1|
+(then a member when p > 1/2, a non-member otherwise) and otherwise a fair coin decides; the fair-coin
+rows are the audit's canaries. Every row is still a member with probability p, independently.
 """
 
 from __future__ import annotations
@@ -178,7 +184,9 @@ class TrainedModel(Result):
     """A model trained here, with the exact member / non-member split it was trained on.
 
     `members` / `non_members` are row subsets of the input frame (label column included);
-    `member_rows` are their positions in the input frame. `to_dict()` leaves out the model and rows.
+    `member_rows` are their positions in the input frame. Membership was drawn by independent coin
+    flips; `fair_coin` marks (members first, then non-members) the rows a fair coin decided, which the
+    audit's one-run epsilon bound guesses on. `to_dict()` leaves out the model and rows.
     """
 
     recipe: str
@@ -194,11 +202,13 @@ class TrainedModel(Result):
     members: pd.DataFrame = field(repr=False, compare=False)
     non_members: pd.DataFrame = field(repr=False, compare=False)
     member_rows: np.ndarray = field(repr=False, compare=False)
+    fair_coin: Optional[np.ndarray] = field(default=None, repr=False, compare=False)
+    membership: str = "independent coin flips"
 
     def to_dict(self) -> dict[str, Any]:
         from analysis.results import to_jsonable
 
-        skip = {"model", "members", "non_members", "member_rows"}
+        skip = {"model", "members", "non_members", "member_rows", "fair_coin"}
         return {k: to_jsonable(v) for k, v in self.__dict__.items() if k not in skip}
 
 
@@ -211,9 +221,21 @@ def accuracy(model: FittedModel, frame: pd.DataFrame, label: str) -> float:
     return float(np.mean(predicted == frame[label].to_numpy()))
 
 
-def split_members(frame: pd.DataFrame, label: str, *, member_share: float = 0.5,
-                  seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Random member / non-member split of the rows with a label (seeded). Returns (members, non_members, member_rows)."""
+@dataclass(frozen=True)
+class MemberDraw:
+    """Members and non-members drawn by independent coin flips; `*_fair_coin` mark the rows whose
+    membership a fair coin decided (the canaries of a one-run audit), aligned with each frame."""
+
+    members: pd.DataFrame
+    non_members: pd.DataFrame
+    member_rows: np.ndarray
+    members_fair_coin: np.ndarray
+    non_members_fair_coin: np.ndarray
+
+
+def draw_members(frame: pd.DataFrame, label: str, *, member_share: float = 0.5, seed: int = 0) -> MemberDraw:
+    """Independent, seeded coin flips over the rows with a label: each is a member with probability
+    `member_share` (see the module docstring for the fair-coin part)."""
     if label not in frame.columns:
         raise ValueError(f"label column {label!r} is not in the table (columns: {list(frame.columns)})")
     if not 0 < member_share < 1:
@@ -222,13 +244,23 @@ def split_members(frame: pd.DataFrame, label: str, *, member_share: float = 0.5,
     if len(labelled) < 4:
         raise ValueError(f"label column {label!r} has only {len(labelled)} non-missing values")
     rng = np.random.default_rng(seed)
-    order = rng.permutation(labelled)
-    n_members = int(round(member_share * len(order)))
-    n_members = min(max(n_members, 2), len(order) - 2)
-    member_rows = np.sort(order[:n_members])
-    non_rows = np.sort(order[n_members:])
-    return (frame.iloc[member_rows].reset_index(drop=True), frame.iloc[non_rows].reset_index(drop=True),
-            member_rows)
+    for _ in range(1000):  # only tiny tables ever redraw (fewer than 2 members or non-members)
+        fixed = rng.random(len(labelled)) < abs(2 * member_share - 1)
+        coin = rng.random(len(labelled)) < 0.5
+        is_member = np.where(fixed, member_share > 0.5, coin)
+        if 2 <= is_member.sum() <= len(labelled) - 2:
+            break
+    member_rows, non_rows = labelled[is_member], labelled[~is_member]
+    return MemberDraw(members=frame.iloc[member_rows].reset_index(drop=True),
+                      non_members=frame.iloc[non_rows].reset_index(drop=True), member_rows=member_rows,
+                      members_fair_coin=~fixed[is_member], non_members_fair_coin=~fixed[~is_member])
+
+
+def split_members(frame: pd.DataFrame, label: str, *, member_share: float = 0.5,
+                  seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """`draw_members` as (members, non_members, member_rows)."""
+    draw = draw_members(frame, label, member_share=member_share, seed=seed)
+    return draw.members, draw.non_members, draw.member_rows
 
 
 MEMBER_FLAGS = ("1", "true", "yes", "1.0")
@@ -265,7 +297,8 @@ def train_model(frame: pd.DataFrame, label: str, *, recipe: ModelRecipe | str, m
     """
     if isinstance(recipe, str):
         recipe = get_recipe(recipe)
-    members, non_members, member_rows = split_members(frame, label, member_share=member_share, seed=seed)
+    draw = draw_members(frame, label, member_share=member_share, seed=seed)
+    members, non_members = draw.members, draw.non_members
     if members[label].nunique() < 2:
         raise ValueError(f"label column {label!r} has a single class among the training rows")
     model = recipe.fit(members.drop(columns=[label]), members[label].to_numpy(), seed=seed, progress=progress)
@@ -274,4 +307,5 @@ def train_model(frame: pd.DataFrame, label: str, *, recipe: ModelRecipe | str, m
         member_share=float(member_share), train_accuracy=accuracy(model, members, label),
         test_accuracy=accuracy(model, non_members, label), n_members=len(members),
         n_non_members=len(non_members), model=model, members=members, non_members=non_members,
-        member_rows=member_rows)
+        member_rows=draw.member_rows,
+        fair_coin=np.concatenate([draw.members_fair_coin, draw.non_members_fair_coin]))

@@ -6,15 +6,17 @@ clipping norm and the Gaussian mechanism's noise multiplier is used as is (the `
 halving of tensorflow-privacy's statement does *not* apply).
 
 Each step is modelled as a Poisson-subsampled Gaussian mechanism with sampling rate
-q = batch_size / n, composed over `steps` = epochs * ceil(n / batch_size). Keras actually feeds
-shuffled, fixed-size batches (sampling without replacement per epoch); the Poisson analysis is the
-standard approximation used by tensorflow-privacy and most published DP-SGD results, but strictly it
-is the guarantee of Poisson sampling, not of shuffling. That assumption is stated in every
-`PrivacyAccounting` so no report hides it.
+q = batch_size / n, composed over `steps` = epochs * ceil(n / batch_size). Training does exactly that
+by default (`DPConfig.sampling = "poisson"`, `training.fit_keras`): each example enters each step
+independently with probability q, as Opacus does. `sampling="shuffled"` trains on shuffled fixed-size
+batches instead; the Poisson accounting is then an approximation that can understate epsilon (Chua,
+Ghazi, Kamath et al. 2024, "How Private are DP-SGD Implementations?"). Which one ran is stated in
+every `PrivacyAccounting.sampling_assumption`, the shuffled one labelled as an approximation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Optional
@@ -22,10 +24,18 @@ from typing import Optional
 from analysis.results import Result
 
 MICROBATCHING = "one example per microbatch"
-SAMPLING_ASSUMPTION = (
-    "Poisson subsampling with rate q = batch_size / n per step (the accounting assumes it); "
-    "training itself uses shuffled fixed-size Keras batches, for which this is the usual approximation"
+POISSON, SHUFFLED = "poisson", "shuffled"
+SAMPLING_POISSON = (
+    "Poisson subsampling with rate q = batch_size / n per step, as the accounting assumes: each example "
+    "enters each step independently with probability q, so batch sizes vary; the noisy gradient sum is "
+    "not divided by the realised batch size"
 )
+SAMPLING_SHUFFLED = (
+    "APPROXIMATION: training used shuffled fixed-size batches, while the accounting assumes Poisson "
+    "subsampling with rate q = batch_size / n; for shuffling the true epsilon can be larger "
+    "(Chua et al. 2024)"
+)
+SAMPLING_ASSUMPTION = SAMPLING_POISSON  # the default training matches the accounting
 ACCOUNTANT = "RDP (calibration and epsilon) and PLD (tighter epsilon, shown beside it)"
 
 
@@ -37,12 +47,15 @@ class DPConfig(Result):
     delta: None means min(1 / (10 n), 1e-5) for a training set of n examples.
     clip_norm: per-example L2 clipping norm of the gradient.
     noise_multiplier: noise std / clip_norm; None means calibrate from target_epsilon.
+    sampling: "poisson" (default: each example enters each step with probability q, what the
+        accountant assumes) or "shuffled" (fixed-size shuffled batches, an approximation, labelled so).
     """
 
     target_epsilon: Optional[float] = None
     delta: Optional[float] = None
     clip_norm: float = 1.0
     noise_multiplier: Optional[float] = None
+    sampling: str = POISSON
 
     def __post_init__(self) -> None:
         if self.noise_multiplier is None and self.target_epsilon is None:
@@ -56,6 +69,8 @@ class DPConfig(Result):
             raise ValueError(f"delta must be in (0, 1), got {self.delta!r}")
         if not self.clip_norm > 0:
             raise ValueError(f"clip_norm must be > 0, got {self.clip_norm!r}")
+        if self.sampling not in (POISSON, SHUFFLED):
+            raise ValueError(f"sampling must be {POISSON!r} or {SHUFFLED!r}, got {self.sampling!r}")
 
     def resolved_delta(self, n_examples: int) -> float:
         return self.delta if self.delta is not None else default_delta(n_examples)
@@ -206,7 +221,9 @@ def account_training(dp: DPConfig, *, n_examples: int, batch_size: int, epochs: 
                      noise_multiplier: float) -> PrivacyAccounting:
     """The accounting of one finished DP-SGD run trained with `noise_multiplier` under `dp`."""
     rate, steps = sampling_rate_and_steps(n_examples, batch_size=batch_size, epochs=epochs)
-    return compute_epsilon(noise_multiplier=noise_multiplier, sampling_rate=rate, steps=steps,
-                           delta=dp.resolved_delta(n_examples), n_examples=n_examples,
-                           clip_norm=dp.clip_norm, target_epsilon=dp.target_epsilon,
-                           batch_size=min(batch_size, n_examples), epochs=epochs)
+    accounting = compute_epsilon(noise_multiplier=noise_multiplier, sampling_rate=rate, steps=steps,
+                                 delta=dp.resolved_delta(n_examples), n_examples=n_examples,
+                                 clip_norm=dp.clip_norm, target_epsilon=dp.target_epsilon,
+                                 batch_size=min(batch_size, n_examples), epochs=epochs)
+    statement = SAMPLING_POISSON if dp.sampling == POISSON else SAMPLING_SHUFFLED
+    return dataclasses.replace(accounting, sampling_assumption=statement)

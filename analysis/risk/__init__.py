@@ -23,6 +23,7 @@ _versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package 
 from analysis.risk import metrics
 from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
 from analysis.risk.combinations import riskiest_combinations
+from analysis.risk.population import dankar_population_uniques
 from analysis.risk.suggest import columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 
 __all__ = ["assess_risk", "RiskReport", "AttackerRisk", "LDiversity", "TCloseness",
@@ -45,7 +46,8 @@ class AttackerRisk(Result):
     highest_risk: Optional[float]
     average_risk: float
     threshold: float
-    population: str  # "sample" (F = f), "population size N=..." or "population table"
+    population: str  # "sample (F = f)", "population size N=... (...)" or "population table (...)"
+    assumptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,18 @@ class TCloseness(Result):
 
 @dataclass(frozen=True)
 class PopulationUniqueness(Result):
-    estimator: str
+    """Population uniqueness by the model Dankar et al.'s rule picks (see `population.py`)."""
+
+    estimator: str                      # the model used, with its citation
     population_size: int
     sampling_fraction: float
-    population_uniques_share: float     # estimated share of records unique in the population
+    population_uniques_share: float     # estimated share of the sample's records unique in the population
     population_uniques: float           # estimated count of population uniques
     sample_unique_is_population_unique: float
     assumptions: tuple[str, ...]
+    model: str = ""                     # "Pitman" | "Zayatz" | "SNB" | "none (no sample uniques)"
+    decision: str = ""                  # why the rule picked it
+    estimates: dict = field(default_factory=dict)  # every model run -> population uniques (None: failed)
 
 
 @dataclass(frozen=True)
@@ -146,13 +153,17 @@ def record_class_sizes(frame: pd.DataFrame, quasi_identifiers: Sequence[str]) ->
 
 def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive: Sequence[str] = (),
                 k: int = 5, risk_threshold: float = 0.2, population_size: Optional[int] = None,
-                population: Optional[pd.DataFrame] = None, max_combination_size: int = 3,
-                max_combinations: int = 100, progress: Optional[ProgressCallback] = None) -> RiskReport:
+                population: Optional[pd.DataFrame] = None, population_contains_sample: bool = True,
+                max_combination_size: int = 3, max_combinations: int = 100,
+                progress: Optional[ProgressCallback] = None) -> RiskReport:
     """Every risk metric for `frame` with these quasi-identifiers (see the module docstring).
 
-    population_size: N of the population the table was sampled from (journalist/marketer risk use
-    F_j = f_j N / n, the expected population class size; the Zayatz estimate is added).
+    population_size: N of the population the table was sampled from. Population uniqueness is
+    estimated (Pitman / Zayatz / SNB by Dankar et al.'s rule) and journalist / marketer risk are derived
+    from that estimate (`metrics.estimated_population_risk`).
     population: optionally the population table itself (journalist/marketer use its class sizes).
+    population_contains_sample: whether `population` includes the sample's records (F = its count, as
+    ARX assumes) or not (F = its count + the sample's).
     """
     qis, sens = _check(frame, quasi_identifiers, sensitive, k, risk_threshold, population_size)
     threshold = float(risk_threshold)
@@ -170,23 +181,40 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         all_ids, _ = class_ids(both, qis)
         sample_class = np.zeros(len(sizes), dtype=np.int64)
         sample_class[ids] = all_ids[:n]
-        pop_counts = np.bincount(all_ids[n:], minlength=int(all_ids.max()) + 1)
-        pop_sizes = np.maximum(pop_counts[sample_class], sizes).astype(np.float64)
-        source = "population table"
-    elif population_size is not None:
-        pop_sizes = sizes * (float(population_size) / n)
-        source = f"population size N={population_size} (F = f N/n)"
+        pop_counts = np.bincount(all_ids[n:], minlength=int(all_ids.max()) + 1)[sample_class]
+        if population_contains_sample:
+            pop_sizes = np.maximum(pop_counts, sizes).astype(np.float64)
+            source = "population table containing the sample (F = its count)"
+        else:
+            pop_sizes = (pop_counts + sizes).astype(np.float64)
+            source = "population table without the sample (F = its count + the sample's)"
     else:
         pop_sizes = sizes.astype(np.float64)
         source = "sample (F = f)"
 
+    pop_unique = None
+    if population_size is not None:
+        choice = dankar_population_uniques(sizes, int(population_size))
+        pop_unique = _population_uniqueness(choice, sizes, int(population_size))
+    if population_size is not None and population is None:
+        derived = metrics.estimated_population_risk(sizes, int(population_size), choice.population_uniques,
+                                                    threshold)
+        source = f"population size N={population_size} ({choice.model} estimate, Dankar et al. rule)"
+        assumptions = metrics.ESTIMATED_RISK_ASSUMPTIONS
+        journalist_figures, marketer_rate = derived["journalist"], derived["marketer"]
+    else:
+        assumptions = ((metrics.TABLE_CONTAINS_SAMPLE if population_contains_sample else metrics.TABLE_WITHOUT_SAMPLE),)\
+            if population is not None else (metrics.SAMPLE_IS_POPULATION,)
+        journalist_figures = metrics.attacker_summary(sizes, pop_sizes, threshold)
+        marketer_rate = metrics.marketer_rate(sizes, pop_sizes)
+
     prosecutor = AttackerRisk(model="prosecutor", threshold=threshold, population="sample",
+                              assumptions=(metrics.PROSECUTOR_ASSUMPTION,),
                               **metrics.attacker_summary(sizes, sizes, threshold))
-    journalist = AttackerRisk(model="journalist", threshold=threshold, population=source,
-                              **metrics.attacker_summary(sizes, pop_sizes, threshold))
-    marketer = AttackerRisk(model="marketer", threshold=threshold, population=source,
-                            records_at_risk_share=None, highest_risk=None,
-                            average_risk=metrics.marketer_rate(sizes, pop_sizes))
+    journalist = AttackerRisk(model="journalist", threshold=threshold, population=source, assumptions=assumptions,
+                              **journalist_figures)
+    marketer = AttackerRisk(model="marketer", threshold=threshold, population=source, assumptions=assumptions,
+                            records_at_risk_share=None, highest_risk=None, average_risk=marketer_rate)
 
     report(progress, 0.45, "l-diversity and t-closeness")
     l_div, t_close = {}, {}
@@ -195,13 +223,6 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         codes = encode_column(frame[attr], sort=numeric)
         l_div[attr] = LDiversity(attribute=attr, **metrics.l_diversity(ids, sizes, codes))
         t_close[attr] = TCloseness(attribute=attr, **metrics.t_closeness(ids, sizes, codes, ordered=numeric))
-
-    pop_unique = None
-    if population_size is not None:
-        est = metrics.zayatz_population_uniques(sizes, int(population_size))
-        pop_unique = PopulationUniqueness(estimator="Zayatz (1991)", population_size=int(population_size),
-                                          sampling_fraction=n / float(population_size),
-                                          assumptions=metrics.ZAYATZ_ASSUMPTIONS, **est)
 
     report(progress, 0.6, "riskiest quasi-identifier combinations")
     combos, evaluated = riskiest_combinations(encoded, max_size=min(max_combination_size, max(1, len(qis) - 1)),
@@ -222,6 +243,25 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         riskiest_combinations=combos, combinations_evaluated=evaluated)
     report(progress, 1.0, "done")
     return result
+
+
+_CITATIONS = {"Pitman": "Pitman model (Hoshino 2001)", "Zayatz": "Zayatz (1991)",
+              "SNB": "slide negative binomial (Chen & McNulty 1998)"}
+
+
+def _population_uniqueness(choice, sizes: np.ndarray, population_size: int) -> PopulationUniqueness:
+    n = float(sizes.sum())
+    fraction = n / population_size
+    uniques = int((sizes == 1).sum())
+    in_sample = min(choice.population_uniques * fraction, uniques)  # population uniques that were sampled
+    name = _CITATIONS.get(choice.model, choice.model)
+    return PopulationUniqueness(
+        estimator=f"{name}, chosen by Dankar et al. (2012)", population_size=population_size,
+        sampling_fraction=fraction, population_uniques_share=in_sample / n,
+        population_uniques=float(choice.population_uniques),
+        sample_unique_is_population_unique=in_sample / uniques if uniques else 0.0,
+        assumptions=metrics.POPULATION_MODEL_ASSUMPTIONS, model=choice.model, decision=choice.reason,
+        estimates=dict(choice.estimates))
 
 
 def _is_numeric(series: pd.Series) -> bool:

@@ -8,13 +8,17 @@
     journalist: record risk 1/F_j; records at risk = share with 1/F_j > threshold;
                 highest = 1/min F_j; average = max(J / sum F_j, (1/n) sum f_j/F_j).
     marketer:   success rate (1/n) sum f_j/F_j only (ARX reports no threshold or maximum for it).
-  Without population information F_j = f_j (the sample is the population), as in ARX.
+  Without population information F_j = f_j (the sample is the population), as in ARX. With a
+  population table, F_j is its count (the table contains the sample, as ARX assumes) or its count +
+  f_j (it does not). With only a population size N, `estimated_population_risk` derives both from the
+  population-uniqueness estimate (`population.py`), so that they agree with it.
 - l-diversity (Machanavajjhala et al., 2007): distinct l = min over classes of distinct sensitive
   values; entropy l = exp(min over classes of -sum p log p).
 - t-closeness (Li, Li & Venkatasubramanian, 2007): Earth Mover's Distance between each class's
   sensitive distribution and the table's; equal ground distance (= variational distance) for
   categories, ordered distance (1/(m-1)) sum_i |sum_{j<=i} (p_j - q_j)| for numbers; t = max.
-- Population uniqueness (Zayatz, 1991, as in ARX's ModelZayatz): see `zayatz_population_uniques`.
+- Population uniqueness: Pitman, Zayatz and SNB with Dankar et al.'s rule, `population.py`;
+  Zayatz (1991, as in ARX's ModelZayatz) here in `zayatz_population_uniques`.
 """
 
 from __future__ import annotations
@@ -180,5 +184,55 @@ ZAYATZ_ASSUMPTIONS = (
     "The table is a simple random sample of the population (sampling fraction n/N).",
     "The distribution of class sizes in the population mirrors the distribution of class sizes in "
     "the sample (Zayatz 1991; the ARX implementation).",
+    "Records are independent and the quasi-identifiers are recorded the same way in the population.",
+)
+
+
+def estimated_population_risk(sizes: np.ndarray, population_size: int, population_uniques: float,
+                              threshold: float) -> dict:
+    """Journalist (rA, rB, rC) and marketer rates from a population-uniqueness estimate.
+
+    A simple random sample holds each population unique with probability n/N, so U population uniques
+    put m = min(U n/N, c_1) of the c_1 sample uniques in classes with F = 1 (risk 1). The other sample
+    uniques have F >= 2, taken as F = max(2, N/n); a class seen f >= 2 times has F = f N/n (unbiased
+    under simple random sampling). Record risks are the expectations over that mixture; the highest
+    risk is 1 as soon as at least half a record (m >= 0.5) is expected to be a population unique.
+    """
+    f = np.asarray(sizes, dtype=np.float64)
+    n = f.sum()
+    ratio = float(population_size) / n
+    uniques = f == 1
+    c1 = float(uniques.sum())
+    m = min(float(population_uniques) / ratio, c1)
+    others_f = max(2.0, ratio)                       # F of a sample unique that is not population-unique
+    big_f = np.where(uniques, others_f, f * ratio)   # F of everything but the population uniques
+    at_risk = f[(~uniques) & (1.0 / big_f > threshold)].sum()
+    at_risk += m * (1.0 > threshold) + (c1 - m) * (1.0 / others_f > threshold)
+    highest_candidates = [1.0 / big_f.min()] if len(big_f) else [0.0]
+    if m >= 0.5:
+        highest_candidates.append(1.0)
+    success = (m * 1.0 + (c1 - m) / others_f + (f[~uniques] / big_f[~uniques]).sum()) / n
+    total_f = m * 1.0 + (c1 - m) * others_f + big_f[~uniques].sum()
+    journalist = dict(records_at_risk_share=float(at_risk / n), highest_risk=float(max(highest_candidates)),
+                      average_risk=float(max(len(f) / total_f, success)))
+    return {"journalist": journalist, "marketer": float(success), "expected_population_uniques_in_sample": m}
+
+
+PROSECUTOR_ASSUMPTION = "The attacker knows the person is in this table (F = f)."
+SAMPLE_IS_POPULATION = ("No population information: the table is taken as the whole population (F = f), "
+                        "so journalist and marketer risk equal the prosecutor's, as in ARX.")
+TABLE_CONTAINS_SAMPLE = "The population table contains the sample's records: F = the table's class count."
+TABLE_WITHOUT_SAMPLE = ("The population table does not contain the sample's records: F = the table's class "
+                        "count + the sample's.")
+ESTIMATED_RISK_ASSUMPTIONS = (
+    "The table is a simple random sample of a population of size N (sampling fraction n/N).",
+    "Sample uniques are population-unique in the proportion the population-uniqueness model estimates "
+    "(risk 1); the other sample uniques have F = max(2, N/n).",
+    "Classes seen f >= 2 times have F = f N/n (their expected population size).",
+)
+POPULATION_MODEL_ASSUMPTIONS = (
+    "The table is a simple random sample of the population (sampling fraction n/N).",
+    "Model chosen by Dankar et al. (2012): Pitman (Hoshino 2001) when n/N <= 0.1 and its fit converges, "
+    "else Zayatz (1991); above 0.1 the smaller of SNB (Chen & McNulty 1998) and Zayatz.",
     "Records are independent and the quasi-identifiers are recorded the same way in the population.",
 )

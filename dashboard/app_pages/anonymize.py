@@ -86,13 +86,15 @@ t3.plotly_chart(figures.riskiest_combinations(risk), width="stretch")
 rows = [{"model": a.model, "records at risk": a.records_at_risk_share, "highest": a.highest_risk,
          "average": a.average_risk, "population": a.population} for a in (risk.prosecutor, risk.journalist, risk.marketer)]
 t4.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+t4.caption("Journalist and marketer assume: " + " ".join(risk.journalist.assumptions))
 if sensitive:
     t4.dataframe(pd.DataFrame([{"attribute": a, "distinct l": v.distinct_l, "entropy l": round(v.entropy_l, 2),
                                 "t (EMD)": round(risk.t_closeness[a].t, 3)} for a, v in risk.l_diversity.items()]),
                  hide_index=True, width="stretch")
 if risk.population_uniqueness:
     pu = risk.population_uniqueness
-    t4.caption(f"{pu.estimator}: about {pu.population_uniques_share:.2%} of records are unique in the population. "
+    t4.caption(f"{pu.estimator}: about {pu.population_uniques_share:.2%} of records are unique in the population "
+               f"({pu.sample_unique_is_population_unique:.0%} of sample uniques). Why this model: {pu.decision}. "
                "Assumes: " + " ".join(pu.assumptions))
 
 # ---- 2. the plan

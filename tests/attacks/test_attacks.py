@@ -65,7 +65,8 @@ def test_prior_model_gives_chance_level_lira_and_rmia(noisy_table):
 def test_memorising_model_is_strongly_attacked(noisy_table):
     trained = train_model(noisy_table, "y", recipe="nearest_neighbor", seed=0)
     assert trained.train_accuracy == 1.0 and trained.test_accuracy < 0.7
-    result = run_audit(trained.model, trained.members, trained.non_members, "y", attacks=("loss",))
+    result = run_audit(trained.model, trained.members, trained.non_members, "y", attacks=("loss",),
+                       fair_coin=trained.fair_coin)
     loss = result.attack("loss")
     assert loss.auc > 0.7
     assert loss.advantage > 0.4

@@ -18,13 +18,38 @@ def test_rank_one_is_full_exposure_and_last_rank_is_zero():
     assert exposure_from_rank(32, 1024) == pytest.approx(5.0)
 
 
-def test_exact_rank_counts_strictly_lower_scores():
-    scores = np.array([5.0, 1.0, 3.0, 3.0, 9.0])
+def test_exact_rank_counts_ties_ahead_of_the_secret():
+    # Hand case: rank = |{r : score(r) <= score(secret)}|, the secret itself included.
+    scores = np.array([1.0, 3.0, 3.0, 5.0, 9.0])
     assert exact_rank(scores, 1.0) == 1
-    assert exact_rank(scores, 3.0) == 2  # ties do not push the secret down
+    assert exact_rank(scores, 3.0) == 3  # the tied candidate counts ahead of the secret
     assert exact_rank(scores, 9.0) == 5
     estimate = exact_exposure(scores, 1.0)
     assert estimate.method == EXACT and estimate.exposure == pytest.approx(math.log2(5))
+    assert exact_exposure(scores, 3.0).exposure == pytest.approx(math.log2(5 / 3))
+
+
+def test_a_model_that_scores_every_candidate_alike_has_no_exposure():
+    scores = np.full(10_000, 13.29)
+    assert exact_exposure(scores, 13.29).exposure == pytest.approx(0.0)
+    estimate = skew_normal_exposure(np.full(500, 13.29), 13.29, 10_000)
+    assert estimate.exposure == pytest.approx(0.0)
+
+
+def test_rounded_scores_give_the_secret_the_bottom_of_its_tie_group(rng):
+    # Scores rounded to one decimal: the secret's rank is the last position of its group of equal
+    # scores, computed independently by sorting.
+    scores = np.round(rng.normal(20.0, 1.0, size=2000), 1)
+    for secret in rng.integers(0, len(scores), size=20):
+        ordered = np.sort(scores)
+        expected_rank = int(np.searchsorted(ordered, scores[secret], side="right"))
+        estimate = exact_exposure(scores, scores[secret])
+        assert estimate.rank == expected_rank
+        assert estimate.exposure == pytest.approx(math.log2(2000) - math.log2(expected_rank))
+    # Strictly-lower counting would have given the top of the group, a larger exposure.
+    lowest = scores.min()
+    ties = int(np.count_nonzero(scores == lowest))
+    assert exact_exposure(scores, lowest).exposure == pytest.approx(math.log2(2000 / ties))
 
 
 def test_random_rank_exposure_is_about_log2_e():

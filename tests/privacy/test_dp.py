@@ -30,7 +30,7 @@ def test_epsilon_equals_dp_accounting_rdp_and_pld(sigma):
     assert ours.pld_epsilon <= ours.rdp_epsilon  # PLD is the tighter accountant
     assert (ours.delta, ours.noise_multiplier, ours.sampling_rate, ours.steps) == (DELTA, sigma, Q, STEPS)
     assert ours.microbatching == MICROBATCHING
-    assert "Poisson" in ours.sampling_assumption and "fixed-size" in ours.sampling_assumption
+    assert "Poisson" in ours.sampling_assumption and "batch sizes vary" in ours.sampling_assumption
 
 
 def test_one_example_per_microbatch_matches_tf_privacy_without_the_microbatching_halving():

@@ -38,8 +38,9 @@ def _weights(result):
 def test_dp_twin_shares_architecture_init_and_batches(data):
     plain = _fit(data, None)
     # Noise 0 and a clipping norm no gradient reaches: DP-SGD reduces to the plain mean gradient,
-    # so identical weights prove the twins start from the same init and see the same batches.
-    twin = _fit(data, DPConfig(noise_multiplier=0.0, clip_norm=1e6))
+    # so identical weights prove the twins start from the same init and see the same batches
+    # (with the shuffled-batch option; Poisson batches differ by design).
+    twin = _fit(data, DPConfig(noise_multiplier=0.0, clip_norm=1e6, sampling="shuffled"))
     import tensorflow as tf
     from tensorflow_privacy.privacy.keras_models.dp_keras_model import DPSequential
 
@@ -53,6 +54,55 @@ def test_dp_twin_shares_architecture_init_and_batches(data):
         np.testing.assert_allclose(a, b, atol=1e-4)
     assert plain.privacy is None
     assert twin.privacy.noise_multiplier == 0.0
+    assert twin.sampling == "shuffled" and twin.privacy.sampling_assumption.startswith("APPROXIMATION")
+
+
+def test_poisson_batches_include_each_example_with_probability_q():
+    from analysis.privacy.training import poisson_batches
+
+    n, batch = 2000, 100
+    x = np.arange(n, dtype="float32")[:, None]
+    y = np.zeros(n, dtype="int64")
+    sizes, counts = [], np.zeros(n)
+    for xb, _ in poisson_batches(x, y, batch_size=batch, steps=400, seed=0).take(400):
+        rows = xb.numpy()[:, 0].astype(int)
+        sizes.append(len(rows))
+        counts[rows] += 1
+    q = batch / n
+    assert np.mean(sizes) == pytest.approx(batch, rel=0.02)
+    assert np.var(sizes) == pytest.approx(n * q * (1 - q), rel=0.2)   # Binomial(n, q), not fixed
+    assert np.mean(counts) / 400 == pytest.approx(q, rel=0.02)
+    assert len(set(sizes)) > 10
+
+
+def test_poisson_is_the_default_and_runs_the_accounted_number_of_steps(data):
+    import tensorflow as tf
+
+    class Steps(tf.keras.callbacks.Callback):
+        count = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            Steps.count += 1
+
+    x, y = data
+    from analysis.privacy.training import fit_keras as fit
+
+    original = tf.keras.Model.fit
+
+    def counting_fit(self, *args, **kwargs):
+        kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [Steps()]
+        return original(self, *args, **kwargs)
+
+    tf.keras.Model.fit = counting_fit
+    try:
+        result = fit(_layers, x, y, loss="sparse_categorical_crossentropy", dp=DPConfig(target_epsilon=2.0),
+                     epochs=2, batch_size=100, learning_rate=0.01, seed=3)
+    finally:
+        tf.keras.Model.fit = original
+    assert result.sampling == "poisson" and "Poisson" in result.privacy.sampling_assumption
+    assert "batch sizes vary" in result.privacy.sampling_assumption
+    assert Steps.count == result.privacy.steps == 12      # epochs * ceil(600 / 100)
+    assert 0.0 < result.history["loss"][-1] < 1.5            # the mean cross-entropy, not the batch sum
 
 
 def test_dp_run_is_reproducible_and_accounted(data):

@@ -47,13 +47,14 @@ def test_without_population_journalist_equals_prosecutor_and_marketer_is_j_over_
     assert r.marketer.records_at_risk_share is None and r.marketer.highest_risk is None
 
 
-def test_journalist_and_marketer_with_population_size():
-    # N = 12, n = 6: F = 2f = 6, 4, 2 -> risks 1/6, 1/4, 1/2
+def test_journalist_and_marketer_with_population_size_follow_the_uniqueness_estimate():
+    # N = 12, n = 6: the estimate says how many of the 1 sample unique are population-unique (risk 1);
+    # the classes of 3 and 2 have F = 2f = 6, 4 (risks 1/6, 1/4, below the threshold).
     r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=12)
-    assert r.journalist.records_at_risk_share == pytest.approx(1 / 6)
-    assert r.journalist.highest_risk == pytest.approx(0.5)
-    assert r.journalist.average_risk == pytest.approx(0.25)  # max(J/sum F, sum(f/F)/n) = max(3/12, 0.25)
-    assert r.marketer.average_risk == pytest.approx(0.25)
+    m = r.population_uniqueness.sample_unique_is_population_unique  # of the single sample unique
+    others_f = 2.0
+    assert r.journalist.records_at_risk_share == pytest.approx((m + (1 - m) * (1 / others_f > 0.4)) / 6)
+    assert r.marketer.average_risk == pytest.approx((m + (1 - m) / others_f + 3 / 6 + 2 / 4) / 6)
     assert r.prosecutor.highest_risk == pytest.approx(1.0)  # the prosecutor knows the target is in the table
 
 
@@ -113,14 +114,17 @@ def test_t_closeness_ordered_matches_brute_force_on_random_tables():
 def test_zayatz_population_uniqueness_hand_computed():
     # sizes 1, 1, 2 (n = 4), N = 8: h_1 = 35/70 = 1/2, h_2 = 2*20/70 = 4/7
     # P = (2/3 * 1/2) / (2/3 * 1/2 + 1/3 * 4/7) = 7/11; share = u1 P / n = 7/22
+    from analysis.risk.metrics import zayatz_population_uniques
+
+    est = zayatz_population_uniques(np.array([1, 1, 2]), 8)
+    assert est["sample_unique_is_population_unique"] == pytest.approx(7 / 11)
+    assert est["population_uniques_share"] == pytest.approx(7 / 22)
+    assert est["population_uniques"] == pytest.approx(28 / 11)
     frame = pd.DataFrame({"q": ["a", "b", "c", "c"]})
     pu = assess_risk(frame, ["q"], population_size=8).population_uniqueness
-    assert pu.estimator.startswith("Zayatz")
-    assert pu.sample_unique_is_population_unique == pytest.approx(7 / 11)
-    assert pu.population_uniques_share == pytest.approx(7 / 22)
-    assert pu.population_uniques == pytest.approx(28 / 11)
+    assert pu.estimates["Zayatz"] == pytest.approx(28 / 11)
     assert pu.sampling_fraction == pytest.approx(0.5)
-    assert len(pu.assumptions) >= 2
+    assert len(pu.assumptions) >= 2 and "Dankar" in pu.estimator
     # a census (N = n): every sample unique is a population unique
     census = assess_risk(frame, ["q"], population_size=4).population_uniqueness
     assert census.population_uniques_share == pytest.approx(0.5)

@@ -62,8 +62,8 @@ def test_dp_model_at_small_epsilon_stays_within_the_dp_bound(result):
     run = _run(result, 0.5)
     assert within_dp_bound(run)
     for attack in run.attacks:
-        # the empirical lower bound on epsilon (95% Clopper-Pearson) never exceeds the guarantee
-        assert attack.epsilon_lower_bound <= run.epsilon
+        # the grid's split is not coin flips: no empirical epsilon bound is claimed (issue 13)
+        assert attack.epsilon_lower_bound is None
         for key, (lo, _hi) in attack.tpr_ci.items():
             assert lo <= dp_bound_tpr(run.epsilon, run.delta, [float(key)])[0]
 

@@ -23,7 +23,8 @@ def test_train_then_audit_shows_accuracies_metrics_and_masked_records():
     at.button[0].click().run()  # "Train model"
     assert not at.exception, at.exception
     bundle = at.session_state["model_bundle"]
-    assert len(bundle["members"]) == 300 and len(bundle["non_members"]) == 300
+    # coin-flip membership: about half of the 600 rows each
+    assert len(bundle["members"]) + len(bundle["non_members"]) == 600 and abs(len(bundle["members"]) - 300) < 50
     assert any("Run audit" in i.value for i in at.info)
 
     at.multiselect(key="audit_attacks").set_value(["threshold", "lira"])

@@ -29,12 +29,12 @@ def as_attack(attack: Any) -> Any:
         return math.nan if value is None else value
 
     tprs = {str(k): num(v) for k, v in (data.get("tpr_at_fpr") or {}).items()}
+    epsilon = num(get(data, "epsilon_lower_bound", "empirical_epsilon"))
     return AttackResult(
         name=str(data.get("name", "attack")), auc=measured("auc"), advantage=measured("advantage"),
         tpr_at_fpr={k: v for k, v in tprs.items() if v is not None},
         tpr_ci=dict(data.get("tpr_ci") or {}), achieved_fpr=dict(data.get("achieved_fpr") or {}),
-        epsilon_lower_bound=measured("epsilon_lower_bound", "empirical_epsilon"),
-        delta=measured("delta"), n_members=int(data.get("n_members") or 0),
+        epsilon_lower_bound=epsilon, delta=measured("delta"), n_members=int(data.get("n_members") or 0),
         n_non_members=int(data.get("n_non_members") or 0), roc_fpr=list(data.get("roc_fpr") or []),
         roc_tpr=list(data.get("roc_tpr") or []), warnings=[str(w) for w in data.get("warnings") or []],
         description=str(data.get("description", "")), settings=dict(data.get("settings") or {}))
@@ -85,7 +85,7 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         rough = any("0.001" in str(w) for w in as_list(get(best, "warnings", default=[])))
         facts = {"best": name, "tpr": tpr3, "auc": auc, "rough": rough}
         tpr2 = tpr_at(best, "0.01")
-        sentence = (f"The strongest attack, {name}, recognises {pct(tpr3, 2)} of the training records at "
+        sentence = (f"The strongest attack by TPR at 0.1% FPR, {name}, recognises {pct(tpr3, 2)} of the training records at "
                     f"0.1% false-positive rate and {pct(tpr2, 2)} at 1% (random guessing gets 0.1% and 1%); "
                     f"AUC {fmt(auc)} (0.5 is guessing)")
         lift3 = (tpr3 or 0.0) / 0.001
@@ -103,6 +103,10 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         else:
             sentence += "."
     notes = []
+    if hasattr(audit, "epsilon_headline"):
+        epsilon, epsilon_text = audit.epsilon_headline()
+        metrics["epsilon_lower_bound"] = epsilon
+        notes.append(f"Empirical ε: {epsilon_text}.")
     for w in as_list(get(audit, "warnings", default=[])):
         notes.append(str(w))
     if n_members is not None and not isinstance(n_members, (list, tuple)):

@@ -77,6 +77,15 @@ def risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, An
                          num(get(c, "unique_share")), num(get(c, "k"))])
         tables.append(ReportTable("Riskiest combinations of quasi-identifiers",
                                   ["columns", "unique records", "unique share", "k"], crow))
-    section = Section("risk", "Re-identification risk", sentence, metrics, tables,
-                      [f"Quasi-identifiers: {', '.join(qis)}"] if qis else [])
+    notes = [f"Quasi-identifiers: {', '.join(qis)}"] if qis else []
+    journalist = get(risk, "journalist")
+    if journalist is not None and get(journalist, "population"):
+        notes.append(f"Journalist and marketer risk use the {get(journalist, 'population')}. Assumes: "
+                     + " ".join(str(a) for a in as_list(get(journalist, "assumptions", default=[]))))
+    uniqueness = get(risk, "population_uniqueness")
+    if uniqueness is not None and num(get(uniqueness, "population_uniques_share")) is not None:
+        notes.append(f"Population uniqueness ({get(uniqueness, 'estimator')}): "
+                     f"{pct(num(get(uniqueness, 'population_uniques_share')))} of records are estimated to be "
+                     f"unique in the population; {get(uniqueness, 'decision', default='')}")
+    section = Section("risk", "Re-identification risk", sentence, metrics, tables, notes)
     return section, {"k": k, "share": share, "below": below, "rows": rows, "qis": qis, "target_k": target_k}
