@@ -203,6 +203,7 @@ def main() -> int:
                         help="also run the plain pandas/json/csv read of each table (3 GB cap, 90 s)")
     args = parser.parse_args()
     rows, failures = [], 0
+    marker = _model_marker()
     with tempfile.TemporaryDirectory() as folder:
         for kind, label, file_name, build in cases():
             if args.only and args.only not in label:
@@ -226,7 +227,22 @@ def main() -> int:
               f"{refused[:110]}")
         if before:
             print(f"{'':<40} {'':>12} {'':>10} {'':>9} {'':>8}  {'':<6}  {before}")
+    if marker is not None:
+        ran = os.path.exists(marker)
+        failures += ran
+        print(f"\nmarker file written by a model file that ran code: {'PRESENT (code ran!)' if ran else 'absent'}")
     return 1 if failures else 0
+
+
+def _model_marker():
+    """The marker the code-running model files would write; removed first so a leftover cannot count."""
+    try:
+        from tests.security.hostile_models import MARKER
+    except ImportError:
+        return None
+    if os.path.exists(MARKER):
+        os.unlink(MARKER)
+    return MARKER
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import tempfile
 import zipfile
 
 KERAS_METADATA = json.dumps({"keras_version": "2.15.0", "date_saved": "2026-01-01@00:00:00"})
@@ -172,3 +174,35 @@ def onnx_valid_mlp() -> bytes:
     from onnx import TensorProto, helper
 
     return _onnx_matmul(helper.make_tensor("w", TensorProto.FLOAT, [2, 2], vals=[0.5, -0.5, -0.25, 0.25]))
+
+
+def keras_valid_mlp() -> bytes:
+    """A small valid .keras file (Dense 2 -> 8 -> 2), saved by tf.keras itself."""
+    import os
+    import tempfile
+
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(0)
+    model = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(2, activation="softmax")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "mlp.keras")
+        model.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+# What benchmarks/hostile_inputs.py measures: label -> (file name, builder). The code-running files write
+# a marker in the temporary folder if they ever run; the loader must refuse them before that.
+MARKER = os.path.join(tempfile.gettempdir(), "privacy-audit-hostile-marker")
+HOSTILE_MODELS = {
+    "keras Lambda os.system + _CONSTANT_VALUE": ("lambda.keras", lambda: keras_lambda_os_system(f"touch {MARKER}")),
+    "keras TFOpLambda io.write_file": ("tfop.keras", lambda: keras_tfoplambda_write_file(MARKER)),
+    "keras config.json inflating to 400 MB": ("inflating.keras", keras_inflating_config),
+    "keras valid + 1 GB extra entry": ("extra.keras", lambda: keras_extra_entry(keras_valid_mlp())),
+    "skops schema.json inflating to 400 MB": ("inflating.skops", skops_inflating_schema),
+    "skops FunctionTransformer os.system": ("os_system.skops", skops_os_system),
+    "onnx external data ../../etc/passwd": ("external.onnx", onnx_external_data),
+    "onnx custom operator domain": ("custom.onnx", onnx_custom_domain),
+}
