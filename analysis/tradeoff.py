@@ -106,8 +106,8 @@ class BudgetSummary(Result):
     tpr_at_1pct: float
     attack_auc: float
     train_seconds: float
-    # Which protection the row measures (analysis.strategies); empty on a plain DP grid, where it is
-    # "none" for the non-private MLP, "dp" for a budget and "baseline" for the logistic regression.
+    # Which protection the row measures (analysis.strategies); empty in an older stored DP grid, which
+    # `strategy_of` reads as "none" (non-private MLP), "dp" (a budget) or "baseline" (logistic regression).
     strategy: str = ""
     unit: str = ""                  # privacy unit of `epsilon`: record, client or none ("" = from the budget)
     k: Optional[float] = None       # k-anonymity of the training rows (anonymized strategies)
@@ -250,21 +250,18 @@ def unit_of(row: Any) -> str:
 
 
 def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
-    """One row per (strategy, model, budget): means over seeds (accuracy also with its standard
-    deviation). Takes analysis.strategies.StrategyRun rows (or rows without a `strategy`, as in a
-    stored DP grid)."""
+    """One row per (strategy, model, budget), in the order the runs first give them: means over seeds
+    (accuracy also with its standard deviation) of analysis.strategies.StrategyRun rows."""
     keys: list[tuple[str, str, float]] = []
     for r in runs:
-        key = (strategy_of(r), r.model, r.epsilon_target)
+        key = (r.strategy, r.model, r.epsilon_target)
         if key not in keys:
             keys.append(key)
-    if not any(getattr(r, "strategy", "") for r in runs):  # a plain DP grid keeps its old order
-        keys.sort(key=lambda k: (k[1] != KERAS_MODEL, k[2]))
     out = []
     for strategy, model, eps in keys:
-        group = [r for r in runs if (strategy_of(r), r.model, r.epsilon_target) == (strategy, model, eps)]
+        group = [r for r in runs if (r.strategy, r.model, r.epsilon_target) == (strategy, model, eps)]
         mean = lambda values: float(np.nanmean(values)) if len(values) else math.nan  # noqa: E731
-        ks = [r.k for r in group if getattr(r, "k", None) is not None]
+        ks = [r.k for r in group if r.k is not None]
         deltas = [r.delta for r in group if r.delta is not None]
         out.append(BudgetSummary(
             model=model, epsilon_target=eps, label=group[0].budget_label, runs=len(group),
@@ -275,7 +272,7 @@ def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
             roc_auc=mean([r.roc_auc for r in group]), f1=mean([r.f1 for r in group]),
             tpr_at_0_1pct=mean([r.tpr_at("0.001") for r in group]), tpr_at_1pct=mean([r.tpr_at("0.01") for r in group]),
             attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group]),
-            strategy=strategy if getattr(group[0], "strategy", "") else "", unit=getattr(group[0], "unit", ""),
+            strategy=strategy, unit=group[0].unit,
             k=float(min(ks)) if ks else None, delta=float(max(deltas)) if deltas else None))
     return out
 
