@@ -208,7 +208,7 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     that is `none`). client_epsilons: per-client budgets of dp-federated. clients, rounds, local_epochs,
     fl_batch_size, fl_clip_norm (DP-FedAvg's update clip), partition: the federated settings.
     attacks: threshold attack kinds ("threshold" = the loss family); reference_models > 0 adds RMIA.
-    baseline: also a logistic regression per seed (the trade-off grid's baseline).
+    baseline: also a logistic regression per seed (same preprocessing and split), scored like the rest.
     cancel: polled during training (raises analysis.privacy.training.TrainingCancelled).
     """
     from analysis.privacy.dp import default_delta
@@ -305,7 +305,7 @@ def _plan(plan: Any):
 
 
 def _labelled_rows(frame: pd.DataFrame, label: str, training: TradeoffConfig) -> pd.DataFrame:
-    """The rows every strategy sees: labelled, optionally subsampled (the trade-off grid's rule)."""
+    """The rows every strategy sees: labelled, optionally subsampled with the first seed."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError("frame must be a pandas DataFrame")
     if label not in frame.columns:
