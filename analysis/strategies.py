@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence, Union
 
+import numpy as np
 import pandas as pd
 
 from analysis.progress import ProgressCallback, report, scaled
@@ -207,7 +208,7 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     that is `none`). client_epsilons: per-client budgets of dp-federated. clients, rounds, local_epochs,
     fl_batch_size, fl_clip_norm (DP-FedAvg's update clip), partition: the federated settings.
     attacks: threshold attack kinds ("threshold" = the loss family); reference_models > 0 adds RMIA.
-    baseline: also a logistic regression per seed (the trade-off grid's baseline).
+    baseline: also a logistic regression per seed (same preprocessing and split), scored like the rest.
     cancel: polled during training (raises analysis.privacy.training.TrainingCancelled).
     """
     from analysis.privacy.dp import default_delta
@@ -271,7 +272,7 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
                 skipped[strategy] = str(exc)
         if baseline:
             done += 1
-            runs.append(_baseline(members, non_members, training, s, run_delta, reference))
+            runs.append(_baseline(members, non_members, training, s, reference))
     report(progress, 1.0, f"{len(runs)} runs done")
     summary = summarize(runs)
     pick, reference_row, _ = choose_budget(summary)
@@ -304,7 +305,7 @@ def _plan(plan: Any):
 
 
 def _labelled_rows(frame: pd.DataFrame, label: str, training: TradeoffConfig) -> pd.DataFrame:
-    """The rows every strategy sees: labelled, optionally subsampled (the trade-off grid's rule)."""
+    """The rows every strategy sees: labelled, optionally subsampled with the first seed."""
     if not isinstance(frame, pd.DataFrame):
         raise ValueError("frame must be a pandas DataFrame")
     if label not in frame.columns:
@@ -376,7 +377,7 @@ def _run_one(strategy, eps, members, non_members, rows, training, config, plan, 
     if anon is not None:
         details["anonymization"] = anon
     unit = "record" if acc is not None else "none"
-    return _row(strategy, eps, seed, model, members, non_members, training, delta, reference,
+    return _row(strategy, eps, seed, model, members, non_members, training, reference,
                 epsilon=acc.rdp_epsilon if acc else math.inf, pld=acc.pld_epsilon if acc else math.inf,
                 run_delta=acc.delta if acc else None, unit=unit, k=k,
                 noise=acc.noise_multiplier if acc else 0.0, seconds=seconds, n_train=len(train_rows),
@@ -384,9 +385,9 @@ def _run_one(strategy, eps, members, non_members, rows, training, config, plan, 
                 warnings=list(acc.warnings) if acc else [])
 
 
-def _row(strategy, eps, seed, model, members, non_members, training, delta, reference, *, epsilon, pld, run_delta,
-         unit, k, noise, seconds, n_train, protects, details, warnings, name=None,
-         accountant=None) -> StrategyRun:
+def _row(strategy, eps, seed, model, members, non_members, training, reference, *, epsilon, pld, run_delta,
+         unit, k, noise, seconds, n_train, protects, details, warnings, name=None, accountant=None,
+         model_kind: str = KERAS_MODEL) -> StrategyRun:
     """Utility on the raw non-members and the attack set on the raw members vs non-members."""
     from analysis.tradeoff import _attacks, _split_hash, _utility
 
@@ -397,7 +398,7 @@ def _row(strategy, eps, seed, model, members, non_members, training, delta, refe
     return StrategyRun(
         strategy=strategy, name=name or _name(strategy, eps), seed=int(seed), epsilon=float(epsilon),
         delta=run_delta, unit=unit, k=k, attacks=attack_results, train_seconds=float(seconds), protects=protects,
-        epsilon_target=float(eps), pld_epsilon=float(pld), noise_multiplier=float(noise),
+        epsilon_target=float(eps), pld_epsilon=float(pld), noise_multiplier=float(noise), model=model_kind,
         accountant=(accountant or ("RDP (PLD shown beside it)" if private else "none (non-private)")),
         n_train=int(n_train), n_members=len(members), n_non_members=len(non_members),
         split_hash=_split_hash(members), details=details, warnings=warnings, **utility).with_model(model)
@@ -494,7 +495,7 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
         epsilon, pld, run_delta, noise, unit = acc.epsilon, acc.pld_epsilon, acc.delta, acc.noise_multiplier, "record"
     else:
         epsilon, pld, run_delta, noise, unit = math.inf, math.inf, None, 0.0, "none"
-    return _row(strategy, eps, seed, result.model, members, non_members, training, delta, reference,
+    return _row(strategy, eps, seed, result.model, members, non_members, training, reference,
                 epsilon=epsilon, pld=pld, run_delta=run_delta, unit=unit, k=None, noise=noise,
                 seconds=result.seconds, n_train=result.n_train, protects=result.protects,
                 details=details, warnings=list(result.warnings))
@@ -518,36 +519,36 @@ def _reference(members, non_members, training: TradeoffConfig, n_models: int, se
                                   progress=progress)
 
 
-def _baseline(members, non_members, training, seed, delta, reference) -> StrategyRun:
-    from analysis.tradeoff import _baseline_run
+def _baseline(members, non_members, training, seed, reference) -> StrategyRun:
+    """A logistic regression (scikit-learn, the MLP's preprocessing) scored like every other row."""
+    import time
 
-    run = _baseline_run(members, non_members, training, seed)
-    attacks = run.attacks
-    if reference is not None:
-        from analysis.tradeoff import _attacks
-
-        attacks = _attacks(_baseline_model(members, training, seed), members, non_members, training, 0.0,
-                           reference=reference, seed=seed)
-    return StrategyRun(
-        strategy="baseline", name=TITLES["baseline"], seed=seed, accuracy=run.accuracy, roc_auc=run.roc_auc,
-        f1=run.f1, epsilon=math.inf, delta=None, unit="none", k=None, attacks=attacks,
-        train_seconds=run.train_seconds, protects=_protects("baseline"), model=BASELINE_MODEL,
-        group_accuracy=run.group_accuracy, n_train=run.n_train, n_members=len(members),
-        n_non_members=len(non_members), split_hash=run.split_hash, details={"recipe": run.recipe})
-
-
-def _baseline_model(members, training, seed):
-    """The baseline refitted as a model object (for RMIA; its threshold attacks come from _baseline_run)."""
     from sklearn.linear_model import LogisticRegression
 
     from analysis.models.keras_tabular import TabularPreprocessor
-    from analysis.tradeoff import _SklearnTabular
 
     label = training.label
     prep = TabularPreprocessor().fit(members.drop(columns=[label]))
+    start = time.perf_counter()
     clf = LogisticRegression(max_iter=1000, random_state=seed)
     clf.fit(prep.transform(members.drop(columns=[label])), members[label].astype(str).to_numpy())
-    return _SklearnTabular(prep, clf)
+    seconds = time.perf_counter() - start
+    details = {"recipe": {"model": "LogisticRegression", "max_iter": 1000, "preprocessing": prep.describe()}}
+    return _row("baseline", math.inf, seed, _SklearnTabular(prep, clf), members, non_members, training, reference,
+                epsilon=math.inf, pld=math.inf, run_delta=None, unit="none", k=None, noise=0.0, seconds=seconds,
+                n_train=len(members), protects=_protects("baseline"), details=details, warnings=[],
+                model_kind=BASELINE_MODEL)
+
+
+class _SklearnTabular:
+    """A fitted scikit-learn classifier behind its preprocessor: raw feature columns in."""
+
+    def __init__(self, prep, clf):
+        self.prep, self.clf = prep, clf
+        self.classes_ = np.asarray(clf.classes_)
+
+    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
+        return self.clf.predict_proba(self.prep.transform(features))
 
 
 def _protects(strategy: str, *, k: Optional[int] = None, plan=None) -> str:

@@ -1,16 +1,13 @@
-"""The privacy-utility trade-off: the same MLP trained non-privately and with DP-SGD at several budgets.
+"""The privacy-utility trade-off's shared parts: the training recipe, the scoring and the one rule.
 
-For each seed the labelled rows are split once into members (the training set, `member_share` of the
-rows) and non-members (held out). Every budget of that seed trains the *same* recipe on the *same*
-members with the *same* seed (twins differ only in DP-SGD), then is scored on:
-- utility on the non-members: accuracy, ROC AUC, F1 and accuracy per value of `group_column`;
-- privacy: the accounted epsilon (RDP, the calibration target, and PLD), delta, noise multiplier;
-- measured leakage: membership-inference attacks (loss-threshold family from `analysis.attacks`)
-  on all members against all non-members: AUC and TPR at 0.1% and 1% FPR.
-A logistic-regression baseline (scikit-learn, same preprocessing, same split) runs once per seed.
-
-Everything is reproducible from (data, label, config, seed): same inputs, same numbers. The result
-carries `data_fingerprint` and `config_key`, the content hash callers cache it by.
+`analysis.strategies.run_strategies` is the engine (every protection, DP-SGD budgets included, on one
+split); this module holds what it and the report build on:
+- `TradeoffConfig`: the label, budgets, seeds, split, MLP and DP-SGD settings and attacks of a run;
+- the seeded members / non-members split (`split_for_seed`), the MLP recipe (`train_mlp`), and the
+  scoring every run gets: utility on the non-members (accuracy, ROC AUC, F1, accuracy per value of
+  `group_column`) and the membership-inference attack set on all members against all non-members;
+- `summarize` (means over seeds per option), `choose_budget` (the one recommendation rule), `recommend`
+  (its sentence), and the DP bound on any attack (`dp_bound_tpr`, `within_dp_bound`).
 """
 
 from __future__ import annotations
@@ -18,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
-from analysis.progress import ProgressCallback, report, scaled
-from analysis.results import Result, package_versions
+from analysis.results import Result
 
 DEFAULT_EPSILONS = (0.5, 1.0, 2.0, 4.0, 8.0, math.inf)
 DEFAULT_ATTACKS = ("loss", "loss_per_class")
@@ -79,7 +75,7 @@ class TradeoffConfig(Result):
 
 
 class AttackColumns:
-    """The attack columns of a run with an `attacks` list (TradeoffRun, analysis.strategies.StrategyRun)."""
+    """The attack columns of a run with an `attacks` list (analysis.strategies.StrategyRun)."""
 
     def tpr_at(self, fpr_key: str) -> float:
         """The highest TPR at the given FPR ("0.001" or "0.01") over the run's attacks."""
@@ -89,43 +85,6 @@ class AttackColumns:
     @property
     def attack_auc(self) -> float:
         return float(max(a.auc for a in self.attacks)) if self.attacks else math.nan
-
-
-@dataclass(frozen=True)
-class TradeoffRun(AttackColumns, Result):
-    """One trained model of the grid: a (budget, seed) cell, or the baseline for a seed."""
-
-    model: str                      # keras_mlp or logistic_regression
-    private: bool
-    epsilon_target: float           # math.inf (JSON null) for non-private
-    seed: int
-    epsilon: float                  # RDP epsilon actually accounted (inf when non-private)
-    pld_epsilon: float
-    delta: Optional[float]
-    noise_multiplier: float
-    accountant: str
-    accuracy: float
-    roc_auc: float
-    f1: float
-    group_accuracy: dict[str, float]
-    attacks: list                   # list[analysis.attacks.metrics.AttackResult]
-    train_seconds: float
-    history: dict[str, list[float]]
-    n_train: int
-    n_test: int
-    clip_norm: Optional[float] = None
-    sampling_rate: Optional[float] = None
-    steps: Optional[int] = None
-    sampling_assumption: str = ""
-    microbatching: str = ""
-    warnings: list[str] = field(default_factory=list)
-    split_hash: str = ""            # hash of the member row positions: equal for every run of a seed
-    recipe: dict = field(default_factory=dict)  # the model's settings (DP part aside)
-
-    @property
-    def budget_label(self) -> str:
-        return budget_label(self.epsilon_target) if self.model == KERAS_MODEL else "baseline (LogReg)"
-
 
 
 @dataclass(frozen=True)
@@ -147,42 +106,12 @@ class BudgetSummary(Result):
     tpr_at_1pct: float
     attack_auc: float
     train_seconds: float
-    # Which protection the row measures (analysis.strategies); empty on a plain DP grid, where it is
-    # "none" for the non-private MLP, "dp" for a budget and "baseline" for the logistic regression.
+    # Which protection the row measures (analysis.strategies); empty in an older stored DP grid, which
+    # `strategy_of` reads as "none" (non-private MLP), "dp" (a budget) or "baseline" (logistic regression).
     strategy: str = ""
     unit: str = ""                  # privacy unit of `epsilon`: record, client or none ("" = from the budget)
     k: Optional[float] = None       # k-anonymity of the training rows (anonymized strategies)
     delta: Optional[float] = None
-
-
-@dataclass(frozen=True)
-class TradeoffResult(Result):
-    config: TradeoffConfig
-    data_fingerprint: str
-    config_key: str
-    n_rows: int
-    classes: list[str]
-    runs: list[TradeoffRun]
-    summary: list[BudgetSummary]
-    recommendation: str
-    delta: float
-    warnings: list[str] = field(default_factory=list)
-    versions: dict[str, str] = field(default_factory=dict)
-    # The budget the recommendation names and the share of non-private accuracy it keeps (None when
-    # the grid lacks a non-private or a private run).
-    recommended_epsilon: Optional[float] = None
-    recommended_accuracy_kept: Optional[float] = None
-
-    def keras_runs(self) -> list[TradeoffRun]:
-        return [r for r in self.runs if r.model == KERAS_MODEL]
-
-    def table(self) -> pd.DataFrame:
-        """The trade-off table (one row per budget, means over seeds) for display."""
-        return pd.DataFrame([{
-            "model": s.label, "epsilon (RDP)": s.epsilon, "epsilon (PLD)": s.pld_epsilon,
-            "noise multiplier": s.noise_multiplier, "accuracy": s.accuracy, "accuracy sd": s.accuracy_std,
-            "ROC AUC": s.roc_auc, "F1": s.f1, "TPR @ 0.1% FPR": s.tpr_at_0_1pct, "TPR @ 1% FPR": s.tpr_at_1pct,
-            "attack AUC": s.attack_auc, "train s": s.train_seconds, "seeds": s.runs} for s in self.summary])
 
 
 def budget_label(epsilon_target: float) -> str:
@@ -190,96 +119,6 @@ def budget_label(epsilon_target: float) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-
-
-def run_tradeoff(frame: pd.DataFrame, label: str, *, epsilons: Sequence[float] = DEFAULT_EPSILONS,
-                 seeds: int = 3, seed: int = 0, group_column: Optional[str] = None, member_share: float = 0.5,
-                 hidden: Sequence[int] = (64, 32), epochs: int = 10, batch_size: int = 256,
-                 learning_rate: float = 1e-3, clip_norm: float = 1.0, delta: Optional[float] = None,
-                 attacks: Sequence[str] = DEFAULT_ATTACKS, baseline: bool = True, max_rows: Optional[int] = None,
-                 progress: Optional[ProgressCallback] = None,
-                 cancel: Optional[Callable[[], bool]] = None) -> TradeoffResult:
-    """Train the grid epsilons x seeds (plus a baseline per seed) and measure utility and leakage.
-
-    frame: the table (raw columns); label: the target column (rows with a missing label are dropped).
-    epsilons: target budgets, math.inf meaning non-private. seeds: how many seeds (seed, seed+1, ...).
-    max_rows: optional seeded subsample of the labelled rows first (for a quick look).
-    attacks: threshold attack kinds of analysis.attacks.threshold ("threshold" = loss and loss_per_class).
-    cancel: polled during training; raises analysis.privacy.training.TrainingCancelled when it fires.
-    """
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError("frame must be a pandas DataFrame")
-    if label not in frame.columns:
-        raise ValueError(f"label column {label!r} is not in the table (columns: {list(frame.columns)})")
-    if group_column is not None and group_column not in frame.columns:
-        raise ValueError(f"group_column {group_column!r} is not in the table")
-    if group_column == label:
-        raise ValueError(f"group_column {group_column!r} is the label; choose a feature column")
-    eps_sorted = tuple(sorted({float(e) for e in epsilons}))
-    attack_kinds: list[str] = []
-    for name in attacks:  # "threshold" names the default loss-threshold family
-        for kind in (DEFAULT_ATTACKS if name == "threshold" else (name,)):
-            if kind not in attack_kinds:
-                attack_kinds.append(kind)
-    config = TradeoffConfig(label=label, epsilons=eps_sorted, seeds=int(seeds), seed=int(seed),
-                            group_column=group_column, member_share=float(member_share),
-                            hidden=tuple(int(h) for h in hidden), epochs=int(epochs), batch_size=int(batch_size),
-                            learning_rate=float(learning_rate), clip_norm=float(clip_norm), delta=delta,
-                            attacks=tuple(attack_kinds), baseline=bool(baseline), max_rows=max_rows)
-    rows = frame[frame[label].notna()].reset_index(drop=True)
-    if config.max_rows is not None and len(rows) > config.max_rows:
-        rows = rows.sample(n=config.max_rows, random_state=config.seed).reset_index(drop=True)
-    classes = sorted(rows[label].astype(str).unique().tolist())
-    if len(classes) < 2:
-        raise ValueError(f"label column {label!r} needs at least 2 classes, it has {classes}")
-    if len(classes) > 20:
-        raise ValueError(f"label column {label!r} has {len(classes)} classes; choose a column with at most 20")
-    if len(rows) < 20:
-        raise ValueError(f"need at least 20 labelled rows, got {len(rows)}")
-
-    from analysis.tables import frame_fingerprint
-
-    fingerprint = frame_fingerprint(frame)
-    n_train = int(round(config.member_share * len(rows)))
-    from analysis.privacy.dp import default_delta
-
-    run_delta = delta if delta is not None else default_delta(n_train)
-    cells = [(s, eps) for s in range(config.seed, config.seed + config.seeds) for eps in eps_sorted]
-    n_jobs = len(cells) + (config.seeds if config.baseline else 0)
-    runs: list[TradeoffRun] = []
-    done = 0
-    for s in range(config.seed, config.seed + config.seeds):
-        members, non_members = _split(rows, config.member_share, s)
-        for eps in eps_sorted:
-            sub = scaled(progress, done / n_jobs, (done + 1) / n_jobs)
-            tag = f"{budget_label(eps)}, seed {s}"
-            report(progress, done / n_jobs, f"run {done + 1}/{n_jobs}: {tag}")
-            runs.append(_keras_run(members, non_members, config, eps, s, run_delta,
-                                   progress=(None if sub is None else
-                                             (lambda f, m, tag=tag: sub(f, f"{tag}: {m}"))), cancel=cancel))
-            done += 1
-        if config.baseline:
-            report(progress, done / n_jobs, f"run {done + 1}/{n_jobs}: logistic regression, seed {s}")
-            runs.append(_baseline_run(members, non_members, config, s))
-            done += 1
-    report(progress, 1.0, f"{n_jobs} runs done")
-    summary = summarize(runs)
-    chosen, reference, _ = choose_budget(summary)
-    kept = accuracy_kept(chosen, reference)
-    warnings = []
-    if delta is not None and delta >= 1.0 / n_train:
-        warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
-                        "use delta <= 1/(10 n).")
-    for r in runs:
-        for w in r.warnings:
-            if w not in warnings:
-                warnings.append(w)
-    return TradeoffResult(config=config, data_fingerprint=fingerprint, config_key=config.key(),
-                          n_rows=len(rows), classes=classes, runs=runs, summary=summary,
-                          recommendation=recommend(summary), delta=run_delta, warnings=warnings,
-                          recommended_epsilon=chosen.epsilon_target if chosen else None,
-                          recommended_accuracy_kept=kept,
-                          versions=package_versions())
 
 
 def _split(rows: pd.DataFrame, member_share: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -295,7 +134,8 @@ def _split_hash(members: pd.DataFrame) -> str:
 
 def split_for_seed(frame: pd.DataFrame, label: str, *, member_share: float = 0.5, seed: int = 0,
                    max_rows: Optional[int] = None):
-    """The (members, non_members) split `run_tradeoff` uses for `seed` (for audits and tests)."""
+    """The (members, non_members) split `analysis.strategies.run_strategies` uses for `seed` (for audits
+    and tests)."""
     rows = frame[frame[label].notna()].reset_index(drop=True)
     if max_rows is not None and len(rows) > max_rows:
         rows = rows.sample(n=max_rows, random_state=seed).reset_index(drop=True)
@@ -317,60 +157,6 @@ def train_mlp(train_rows: pd.DataFrame, config: TradeoffConfig, eps: float, seed
     model = recipe.fit(train_rows.drop(columns=[label]), train_rows[label].to_numpy(), seed=seed,
                        progress=progress, cancel=cancel, validation=held_out)
     return model, recipe
-
-
-def _keras_run(members, non_members, config: TradeoffConfig, eps: float, seed: int, delta: float, *,
-               progress, cancel) -> TradeoffRun:
-    model, recipe = train_mlp(members, config, eps, seed, delta, validation=non_members, progress=progress,
-                              cancel=cancel)
-    utility = _utility(model, non_members, config)
-    acc = model.privacy
-    attacks = _attacks(model, members, non_members, config, delta if acc is not None else 0.0)
-    return TradeoffRun(
-        model=KERAS_MODEL, private=acc is not None, epsilon_target=float(eps), seed=seed,
-        epsilon=acc.rdp_epsilon if acc else math.inf, pld_epsilon=acc.pld_epsilon if acc else math.inf,
-        delta=acc.delta if acc else None, noise_multiplier=acc.noise_multiplier if acc else 0.0,
-        accountant="RDP (PLD shown beside it)" if acc else "none (non-private)",
-        train_seconds=float(model.training.seconds), history=model.training.history,
-        n_train=len(members), n_test=len(non_members), clip_norm=config.clip_norm if acc else None,
-        sampling_rate=acc.sampling_rate if acc else None, steps=acc.steps if acc else None,
-        sampling_assumption=acc.sampling_assumption if acc else "", microbatching=acc.microbatching if acc else "",
-        warnings=list(acc.warnings) if acc else [], attacks=attacks, split_hash=_split_hash(members),
-        recipe={k: v for k, v in recipe.describe().items() if k not in ("dp", "name")}, **utility)
-
-
-def _baseline_run(members, non_members, config: TradeoffConfig, seed: int) -> TradeoffRun:
-    import time
-
-    from sklearn.linear_model import LogisticRegression
-
-    from analysis.models.keras_tabular import TabularPreprocessor
-
-    label = config.label
-    prep = TabularPreprocessor().fit(members.drop(columns=[label]))
-    start = time.perf_counter()
-    clf = LogisticRegression(max_iter=1000, random_state=seed)
-    clf.fit(prep.transform(members.drop(columns=[label])), members[label].astype(str).to_numpy())
-    seconds = time.perf_counter() - start
-    model = _SklearnTabular(prep, clf)
-    utility = _utility(model, non_members, config)
-    attacks = _attacks(model, members, non_members, config, 0.0)
-    return TradeoffRun(model=BASELINE_MODEL, private=False, epsilon_target=math.inf, seed=seed,
-                       epsilon=math.inf, pld_epsilon=math.inf, delta=None, noise_multiplier=0.0,
-                       accountant="none (non-private)", train_seconds=seconds, history={},
-                       n_train=len(members), n_test=len(non_members), attacks=attacks,
-                       split_hash=_split_hash(members),
-                       recipe={"model": "LogisticRegression", "max_iter": 1000, "preprocessing": prep.describe()},
-                       **utility)
-
-
-class _SklearnTabular:
-    def __init__(self, prep, clf):
-        self.prep, self.clf = prep, clf
-        self.classes_ = np.asarray(clf.classes_)
-
-    def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        return self.clf.predict_proba(self.prep.transform(features))
 
 
 def _labels_like(model, values: np.ndarray) -> np.ndarray:
@@ -464,20 +250,18 @@ def unit_of(row: Any) -> str:
 
 
 def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
-    """One row per (strategy, model, budget): means over seeds (accuracy also with its standard
-    deviation). Takes TradeoffRun or analysis.strategies.StrategyRun rows."""
+    """One row per (strategy, model, budget), in the order the runs first give them: means over seeds
+    (accuracy also with its standard deviation) of analysis.strategies.StrategyRun rows."""
     keys: list[tuple[str, str, float]] = []
     for r in runs:
-        key = (strategy_of(r), r.model, r.epsilon_target)
+        key = (r.strategy, r.model, r.epsilon_target)
         if key not in keys:
             keys.append(key)
-    if not any(getattr(r, "strategy", "") for r in runs):  # a plain DP grid keeps its old order
-        keys.sort(key=lambda k: (k[1] != KERAS_MODEL, k[2]))
     out = []
     for strategy, model, eps in keys:
-        group = [r for r in runs if (strategy_of(r), r.model, r.epsilon_target) == (strategy, model, eps)]
+        group = [r for r in runs if (r.strategy, r.model, r.epsilon_target) == (strategy, model, eps)]
         mean = lambda values: float(np.nanmean(values)) if len(values) else math.nan  # noqa: E731
-        ks = [r.k for r in group if getattr(r, "k", None) is not None]
+        ks = [r.k for r in group if r.k is not None]
         deltas = [r.delta for r in group if r.delta is not None]
         out.append(BudgetSummary(
             model=model, epsilon_target=eps, label=group[0].budget_label, runs=len(group),
@@ -488,7 +272,7 @@ def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
             roc_auc=mean([r.roc_auc for r in group]), f1=mean([r.f1 for r in group]),
             tpr_at_0_1pct=mean([r.tpr_at("0.001") for r in group]), tpr_at_1pct=mean([r.tpr_at("0.01") for r in group]),
             attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group]),
-            strategy=strategy if getattr(group[0], "strategy", "") else "", unit=getattr(group[0], "unit", ""),
+            strategy=strategy, unit=group[0].unit,
             k=float(min(ks)) if ks else None, delta=float(max(deltas)) if deltas else None))
     return out
 
@@ -593,10 +377,10 @@ def dp_bound_tpr(epsilon: float, delta: float, fpr: Sequence[float]) -> np.ndarr
     return np.minimum(1.0, math.exp(epsilon) * fpr + (delta or 0.0))
 
 
-def within_dp_bound(run: TradeoffRun, attack=None) -> bool:
-    """True when every ROC point of the run's attacks lies under the DP bound, allowing for sampling
-    error: the lower 95% Clopper-Pearson bound of each TPR is compared with the bound at the upper
-    95% bound of its FPR."""
+def within_dp_bound(run, attack=None) -> bool:
+    """True when every ROC point of a run's attacks (an analysis.strategies.StrategyRun) lies under the DP
+    bound, allowing for sampling error: the lower 95% Clopper-Pearson bound of each TPR is compared with
+    the bound at the upper 95% bound of its FPR."""
     from analysis.attacks.metrics import clopper_pearson
 
     if not run.private:

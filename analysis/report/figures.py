@@ -35,7 +35,7 @@ _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
          lambda i: i.memorization),
     ],
     "tradeoff": [
-        ("Utility versus privacy budget", "analysis.figures.tradeoff:utility_vs_epsilon", lambda i: i.tradeoff),
+        ("Utility versus measured leakage", "analysis.figures.tradeoff:strategies_figure", lambda i: i.tradeoff),
         ("Attack success against the DP bound", "analysis.figures.tradeoff:attack_vs_bound", lambda i: i.tradeoff),
     ],
     "federated": [

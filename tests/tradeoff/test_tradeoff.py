@@ -1,4 +1,5 @@
-"""The trade-off grid on a small slice of Adult: accounting, the DP bound, twins, JSON, figures."""
+"""The DP-SGD grid (run_strategies with strategies none and dp, plus the baseline) on a small slice of
+Adult: the split, seeds, epsilon accounting, the DP bound, twins, warnings, JSON, figures, the rule."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ import plotly.graph_objects as go
 import pytest
 
 from analysis.privacy.dp import compute_epsilon, default_delta
+from analysis.strategies import run_strategies
 from analysis.tables import load_table
 from analysis.tradeoff import (
-    BASELINE_MODEL, KERAS_MODEL, BudgetSummary, dp_bound_tpr, recommend, run_tradeoff, split_for_seed,
-    within_dp_bound,
+    BASELINE_MODEL, KERAS_MODEL, BudgetSummary, dp_bound_tpr, recommend, split_for_seed, within_dp_bound,
 )
 
 ROWS = 3000
+GRID = ("none", "dp")
 
 
 @pytest.fixture(scope="module")
@@ -26,40 +28,43 @@ def adult(adult_path):
 
 @pytest.fixture(scope="module")
 def result(adult):
-    return run_tradeoff(adult, "class", epsilons=(0.5, math.inf), seeds=1, epochs=2, batch_size=128,
-                        max_rows=ROWS, group_column="sex")
+    return run_strategies(adult, "class", GRID, epsilons=(0.5, math.inf), seeds=1, epochs=2, batch_size=128,
+                          max_rows=ROWS, group_column="sex", baseline=True)
 
 
-def _run(result, eps):
-    return next(r for r in result.keras_runs() if r.epsilon_target == eps)
+def _run(result, strategy):
+    return next(r for r in result.runs if r.strategy == strategy)
 
 
 def test_grid_has_one_run_per_budget_and_seed_plus_baseline(result):
-    assert [(r.model, r.epsilon_target) for r in result.runs] == [
-        (KERAS_MODEL, 0.5), (KERAS_MODEL, math.inf), (BASELINE_MODEL, math.inf)]
+    assert [(r.strategy, r.model, r.epsilon_target) for r in result.runs] == [
+        ("none", KERAS_MODEL, math.inf), ("dp", KERAS_MODEL, 0.5), ("baseline", BASELINE_MODEL, math.inf)]
     for run in result.runs:
         assert 0.5 < run.accuracy <= 1 and 0.5 < run.roc_auc <= 1
         assert set(run.group_accuracy) == {"Male", "Female"}
         assert {a.name for a in run.attacks} == {"loss", "loss_per_class"}
-        assert run.n_train == run.n_test == ROWS // 2
-    assert len(result.summary) == 3 and result.summary[0].label == "ε = 0.5"
+        assert run.n_train == run.n_members == run.n_non_members == ROWS // 2
+    assert [s.label for s in result.summary] == ["non-private", "DP-SGD ε = 0.5", "baseline (LogReg)"]
+    assert result.skipped == [] and result.recommended_epsilon == 0.5
     assert result.recommendation and "epsilon 0.5" in result.recommendation
 
 
 def test_reported_epsilon_is_the_accountants(result):
-    run = _run(result, 0.5)
+    run = _run(result, "dp")
     n = ROWS // 2
-    assert run.delta == pytest.approx(default_delta(n))
+    assert run.delta == pytest.approx(default_delta(n)) == pytest.approx(result.delta) and run.unit == "record"
     again = compute_epsilon(noise_multiplier=run.noise_multiplier, sampling_rate=128 / n,
                             steps=2 * math.ceil(n / 128), delta=run.delta)
     assert run.epsilon == pytest.approx(again.rdp_epsilon) and run.pld_epsilon == pytest.approx(again.pld_epsilon)
     assert run.epsilon <= 0.5 + 1e-6 and run.pld_epsilon < run.epsilon
-    assert run.microbatching == "one example per microbatch" and "Poisson" in run.sampling_assumption
-    assert math.isinf(_run(result, math.inf).epsilon) and _run(result, math.inf).noise_multiplier == 0.0
+    assert run.details["microbatching"] == "one example per microbatch"
+    assert "Poisson" in run.details["sampling_assumption"]
+    plain = _run(result, "none")
+    assert math.isinf(plain.epsilon) and plain.noise_multiplier == 0.0 and plain.unit == "none"
 
 
 def test_dp_model_at_small_epsilon_stays_within_the_dp_bound(result):
-    run = _run(result, 0.5)
+    run = _run(result, "dp")
     assert within_dp_bound(run)
     for attack in run.attacks:
         # the grid's split is not coin flips: no empirical epsilon bound is claimed (issue 13)
@@ -69,37 +74,62 @@ def test_dp_model_at_small_epsilon_stays_within_the_dp_bound(result):
 
 
 def test_twins_share_architecture_split_and_seed(result, adult):
-    private, plain = _run(result, 0.5), _run(result, math.inf)
-    assert private.seed == plain.seed == result.config.seed
-    assert private.split_hash == plain.split_hash == result.runs[2].split_hash
-    assert private.recipe == plain.recipe and private.recipe["hidden"] == [64, 32]
+    private, plain, baseline = _run(result, "dp"), _run(result, "none"), _run(result, "baseline")
+    assert private.seed == plain.seed == baseline.seed == result.config.training.seed
+    assert private.split_hash == plain.split_hash == baseline.split_hash
+    assert private.details["recipe"] == plain.details["recipe"] and private.details["recipe"]["hidden"] == [64, 32]
     first = split_for_seed(adult, "class", seed=0, max_rows=ROWS)
     second = split_for_seed(adult, "class", seed=0, max_rows=ROWS)
     assert first[0].index.equals(second[0].index)
     assert not first[0].index.isin(first[1].index).any()
+    other = split_for_seed(adult, "class", seed=1, max_rows=ROWS)
+    assert not first[0].index.equals(other[0].index)  # each seed its own split
+
+
+def test_seeds_each_train_on_their_own_split_and_the_summary_averages_them(adult):
+    result = run_strategies(adult, "class", GRID, epsilons=[8], seeds=2, seed=3, epochs=1, max_rows=200)
+    assert [(r.strategy, r.seed) for r in result.runs] == [("none", 3), ("dp", 3), ("none", 4), ("dp", 4)]
+    assert len({r.split_hash for r in result.runs if r.seed == 3}) == 1
+    assert len({r.split_hash for r in result.runs}) == 2
+    for row in result.summary:
+        runs = [r for r in result.runs if r.strategy == row.strategy]
+        assert row.runs == 2 and row.accuracy == pytest.approx(np.mean([r.accuracy for r in runs]))
+        assert row.accuracy_std == pytest.approx(np.std([r.accuracy for r in runs], ddof=1))
+
+
+def test_a_delta_of_at_least_one_over_n_is_warned_once(adult):
+    # 60 rows: 30 members, so delta = 0.05 >= 1/30; two seeds give the accountant's warning twice
+    result = run_strategies(adult, "class", GRID, epsilons=[8], delta=0.05, seeds=2, epochs=1, max_rows=60)
+    assert result.delta == 0.05 and all(r.delta == 0.05 for r in result.runs if r.strategy == "dp")
+    assert result.warnings[0].startswith("delta = 0.05 is at least 1/n = 0.0333 (n = 30 training rows)")
+    assert len(result.warnings) == len(set(result.warnings))  # each warning once, however many runs give it
+    assert sum("0.0333: a mechanism" in w for w in result.warnings) == 1
+    quiet = run_strategies(adult, "class", ["none"], seeds=1, epochs=1, max_rows=60)
+    assert quiet.warnings == [] and quiet.delta == pytest.approx(default_delta(30))
 
 
 def test_result_serializes_with_the_cli_fields(result):
     data = json.loads(result.to_json())
-    run = data["runs"][0]
+    run = data["runs"][1]
     for key in ("epsilon_target", "epsilon", "delta", "noise_multiplier", "accountant", "accuracy", "roc_auc",
                 "attacks", "train_seconds"):
         assert key in run
-    assert data["runs"][1]["epsilon_target"] is None  # non-private: JSON has no infinity
+    assert data["runs"][0]["epsilon_target"] is None  # non-private: JSON has no infinity
     assert run["attacks"][0]["tpr_at_fpr"].keys() == {"0.001", "0.01"}
     assert data["config_key"] == result.config.key() and len(data["data_fingerprint"]) == 64
 
 
 def test_figures(result):
-    from analysis.figures.tradeoff import attack_vs_bound, group_accuracy, training_curves, utility_vs_epsilon
+    from analysis.figures.tradeoff import attack_vs_bound, strategies_figure
 
-    util = utility_vs_epsilon(result)
-    assert isinstance(util, go.Figure) and list(util.data[1].x) == ["ε = 0.5", "non-private"]
+    chart = strategies_figure(result)
+    assert isinstance(chart, go.Figure)
+    markers = [t for t in chart.data if t.mode == "markers+text"]
+    assert [list(t.text) for t in markers] == [["non-private"], ["DP-SGD ε = 0.5"], ["baseline (LogReg)"]]
+    assert [t.name for t in chart.data if t.mode == "lines+markers"] == ["DP bound of DP-SGD (e^ε·FPR + δ)"]
     bound = attack_vs_bound(result)
     names = [t.name for t in bound.data]
     assert any("DP bound" in n for n in names) and sum("attack" in n for n in names) == 2
-    assert len(training_curves(result).data) == 4  # train and held-out loss per budget
-    assert len(group_accuracy(result).data) == 2
 
 
 def _summary(eps, acc, tpr):
@@ -122,13 +152,13 @@ def test_recommendation_picks_the_smallest_budget_that_keeps_accuracy():
 
 def test_bad_arguments_are_named(adult):
     with pytest.raises(ValueError, match="nope"):
-        run_tradeoff(adult, "nope")
+        run_strategies(adult, "nope", GRID)
     with pytest.raises(ValueError, match="epsilon"):
-        run_tradeoff(adult, "class", epsilons=(0,))
+        run_strategies(adult, "class", GRID, epsilons=(0,))
     with pytest.raises(ValueError, match="group_column"):
-        run_tradeoff(adult, "class", group_column="class")
+        run_strategies(adult, "class", GRID, group_column="class")
     with pytest.raises(ValueError, match="lira-ish"):
-        run_tradeoff(adult, "class", attacks=("threshold", "lira-ish"))  # "threshold" itself is an alias
+        run_strategies(adult, "class", GRID, attacks=("threshold", "lira-ish"))  # "threshold" itself is an alias
     assert np.isclose(dp_bound_tpr(1.0, 0.0, [0.01])[0], math.e * 0.01)
 
 

@@ -33,7 +33,6 @@ Where things live (one concern per file; `from analysis.privacy.federated import
 name the old single module had):
 - settings.py: FederatedSettings, the strategy names, FederatedCancelled.
 - results.py: RoundMetrics, FederatedResult, FederatedComparison, protection_statement.
-- tables.py: tradeoff_rows, combined_table (rows for the privacy-utility table).
 - partition.py: the train/held-out split, shared preprocessing, partition_rows.
 - model.py: the Keras MLP, local training, held-out evaluation.
 - client.py / strategies.py: the Flower client (in a Ray actor) and the server strategies.
@@ -66,7 +65,6 @@ from analysis.privacy.federated.simulation import (  # noqa: F401
     _small_ray, _telemetry_off, ray_processes)
 from analysis.privacy.federated.strategies import (  # noqa: F401
     _fit_config, _recording_strategy, compose_strategy)
-from analysis.privacy.federated.tables import _plural, combined_table, tradeoff_rows  # noqa: F401
 # The accounting stays in analysis/privacy/federated_accounting.py; the old module exported these too.
 from analysis.privacy.federated_accounting import (
     ClientPrivacyAccounting, calibrate_client_noise, client_level_epsilon, default_client_delta)
@@ -75,7 +73,7 @@ __all__ = [
     "CLIENT_NUM_CPUS", "DEFAULT_ATTACKS", "DEFAULT_NOISE_MULTIPLIER", "MODES", "RAY_DIRS_STARTED",
     "RAY_NUM_CPUS", "RAY_OBJECT_STORE_BYTES", "RAY_TEMP_PREFIX", "STRATEGIES", "ClientPrivacyAccounting",
     "FederatedCancelled", "FederatedComparison", "FederatedResult", "FederatedSettings", "RoundMetrics",
-    "calibrate_client_noise", "client_level_epsilon", "combined_table", "compare_federated",
+    "calibrate_client_noise", "client_level_epsilon", "compare_federated",
     "compose_strategy", "default_client_delta", "partition_rows", "protection_statement", "ray_processes",
-    "run_centralized", "run_federated", "tradeoff_rows",
+    "run_centralized", "run_federated",
 ]
