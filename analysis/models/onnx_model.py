@@ -3,7 +3,9 @@
 Gate (`check_onnx`): size limit (`max_model_uncompressed_mb`), parsed without external data,
 `onnx.checker`, only the `ai.onnx` (empty domain) and `ai.onnx.ml` operator sets, no local functions,
 and no tensor anywhere (initializers, attributes, subgraphs) with external data: an ONNX file can
-name `../../etc/passwd` as the place of its weights.
+name `../../etc/passwd` as the place of its weights. Then `check_tensor_sizes`: no tensor over
+`max_onnx_tensor_elements` by shape inference, and no size-setting op (ConstantOfShape, Expand, Tile,
+Range, ...) sized by anything but tensor shapes and small constants.
 
 Input mapping (stated in `describe_inputs`, the page and the result):
 - several inputs, or one input named like a table column: each input is the column of that name
