@@ -25,6 +25,7 @@ class Settings:
     max_compression_ratio: float = 100.0  # per archive entry larger than 1 MB
     max_model_config_mb: float = 32.0  # config.json / schema.json, read and parsed in memory
     max_model_json_depth: int = 100
+    max_onnx_tensor_elements: int = 50_000_000  # any ONNX tensor's statically inferred size (batch dims as 1)
     # Table limits, checked before pandas reads (analysis/tables.py; README "Table limits")
     table_max_cells: int = 30_000_000            # rows x columns, every format
     table_max_rows: int = 5_000_000

@@ -14,9 +14,10 @@
   the layer. Keras then loads a fresh archive rebuilt from the checked members only
   (`clean_keras_archive`), whose weights file was checked for external links and oversized data.
 - `.skops`: types are sorted by `sort_skops_types` into trusted automatically (`SKOPS_AUTO_TRUSTED`,
-  what the built-in recipes need), needing the user's confirmation (other scikit-learn / NumPy / SciPy
-  types) and refused outright (anything else, or I/O-like names inside those packages), whatever the
-  user says (`check_trust_request`).
+  what the built-in recipes need), needing the user's confirmation (`confirmable`: CLASSES inside
+  scikit-learn / NumPy / SciPy that hold model state: estimators, skops' helper classes, dtypes and
+  scalar types, sparse matrices) and refused outright (functions, I/O-like names such as genfromtxt,
+  DataSource or Memory, anything else), whatever the user says (`check_trust_request`).
 """
 
 from __future__ import annotations
@@ -324,10 +325,14 @@ SKOPS_AUTO_TRUSTED = frozenset({
     "sklearn.neighbors._ball_tree.BallTree",
 })
 SKOPS_CONFIRMABLE_PACKAGES = ("sklearn", "numpy", "scipy")
-# Inside those packages, names that read or write files, run code or reach the network.
+# Inside those packages, names that read or write files, fetch URLs, cache to disk, run code or change
+# the library on import: refused before anything is imported.
 _DANGEROUS_PARTS = re.compile(r"(^|[._])(io|load|loads|save|savez|savetxt|loadtxt|fromfile|tofile|memmap|pickle|"
                               r"exec|eval|system|popen|open|file|ctypes|testing|f2py|distutils|datasets|fetch|"
                               r"download|lib\.npyio|format|compile|import)($|[._])", re.IGNORECASE)
+_IO_WORDS = re.compile(r"load|save|read|write|fetch|open|file|url|http|request|download|datasource|memory|"
+                       r"joblib|cache|genfromtxt|fromregex|recfromcsv|recfromtxt|npyio|pickle|shell|exec|eval|"
+                       r"test|experimental|config|compile|import|__", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -338,9 +343,61 @@ class SkopsTypes:
 
 
 def confirmable(type_name: str) -> bool:
-    """A type a user may trust: inside scikit-learn / NumPy / SciPy and not an I/O or code-running name."""
+    """A type a user may trust: a CLASS inside scikit-learn / NumPy / SciPy of a kind that holds model
+    state (`_model_state_class`), never a function and never an I/O or code-running name.
+
+    The name is resolved by importing its module (installed library code, nothing from the file) and
+    reading the attribute; nothing is called."""
     package = type_name.split(".", 1)[0]
-    return package in SKOPS_CONFIRMABLE_PACKAGES and "." in type_name and not _DANGEROUS_PARTS.search(type_name)
+    if package not in SKOPS_CONFIRMABLE_PACKAGES or "." not in type_name or _DANGEROUS_PARTS.search(type_name) \
+            or _IO_WORDS.search(type_name) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+",
+                                                               type_name):
+        return False
+    found = _resolve(type_name)
+    if not isinstance(found, type):
+        return False
+    real_name = f"{found.__module__}.{found.__qualname__}"
+    return real_name.split(".", 1)[0] in SKOPS_CONFIRMABLE_PACKAGES and not _IO_WORDS.search(real_name) \
+        and _model_state_class(found)
+
+
+def _resolve(type_name: str):
+    """The object a dotted name points to (longest importable module prefix, then attributes), or None."""
+    import importlib
+
+    parts = type_name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            found = importlib.import_module(".".join(parts[:cut]))
+        except Exception:  # not a module (or one that fails to import): try a shorter prefix
+            continue
+        try:
+            for attribute in parts[cut:]:
+                found = getattr(found, attribute)
+        except Exception:
+            return None
+        return found
+    return None
+
+
+def _model_state_class(cls: type) -> bool:
+    """scikit-learn estimators / transformers and the helper classes skops lists for them (trees,
+    binners, neighbor trees, distance metrics, losses, criteria), NumPy dtypes, scalar types and random
+    generators, SciPy sparse matrices."""
+    import numpy as np
+    import scipy.sparse
+    from sklearn.base import BaseEstimator
+
+    bases = [BaseEstimator, np.dtype, np.generic, np.random.RandomState, np.random.Generator,
+             np.random.BitGenerator, scipy.sparse.spmatrix, getattr(scipy.sparse, "sparray", scipy.sparse.spmatrix)]
+    for dotted in ("sklearn.tree._tree.Tree", "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+                   "sklearn.neighbors.KDTree", "sklearn.neighbors.BallTree", "sklearn.metrics.DistanceMetric",
+                   "sklearn._loss.loss.BaseLoss", "sklearn._loss.link.BaseLink", "sklearn.tree._criterion.Criterion",
+                   "sklearn.tree._splitter.Splitter"):
+        helper = _resolve(dotted)
+        if isinstance(helper, type):
+            bases.append(helper)
+    return issubclass(cls, tuple(bases))
 
 
 def sort_skops_types(untrusted: Iterable[str]) -> SkopsTypes:
@@ -356,7 +413,8 @@ def check_trust_request(trusted: Optional[Iterable[str]]) -> list[str]:
     bad = [t for t in names if not confirmable(t)]
     if bad:
         raise ModelLoadError(f"cannot trust {', '.join(_shown(t) for t in bad)}: only scikit-learn, NumPy and "
-                             "SciPy types can be trusted, and never ones that read or write files or run code.")
+                             "SciPy classes that hold model state can be trusted (estimators, trees, dtypes, "
+                             "sparse matrices), never functions or anything that reads or writes files or runs code.")
     return names
 
 

@@ -3,7 +3,9 @@
 Gate (`check_onnx`): size limit (`max_model_uncompressed_mb`), parsed without external data,
 `onnx.checker`, only the `ai.onnx` (empty domain) and `ai.onnx.ml` operator sets, no local functions,
 and no tensor anywhere (initializers, attributes, subgraphs) with external data: an ONNX file can
-name `../../etc/passwd` as the place of its weights.
+name `../../etc/passwd` as the place of its weights. Then `check_tensor_sizes`: no tensor over
+`max_onnx_tensor_elements` by shape inference, and no size-setting op (ConstantOfShape, Expand, Tile,
+Range, ...) sized by anything but tensor shapes and small constants.
 
 Input mapping (stated in `describe_inputs`, the page and the result):
 - several inputs, or one input named like a table column: each input is the column of that name
@@ -57,7 +59,135 @@ def check_onnx(data: bytes, name: str):
         onnx.checker.check_model(model)
     except Exception as exc:
         raise ModelLoadError(f"'{name}' failed the ONNX checker ({type(exc).__name__}).") from None
+    check_tensor_sizes(model, name)
     return model
+
+
+# Ops that make a tensor whose size comes from another input's values, not from the data's size: a
+# 326-byte file with ConstantOfShape [20000, 20000] asks onnxruntime for 1.6 GB. Value: the inputs
+# that set the output size.
+SIZE_SETTING_OPS = {"ConstantOfShape": (0,), "Expand": (1,), "Tile": (1,), "Range": (0, 1, 2), "Pad": (1,),
+                    "Resize": (1, 2, 3), "Upsample": (1,), "OneHot": (1,), "MaxUnpool": (2,), "EyeLike": (0,),
+                    "CenterCropPad": (1,), "Col2Im": (1, 2)}
+# A size input may only be computed from the shape of a tensor (Shape / Size) and small constants
+# through these shape-plumbing ops: then its unknown dimensions are the batch's.
+_SHAPE_PLUMBING = {"Gather": (0,), "Slice": (0,), "Concat": None, "Unsqueeze": (0,), "Squeeze": (0,),
+                   "Cast": (0,), "Identity": (0,), "Reshape": (0,), "Flatten": (0,)}
+
+
+def check_tensor_sizes(model, name: str) -> None:
+    """Refuse a model whose tensors could be huge, before onnxruntime allocates anything.
+
+    Shape inference (with data propagation) gives each tensor a shape; the product of its known
+    dimensions (unknown ones, the batch, count as 1) must stay within `max_onnx_tensor_elements`. A
+    size-setting op (`SIZE_SETTING_OPS`) whose output size is not fully known must take its size inputs
+    from tensor shapes and constants only (`_size_source_problem`), each constant within the limit."""
+    import onnx
+
+    from analysis.settings import get_settings
+
+    limit = int(get_settings().max_onnx_tensor_elements)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except Exception as exc:
+        raise ModelLoadError(f"'{name}': ONNX shape inference failed ({type(exc).__name__}); the tensor sizes "
+                             "cannot be checked.") from None
+    producers = {out: node for node in _nodes(inferred.graph) for out in node.output if out}
+    shapes = {}
+    for graph in _graphs(inferred.graph):
+        for value in (*graph.value_info, *graph.output):
+            if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+                shapes[value.name] = [d.dim_value if d.HasField("dim_value") else None
+                                      for d in value.type.tensor_type.shape.dim]
+    for tensor_name, dims in shapes.items():
+        known = int(np.prod([d for d in dims if d is not None], dtype=object)) if dims else 1
+        if known > limit:
+            node = producers.get(tensor_name)
+            raise ModelLoadError(f"'{name}': {_node_label(node, tensor_name)} makes a tensor of shape "
+                                 f"{[d if d is not None else '?' for d in dims]} ({known:,} elements), over the "
+                                 f"limit of {limit:,} (setting max_onnx_tensor_elements).")
+    constants = _constants(inferred.graph)
+    for node in _nodes(inferred.graph):
+        if node.op_type not in SIZE_SETTING_OPS:
+            continue
+        dims = [shapes.get(out) for out in node.output if out]
+        if dims and all(d is not None and None not in d for d in dims):
+            continue  # fully known: the size check above covered it
+        for index in SIZE_SETTING_OPS[node.op_type]:
+            if index < len(node.input) and node.input[index]:
+                problem = _size_source_problem(node.input[index], producers, constants, limit, set(),
+                                               steps=node.op_type == "Range" and index == 2)
+                if problem:
+                    raise ModelLoadError(f"'{name}': {_node_label(node, node.output[0])} has an output size that "
+                                         f"cannot be known before it runs ({problem}); refused (limit "
+                                         f"{limit:,} elements, setting max_onnx_tensor_elements).")
+
+
+def _node_label(node, tensor_name: str) -> str:
+    if node is None:
+        return f"tensor '{_shown(tensor_name)}'"
+    return f"node '{_shown(node.name or tensor_name)}' ({node.op_type})"
+
+
+def _constants(graph) -> dict:
+    """Initializer and Constant-node values by name, read lazily (callables)."""
+    from onnx import numpy_helper
+
+    values = {}
+    for g in _graphs(graph):
+        for tensor in g.initializer:
+            values[tensor.name] = lambda t=tensor: numpy_helper.to_array(t)
+        for node in g.node:
+            if node.op_type == "Constant" and node.output:
+                values[node.output[0]] = lambda n=node: _constant_value(n)
+    return values
+
+
+def _constant_value(node):
+    from onnx import numpy_helper
+
+    for attr in node.attribute:
+        if attr.name == "value":
+            return numpy_helper.to_array(attr.t)
+        if attr.name in ("value_int", "value_float"):
+            return np.asarray([attr.i if attr.name == "value_int" else attr.f])
+        if attr.name in ("value_ints", "value_floats"):
+            return np.asarray(list(attr.ints if attr.name == "value_ints" else attr.floats))
+    return None  # sparse or string constants: not a size
+
+
+def _size_source_problem(tensor_name: str, producers: dict, constants: dict, limit: int, seen: set,
+                         steps: bool = False):
+    """None when `tensor_name` comes from tensor shapes (Shape / Size) and constants within `limit`
+    through shape plumbing; else why not. `steps`: a Range delta, whose constants must be at least 1 in
+    size (a step of 1e-9 over [0, 1) is a billion elements)."""
+    if tensor_name in seen:
+        return None
+    seen.add(tensor_name)
+    if tensor_name in constants:
+        value = constants[tensor_name]()
+        if value is None or value.dtype.kind not in "iuf" or not np.isfinite(value).all():
+            return f"its size input '{_shown(tensor_name)}' is not a number"
+        size = int(np.prod([max(1, int(abs(v))) for v in value.ravel()], dtype=object)) if value.size else 1
+        if size > limit:
+            return f"its size input '{_shown(tensor_name)}' asks for {size:,} elements"
+        if steps and (np.abs(value) < 1).any():
+            return f"its step '{_shown(tensor_name)}' is below 1"
+        return None
+    node = producers.get(tensor_name)
+    if node is None:
+        return f"its size input '{_shown(tensor_name)}' is a model input"
+    if node.op_type in ("Shape", "Size"):
+        return None
+    if node.op_type not in _SHAPE_PLUMBING:
+        return f"its size input '{_shown(tensor_name)}' is computed by a {node.op_type} node"
+    indices = _SHAPE_PLUMBING[node.op_type] or range(len(node.input))
+    for index in indices:
+        if index < len(node.input) and node.input[index]:
+            problem = _size_source_problem(node.input[index], producers, constants, limit, seen, steps)
+            if problem:
+                return problem
+    return None
 
 
 def _graphs(graph):
@@ -120,6 +250,9 @@ class OnnxModel:
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # No arena or memory-pattern pre-planning: memory is taken per tensor as needed and given back.
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         try:
             self.session = ort.InferenceSession(self.data, sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:

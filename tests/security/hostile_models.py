@@ -176,6 +176,22 @@ def onnx_valid_mlp() -> bytes:
     return _onnx_matmul(helper.make_tensor("w", TensorProto.FLOAT, [2, 2], vals=[0.5, -0.5, -0.25, 0.25]))
 
 
+def onnx_constant_of_shape_bomb(side: int = 20000) -> bytes:
+    """A few hundred bytes asking onnxruntime for a side x side float tensor (20000: 1.6 GB) before it
+    sums it away: softmax(x + sum(ConstantOfShape([side, side])))."""
+    from onnx import TensorProto, helper
+
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], vals=[side, side])
+    graph = helper.make_graph([helper.make_node("ConstantOfShape", ["shape"], ["big"], name="bomb"),
+                               helper.make_node("ReduceSum", ["big"], ["total"], keepdims=1),
+                               helper.make_node("Add", ["x", "total"], ["logits"]),
+                               helper.make_node("Softmax", ["logits"], ["probabilities"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2])],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])],
+                              [shape])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
 def keras_valid_mlp() -> bytes:
     """A small valid .keras file (Dense 2 -> 8 -> 2), saved by tf.keras itself."""
     import os
@@ -205,4 +221,5 @@ HOSTILE_MODELS = {
     "skops FunctionTransformer os.system": ("os_system.skops", skops_os_system),
     "onnx external data ../../etc/passwd": ("external.onnx", onnx_external_data),
     "onnx custom operator domain": ("custom.onnx", onnx_custom_domain),
+    "onnx ConstantOfShape [20000, 20000]": ("bomb.onnx", onnx_constant_of_shape_bomb),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import os
 import subprocess
 import sys
@@ -153,7 +154,33 @@ def test_other_sklearn_types_need_confirmation_without_a_paste_line(table):
 def test_refused_types_are_never_loaded_even_when_listed():
     with pytest.raises(RefusedTypesError, match="os.system"):
         load_model(hostile_models.skops_os_system(), "system.skops",
-                   trusted_types=["numpy.core._multiarray_umath.absolute"])
+                   trusted_types=["sklearn.metrics._dist_metrics.ManhattanDistance64"])
+
+
+# Functions and classes inside NumPy / scikit-learn that read files, fetch URLs or cache to disk.
+IO_NAMES = ["numpy.genfromtxt", "numpy.fromregex", "numpy.recfromcsv", "numpy.lib._npyio_impl.genfromtxt",
+            "numpy.DataSource", "numpy.lib._datasource.DataSource", "sklearn.utils._joblib.Memory",
+            "numpy.core._multiarray_umath.absolute", "sklearn.pipeline.make_pipeline"]
+
+
+@pytest.mark.parametrize("type_name", IO_NAMES)
+def test_trusting_io_functions_or_non_model_classes_is_refused(type_name):
+    with pytest.raises(ModelLoadError, match=f"cannot trust {re.escape(type_name)}"):
+        gate.check_trust_request([type_name])
+
+
+def test_trusting_io_names_through_the_cli_exits_2(split, tmp_path):
+    (tmp_path / "system.skops").write_bytes(hostile_models.skops_os_system())
+    for type_name in IO_NAMES[:7]:  # the reviewer's names
+        result = run_attack(tmp_path / "system.skops", split, tmp_path, "--trust", type_name)
+        assert result.returncode == 2, (type_name, result.stderr)
+        assert f"cannot trust {type_name}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_model_state_classes_stay_confirmable():
+    assert gate.check_trust_request(["sklearn.metrics._dist_metrics.ManhattanDistance64", "sklearn.neighbors.BallTree",
+                                "sklearn.linear_model.LogisticRegression", "numpy.float64",
+                                "scipy.sparse._csr.csr_matrix"])
 
 
 def test_real_keras_mlp_loads(keras_mlp_bytes, table):
@@ -248,6 +275,60 @@ def test_hostile_onnx_is_refused_with_exit_2_and_reads_nothing_outside(build, me
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
     assert "root:" not in result.stderr + result.stdout  # nothing of /etc/passwd was read into a message
+
+
+def test_onnx_constant_of_shape_bomb_is_refused_before_onnxruntime_allocates(split, tmp_path):
+    data = hostile_models.onnx_constant_of_shape_bomb(20000)
+    assert len(data) < 1000  # a few hundred bytes asking for 400 million floats
+    (tmp_path / "bomb.onnx").write_bytes(data)
+    result = run_attack(tmp_path / "bomb.onnx", split, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "node 'bomb' (ConstantOfShape)" in result.stderr and "[20000, 20000]" in result.stderr
+    assert "setting max_onnx_tensor_elements" in result.stderr and "Traceback" not in result.stderr
+
+
+def _onnx_sized_by(nodes: list, initializers: list, extra_inputs: list = ()) -> bytes:
+    """softmax(x + sum(big)) where `nodes` make the tensor 'big'."""
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([*nodes, helper.make_node("ReduceSum", ["big"], ["total"], keepdims=1),
+                               helper.make_node("Add", ["x", "total"], ["logits"]),
+                               helper.make_node("Softmax", ["logits"], ["probabilities"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 2]), *extra_inputs],
+                              [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2])],
+                              initializers)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def _ints(name: str, values: list[int]):
+    from onnx import TensorProto, helper
+
+    return helper.make_tensor(name, TensorProto.INT64, [len(values)], vals=values)
+
+
+def test_onnx_sizes_set_by_data_or_inputs_are_refused_and_batch_shapes_pass(table):
+    from onnx import TensorProto, helper
+
+    node = helper.make_node
+    from_data = _onnx_sized_by([node("ReduceMax", ["x"], ["m"], keepdims=0),
+                                node("Cast", ["m"], ["mi"], to=TensorProto.INT64), node("Reshape", ["mi", "one"], ["s"]),
+                                node("ConstantOfShape", ["s"], ["big"], name="fill")], [_ints("one", [1])])
+    with pytest.raises(ModelLoadError, match=r"node 'fill' \(ConstantOfShape\) has an output size that cannot be "
+                                             r"known before it runs \(its size input 'm' is computed by a ReduceMax"):
+        load_model(from_data, "data.onnx")
+    from_input = _onnx_sized_by([node("ConstantOfShape", ["s"], ["big"], name="fill")], [],
+                                [helper.make_tensor_value_info("s", TensorProto.INT64, [2])])
+    with pytest.raises(ModelLoadError, match="its size input 's' is a model input"):
+        load_model(from_input, "input.onnx")
+    batch_wide = _onnx_sized_by([node("Shape", ["x"], ["sh"]), node("Slice", ["sh", "zero", "one"], ["n"]),
+                                 node("Concat", ["n", "k"], ["s"], axis=0),
+                                 node("ConstantOfShape", ["s"], ["big"], name="fill")],
+                                [_ints("zero", [0]), _ints("one", [1]), _ints("k", [20000, 20000])])
+    with pytest.raises(ModelLoadError, match=r"shape \['\?', 20000, 20000\] \(400,000,000 elements\)"):
+        load_model(batch_wide, "batch.onnx")
+    expand_to_batch = _onnx_sized_by([node("Shape", ["x"], ["s"]), node("Expand", ["x", "s"], ["big"])], [])
+    proba = load_model(expand_to_batch, "expand.onnx").bind(table, "y").predict_proba(table.drop(columns=["y"]))
+    assert proba.shape == (200, 2)
 
 
 def test_onnx_over_the_size_limit_is_refused(split, tmp_path):
