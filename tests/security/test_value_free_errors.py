@@ -119,3 +119,14 @@ def test_a_page_shows_the_type_of_a_librarys_error_not_its_text():
     assert not at.exception
     shown = " ".join(e.value for e in at.error)
     assert "ValueError" in shown and "example.com" not in shown
+
+
+def test_an_unknown_label_is_refused_without_quoting_it():
+    from types import SimpleNamespace
+
+    from analysis.models.base import label_indices
+
+    model = SimpleNamespace(classes_=np.array(["no", "yes"]))
+    error = _caught(label_indices, model, np.array(["yes", SECRET]))
+    assert isinstance(error, ValueError) and "class the model does not know (it knows 2)" in str(error)
+    assert SECRET not in str(error) and "yes" not in str(error)
