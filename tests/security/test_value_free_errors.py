@@ -65,7 +65,8 @@ def test_in_analysis_a_float_of_a_cell_is_not_ours_and_a_raise_is():
     assert safe_message(builtin).startswith("the input was refused by Python (ValueError)")
     assert SECRET not in safe_message(builtin)
     ours = _caught(_numeric, pd.Series([SECRET], name="email"), "bin")
-    assert raised_here(ours) and safe_message(ours) == "column 'email': bin needs numbers, but no value is numeric"
+    assert raised_here(ours)
+    assert safe_message(ours) == "column 'email': bin needs numbers, but no value is numeric"
 
 
 @pytest.fixture()
@@ -84,8 +85,8 @@ def email_tables(tmp_path):
 
 def _attack(folder, non_members: str, *extra) -> list[str]:
     return ["attack", "--train", "logistic_regression", "--members", str(folder / "A.csv"),
-            "--non-members", str(folder / non_members), "--label", "class", "--attacks", "threshold", "--quiet",
-            *extra]
+            "--non-members", str(folder / non_members), "--label", "class", "--attacks", "threshold",
+            "--quiet", *extra]
 
 
 def test_cli_attack_on_an_address_in_a_numeric_column_exits_2_without_the_value(email_tables, capsys):
@@ -130,3 +131,28 @@ def test_an_unknown_label_is_refused_without_quoting_it():
     error = _caught(label_indices, model, np.array(["yes", SECRET]))
     assert isinstance(error, ValueError) and "class the model does not know (it knows 2)" in str(error)
     assert SECRET not in str(error) and "yes" not in str(error)
+
+
+def _library_failure(*args, **kwargs):
+    return float(SECRET)
+
+
+def _our_refusal(*args, **kwargs):
+    raise DataError("column 'age' has no values")
+
+
+def test_a_strategy_is_skipped_for_our_errors_not_for_a_librarys(adult_path, monkeypatch):
+    import math
+
+    import analysis.strategies as strategies
+    from analysis.tables import load_table
+
+    adult = load_table(adult_path).frame
+    settings = dict(strategies=["none"], epsilons=[math.inf], seeds=1, epochs=1, max_rows=60)
+    monkeypatch.setattr(strategies, "_run_one", _our_refusal)
+    result = strategies.run_strategies(adult, "class", **settings)
+    assert [(s.strategy, s.reason) for s in result.skipped] == [("none", "column 'age' has no values")]
+    monkeypatch.setattr(strategies, "_run_one", _library_failure)
+    with pytest.raises(ValueError) as caught:  # a crash (the CLI exits 3), not a skip quoting the value
+        strategies.run_strategies(adult, "class", **settings)
+    assert not raised_here(caught.value)
