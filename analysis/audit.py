@@ -211,7 +211,8 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     try:
         cfg["_thresholds"] = default_thresholds().with_overrides(cfg.get("thresholds"))
     except ValueError as exc:
-        raise ConfigError(str(exc) if str(exc).startswith("threshold") else f"thresholds: {exc}") from None
+        message = safe_message(exc)
+        raise ConfigError(message if message.startswith("threshold") else f"thresholds: {message}") from None
     cfg["consent"] = _validate_consent(cfg.get("consent"))
     history = cfg.get("history") or {}
     if not isinstance(history, Mapping) or set(history) - {"enabled", "url"}:
@@ -339,12 +340,12 @@ def _trained_model(frame, recipe_name, options, ctx):
     try:
         recipe = recipes.get_recipe(recipe_name)
     except ValueError as exc:
-        raise ConfigError(f"steps.attack.model: {exc}") from None
+        raise ConfigError(f"steps.attack.model: {safe_message(exc)}") from None
     try:
         trained = recipes.train_model(frame, ctx["label"], recipe=recipe, member_share=member_share,
                                       seed=ctx["seed"], progress=scaled(ctx["progress"], 0.0, 0.3))
     except ValueError as exc:
-        raise ConfigError(f"steps.attack: {exc}") from None
+        raise ConfigError(f"steps.attack: {safe_message(exc)}") from None
     ctx["model_info"] = {**(describe_model(trained) or {}), "name": recipe.name, "kind": "trained here"}
     ctx["fair_coin"] = trained.fair_coin  # coin-flip membership: the audit can bound epsilon (one run)
     return trained.model, recipe, trained.members, trained.non_members
@@ -364,7 +365,7 @@ def _model_file(path_text, options, ctx):
         try:
             frame = load_table(_path(ctx["config"], value), max_bytes=10**10).frame
         except DataError as exc:
-            raise ConfigError(f"steps.attack.{key}: {exc}") from None
+            raise ConfigError(f"steps.attack.{key}: {safe_message(exc)}") from None
         if label not in frame.columns:
             raise ConfigError(f"steps.attack.{key}: the table has no label column {label!r}")
         tables[key] = frame[frame[label].notna()].reset_index(drop=True)
@@ -384,9 +385,10 @@ def _model_file(path_text, options, ctx):
         model = loaded.bind(tables["members"], label)
         loaded.bind(tables["non_members"], label)
     except UntrustedTypesError as exc:
-        raise ConfigError(f"steps.attack.trust: {exc} List them under steps.attack.trust to trust them") from None
+        raise ConfigError(f"steps.attack.trust: {safe_message(exc)} List them under steps.attack.trust to "
+                          "trust them") from None
     except ModelLoadError as exc:
-        raise ConfigError(f"steps.attack.model: {exc}") from None
+        raise ConfigError(f"steps.attack.model: {safe_message(exc)}") from None
     ctx["model_info"] = {"name": loaded.name, "kind": f"{loaded.kind} file", "fingerprint": loaded.fingerprint,
                          "trusted_types": loaded.trusted_types, "inputs": loaded.input_description(),
                          "n_members": len(tables["members"]), "n_non_members": len(tables["non_members"])}
@@ -435,7 +437,7 @@ def _compare(frame, options, ctx):
         try:
             options["plan"] = Plan.from_file(path)
         except ValueError as exc:
-            raise ConfigError(f"steps.compare.plan: {exc}") from None
+            raise ConfigError(f"steps.compare.plan: {safe_message(exc)}") from None
     return _call(run_strategies, "compare", (frame, ctx["label"]), options, seed=ctx["seed"],
                  progress=ctx["progress"])
 
@@ -501,7 +503,7 @@ def run_audit_config(config: Union[Mapping[str, Any], str, Path], *,
     try:
         table = load_table(data_path, max_bytes=10**10)
     except DataError as exc:
-        raise ConfigError(f"data: {exc}") from None
+        raise ConfigError(f"data: {safe_message(exc)}") from None
     return run_audit_on_table(table, cfg, progress=progress, started=started)
 
 
@@ -560,7 +562,7 @@ def _consent(frame, consent: Optional[Mapping[str, Any]]) -> tuple[Any, dict[str
         kept, filtered = training_rows(frame, mapping, unknown_as_consented=consent["include_unknown"],
                                        enforce=consent["enforce"])
     except ValueError as exc:
-        raise ConfigError(f"consent: {exc}") from None
+        raise ConfigError(f"consent: {safe_message(exc)}") from None
     return kept, {"consent": coverage, "consent_filter": filtered, "mapping": mapping}
 
 
@@ -576,7 +578,7 @@ def _withdrawal(frame, consent: Mapping[str, Any], consent_inputs: dict[str, Any
         return check_withdrawal(model, members, non_members, withdrawn, ctx["label"], recipe=recipe,
                                 seed=ctx["seed"])
     except (ValueError, KeyError) as exc:
-        raise ConfigError(f"consent.withdrawn_after: {exc}") from None
+        raise ConfigError(f"consent.withdrawn_after: {safe_message(exc)}") from None
 
 
 def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0,

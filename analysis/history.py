@@ -154,8 +154,10 @@ def get_engine(url: Optional[str] = None) -> sa.Engine:
         if engine is None:
             try:
                 parsed = sa.make_url(url)
-            except sa.exc.ArgumentError as exc:
-                raise HistoryError(f"history URL is not a valid SQLAlchemy URL: {exc}") from None
+            except sa.exc.ArgumentError:
+                # SQLAlchemy's text quotes the whole URL, password included
+                raise HistoryError("history URL is not a valid SQLAlchemy URL "
+                                   "(dialect+driver://user@host/db)") from None
             try:
                 _prepare_sqlite_folder(parsed)
                 engine = sa.create_engine(parsed)

@@ -39,6 +39,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from analysis.errors import raised_here, safe_message
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
 from analysis.tradeoff import (
@@ -269,7 +270,9 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
                 runs.append(_run_one(strategy, eps, members, non_members, rows, training, config, plan_obj,
                                      run_delta, s, reference, progress=sub, cancel=cancel))
             except (ValueError, _FlowerFailed) as exc:
-                skipped[strategy] = str(exc)
+                if not raised_here(exc):  # a library's error is a crash, not a reason to skip
+                    raise
+                skipped[strategy] = safe_message(exc)
         if baseline:
             done += 1
             runs.append(_baseline(members, non_members, training, s, reference))
@@ -477,7 +480,9 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
             test_size=1.0 - training.member_share, audit_rows=50, attacks=training.attacks, seed=seed,
             progress=progress, cancel=cancel)
     except RuntimeError as exc:
-        raise _FlowerFailed(str(exc)) from exc
+        if not raised_here(exc):
+            raise
+        raise _FlowerFailed(safe_message(exc)) from exc
     if result.n_train != len(members):  # the federated split must be this seed's split
         raise ValueError(f"the federated split has {result.n_train} training rows, not {len(members)}")
     details = {"clients": result.clients, "rounds": result.rounds, "partition": result.partition,

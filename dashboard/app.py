@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.tables import DataError, load_sample
 from dashboard import state
 
@@ -32,7 +33,7 @@ def _init_session() -> None:
         try:
             state.set_table(load_sample(DEFAULT_SAMPLE))
         except DataError as exc:
-            state.put(state.LOAD_MESSAGE, ("error", str(exc)))
+            state.put(state.LOAD_MESSAGE, ("error", safe_message(exc)))
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from analysis.attacks.rmia import rmia_attacks
 from analysis.attacks.scores import (AttackScores, AuditData, ModelOutputs, audit_data, model_outputs,
                                      probability_resolution)
 from analysis.attacks.threshold import THRESHOLD_KINDS, threshold_attacks
-from analysis.errors import safe_message
+from analysis.errors import raised_here, safe_message
 from analysis.models.base import FittedModel, ModelRecipe
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.results import Result, package_versions
@@ -217,9 +217,9 @@ def score_records(model: FittedModel, data: AuditData, label: str, variants: Seq
     report(progress, 0.0, "scoring the target model")
     try:
         target = model_outputs(model, data.features, data.labels)
-    except ValueError:
-        raise
     except Exception as exc:
+        if isinstance(exc, ValueError) and raised_here(exc):
+            raise  # ours: it names the column, never a value
         raise ValueError(f"the model could not score these records ({safe_message(exc)}); check that "
                          "its inputs match the data's columns") from None
     report(progress, 0.05, "target scored")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from analysis.cli.common import CliError, input_error, read_table, stderr_progress, write_json
 from analysis.csv_export import to_safe_csv
+from analysis.errors import safe_message
 
 DEFAULT_SECRET_ENV = "PRIVACY_AUDIT_SECRET"
 OUTPUT_FORMATS = (".csv", ".parquet", ".jsonl")
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = Plan.from_file(args.plan)
     except ValueError as exc:
-        raise CliError(f"{args.plan}: {exc}") from None
+        raise CliError(f"{args.plan}: {safe_message(exc)}") from exc
     table = read_table(args.data)
     raw = os.environ.get(args.secret_env)
     secret = parse_secret(raw) if raw else None

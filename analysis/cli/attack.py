@@ -16,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.cli.common import CliError, read_table, require_columns, split_list, stderr_progress, write_json
+from analysis.cli.common import (CliError, input_error, read_table, require_columns, split_list,
+                                 stderr_progress, write_json)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,7 +69,7 @@ def load_cli_model(path: str, trust: list[str], **options):
     except UntrustedTypesError as exc:
         raise CliError(f"{exc} Name each one you checked with --trust TYPE[,TYPE].") from None
     except ModelLoadError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         attacks = expand_attacks(split_list(args.attacks))
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     progress = None if args.quiet else stderr_progress
     label = args.label
     members_frame = members.frame[members.frame[label].notna()].reset_index(drop=True)
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             model = recipe.fit(members_frame.drop(columns=[label]), members_frame[label].to_numpy(),
                                seed=args.seed)
         except ValueError as exc:
-            raise CliError(str(exc)) from None
+            raise input_error(exc) from exc
         model_info = {"trained_here": True, "recipe": recipe.describe()}
     else:
         loaded = load_cli_model(args.model, split_list(args.trust), onnx_columns=split_list(args.onnx_columns) or None,
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             model = loaded.bind(members_frame, label)
             loaded.bind(non_frame, label)
         except ModelLoadError as exc:
-            raise CliError(str(exc)) from None
+            raise input_error(exc) from exc
         recipe = loaded.recipe()
         model_info = {"file": loaded.name, "kind": loaded.kind, "fingerprint": loaded.fingerprint,
                       "trusted_types": loaded.trusted_types, "inputs": loaded.input_description()}
@@ -127,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                            slice_column=args.slice_column, seed=args.seed, backend=args.backend,
                            n_jobs=args.n_jobs, progress=progress)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     withdrawn = _withdrawal_check(args, model, recipe, members_frame, non_frame, population, attacks, progress)
     if args.json:
         write_json(result.to_dict() | {"model": model_info} | ({"withdrawn": withdrawn.to_dict()} if withdrawn else {}),
@@ -151,7 +152,7 @@ def _withdrawal_check(args, model, recipe, members_frame, non_frame, population,
                                  population=population, attacks=attacks, reference_models=args.reference_models,
                                  seed=args.seed, backend=args.backend, n_jobs=args.n_jobs, progress=progress)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     if args.json != "-":
         print(f"withdrawn: {check.rows} rows, p = {check.p_value:.3g}: {check.verdict}. {check.power_note}")
     return check

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from analysis.cli.common import CliError, stderr_progress
+from analysis.errors import safe_message
 
 _MARK = {"green": "OK   ", "amber": "WATCH", "red": "ACT  ", "grey": "-    "}
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         outcome = run_audit_config(config, progress=None if args.quiet else stderr_progress)
     except ConfigError as exc:
-        raise CliError(f"{args.config}: {exc}") from None
+        raise CliError(f"{args.config}: {safe_message(exc)}") from exc
     report = outcome.report
     cfg = outcome.config
     out_cfg = cfg.get("report") or {}
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             run_id = save_run(report, url=args.history_url or history.get("url"), source="cli")
         except HistoryError as exc:
-            raise CliError(f"history: {exc}") from None
+            raise CliError(f"history: {safe_message(exc)}") from exc
         print(f"stored run {run_id}", file=sys.stderr)
     stream = sys.stderr if json_out == "-" else sys.stdout
     _print_summary(report, stream)

@@ -24,7 +24,7 @@ def read_table(path: str) -> Table:
     try:
         table = load_table(Path(path))
     except DataError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     if table.renamed_columns:
         print(f"note: {table.rename_note()}", file=sys.stderr)
     return table

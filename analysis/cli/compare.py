@@ -25,6 +25,7 @@ from analysis.cli.common import (CliError, input_error, read_table, require_colu
                                  stderr_progress, write_json)
 from analysis.cli.consent import add_consent_options, apply_consent
 from analysis.cli.federated import add_federated_options
+from analysis.errors import safe_message
 
 MAX_PLAN_BYTES = 1_000_000
 
@@ -98,7 +99,7 @@ def _strategies(args: argparse.Namespace, epsilons: list[float]) -> list[str]:
         try:
             return parse_strategies(args.strategies)
         except ValueError as exc:
-            raise CliError(f"--strategies: {exc}") from None
+            raise CliError(f"--strategies: {safe_message(exc)}") from exc
     names = (["none"] if any(math.isinf(e) for e in epsilons) else []) + \
             (["dp"] if any(math.isfinite(e) for e in epsilons) else [])
     return names + (["federated", "dp-federated"] if args.federated else [])
@@ -117,7 +118,7 @@ def _plan(path: str | None):
     try:
         return Plan.from_file(file)
     except ValueError as exc:
-        raise CliError(f"--plan: {path}: {exc}") from None
+        raise CliError(f"--plan: {path}: {safe_message(exc)}") from exc
 
 
 def _federated_settings(args: argparse.Namespace) -> dict:

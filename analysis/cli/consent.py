@@ -20,7 +20,7 @@ from typing import Optional
 
 import pandas as pd
 
-from analysis.cli.common import CliError, read_table, split_list, write_json
+from analysis.cli.common import CliError, input_error, read_table, split_list, write_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = consent_report(table.frame, mapping, withdrawn_after=args.withdrawn_after)
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     head = report.purpose(purpose)
     top = {"data": table.name, "rows": report.rows, "purpose": purpose, "consented": head.consented,
            "not_consented": head.not_consented, "unknown": head.unknown, "withdrawn": head.withdrawn,
@@ -128,5 +128,5 @@ def apply_consent(frame: pd.DataFrame, args: argparse.Namespace):
         kept, result = training_rows(frame, training_mapping(frame, column),
                                      unknown_as_consented=bool(getattr(args, "include_unknown", False)))
     except ValueError as exc:
-        raise CliError(str(exc)) from None
+        raise input_error(exc) from exc
     return kept, result.to_dict() | {"reason": result.reason}

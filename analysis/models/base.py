@@ -48,5 +48,5 @@ def label_indices(model: FittedModel, labels: np.ndarray) -> np.ndarray:
     try:
         return np.fromiter((lookup[v] for v in np.asarray(labels).tolist()), dtype=int, count=len(labels))
     except KeyError as exc:
-        raise ValueError(f"label value {exc.args[0]!r} is not one the model knows "
-                         f"({model.classes_.tolist()})") from None
+        raise ValueError(f"the label column holds a class the model does not know (it knows "
+                         f"{len(model.classes_)}); the values are not shown") from None

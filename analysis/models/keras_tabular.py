@@ -219,4 +219,5 @@ def _encode(classes: np.ndarray, labels: np.ndarray) -> np.ndarray:
     try:
         return np.fromiter((lookup[v] for v in values.tolist()), dtype=np.int64, count=len(values))
     except KeyError as exc:
-        raise ValueError(f"label value {exc.args[0]!r} was not among the training labels") from None
+        raise ValueError("the label column holds a class that was not among the training labels; "
+                         "the values are not shown") from None

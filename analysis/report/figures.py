@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, Callable, Optional
 
+from analysis.errors import safe_message
 from analysis.report.model import ReportInputs
 from analysis.report.values import get
 
@@ -74,7 +75,7 @@ def section_figures(inputs: ReportInputs, *, skipped: Optional[list[str]] = None
                 fig = func(value)
             except Exception as exc:  # a figure must never sink the report
                 if skipped is not None:
-                    skipped.append(f"{title} ({type(exc).__name__}: {exc})"[:200])
+                    skipped.append(f"{title} ({safe_message(exc)})"[:200])
                 continue
             if fig is not None:
                 out.setdefault(key, []).append((title, fig))

@@ -11,6 +11,7 @@ import streamlit as st
 from analysis.anonymize import (OPERATORS, Plan, Suppression, apply_plan, frequency_hierarchy, generate_secret,
                                 parse_params, suggest_plan)
 from analysis.csv_export import safe_csv_bytes
+from analysis.errors import safe_message
 from analysis.figures import risk as figures
 from analysis.risk import assess_risk, columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 from analysis.settings import PROJECT_ROOT
@@ -111,7 +112,7 @@ if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct ide
             free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
         st.rerun()
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe_message(exc))
 examples = sorted(p.name for p in EXAMPLES.glob("*.y*ml"))
 example = p2.selectbox("Example plan", examples, key="anon_example") if examples else None
 if example and p2.button("Load example plan", key="anon_load_example"):
@@ -119,7 +120,7 @@ if example and p2.button("Load example plan", key="anon_load_example"):
         state.put(PENDING, Plan.from_file(EXAMPLES / example))
         st.rerun()
     except ValueError as exc:
-        st.error(f"{example}: {exc}")
+        st.error(f"{example}: {safe_message(exc)}")
 uploaded = p3.file_uploader("…or upload a plan (YAML/JSON)", type=["yaml", "yml", "json"], key="anon_plan_upload")
 if uploaded is not None and state.get("anonymize_plan_upload_id") != uploaded.file_id:
     state.put("anonymize_plan_upload_id", uploaded.file_id)
@@ -128,7 +129,7 @@ if uploaded is not None and state.get("anonymize_plan_upload_id") != uploaded.fi
         state.put(PENDING, Plan.from_json(text) if uploaded.name.endswith(".json") else Plan.from_yaml(text))
         st.rerun()
     except (ValueError, UnicodeDecodeError) as exc:
-        st.error(f"{uploaded.name}: {exc}")
+        st.error(f"{uploaded.name}: {safe_message(exc)}")
 
 with st.expander("Edit one column", expanded=not plan.columns):
     e1, e2 = st.columns(2)
@@ -156,7 +157,7 @@ with st.expander("Edit one column", expanded=not plan.columns):
             state.put(state.PLAN, plan.with_rule(column, op, **parse_params(op, params)))
             st.rerun()
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(safe_message(exc))
     if current and b2.button("Remove rule", key="anon_remove_rule"):
         state.put(state.PLAN, Plan({c: r for c, r in plan.columns.items() if c != column}, plan.suppression,
                                    plan.description))
@@ -209,7 +210,7 @@ try:
                          lambda: compare_utility(*state.training_pair(frame, result.frame),
                                                  label=label if label in result.frame.columns else None))
 except ValueError as exc:
-    st.error(str(exc))
+    st.error(safe_message(exc))
     st.stop()
 state.put(state.ANONYMIZED, result)
 state.put(state.RISK_AFTER, after)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.tables import SUPPORTED_EXTENSIONS, DataError, list_samples, load_sample, load_table, profile_table
 from dashboard import cache, state
 from dashboard.sections.consent import render_consent_section
@@ -23,7 +24,7 @@ with sample_col:
             state.set_table(load_sample(choice))
             state.put(state.LOAD_MESSAGE, ("success", f"Loaded {choice}."))
         except DataError as exc:
-            state.put(state.LOAD_MESSAGE, ("error", str(exc)))
+            state.put(state.LOAD_MESSAGE, ("error", safe_message(exc)))
 
 # Process each uploaded file once (Streamlit reruns the page on every widget change).
 if upload is not None and state.get("_last_upload_id") != upload.file_id:
@@ -32,7 +33,8 @@ if upload is not None and state.get("_last_upload_id") != upload.file_id:
         state.set_table(load_table(upload.getvalue(), name=upload.name))
         state.put(state.LOAD_MESSAGE, ("success", f"Loaded {upload.name}."))
     except DataError as exc:
-        state.put(state.LOAD_MESSAGE, ("error", f"{exc} The previously loaded dataset is still in use."))
+        message = f"{safe_message(exc)} The previously loaded dataset is still in use."
+        state.put(state.LOAD_MESSAGE, ("error", message))
 
 message = state.get(state.LOAD_MESSAGE)
 if message:

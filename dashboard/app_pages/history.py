@@ -8,6 +8,7 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.history import HistoryError, compare_runs, default_url, get_run, list_runs
 
 LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ not run", None: ""}
@@ -21,7 +22,7 @@ st.caption(f"Audit runs stored in `{sa.make_url(url).render_as_string(hide_passw
 try:
     runs = list_runs(url=url)
 except (HistoryError, sa.exc.SQLAlchemyError, OSError) as exc:
-    st.error(f"The history database cannot be read: {exc}")
+    st.error(f"The history database cannot be read: {safe_message(exc)}")
     st.stop()
 if not runs:
     st.info("No runs yet. Open the Report page and press “Save to history”, or run "
@@ -59,7 +60,7 @@ if a_label == b_label:
 try:
     comparison = compare_runs(by_label[a_label].run_id, by_label[b_label].run_id, url=url)
 except HistoryError as exc:
-    st.error(str(exc))
+    st.error(safe_message(exc))
     st.stop()
 
 for col, summary in ((c1, comparison.a), (c2, comparison.b)):

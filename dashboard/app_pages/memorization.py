@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from analysis.figures.memorization import exposure_vs_repeats, extraction_by_repeats
 from analysis.tables import infer_column_type
 from dashboard import cache, state
@@ -81,7 +82,7 @@ if st.button("Run memorization test", type="primary", key="mem_run", disabled=no
     try:
         state.put(state.MEMORIZATION, cache.memo("memorization", key, compute))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe_message(exc))
 if not repeats:
     st.warning("Choose at least one insertion count.")
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.attacks.audit import run_audit
+from analysis.errors import safe_message
 from analysis.figures import attacks as figures
 from analysis.models.loading import (ModelLoadError, RefusedTypesError, UntrustedTypesError, inspect_model,
                                      load_model)
@@ -53,7 +54,7 @@ if source == "Train here":
                                     "members": trained.members, "non_members": trained.non_members,
                                     "fair_coin": trained.fair_coin, "label": label, "consent": consent_filter})
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(safe_message(exc))
 else:
     upload = st.file_uploader("Model file (.skops scikit-learn, .keras, .onnx, XGBoost .json/.ubj, LightGBM .txt)",
                               type=["skops", "keras", "onnx", "json", "ubj", "txt"], key="audit_upload")
@@ -118,7 +119,7 @@ else:
                 st.caption(f"Reference models for LiRA / RMIA: **{reference['recipe']}**. "
                            + reference.get("note", "Same library, parameters read from the file."))
         except (ModelLoadError, UntrustedTypesError) as exc:
-            st.error(str(exc))
+            st.error(safe_message(exc))
             st.stop()
 
 bundle = state.get(state.MODEL)
@@ -150,7 +151,7 @@ if run_clicked:
             fair_coin=bundle.get("fair_coin"), progress=cache.progress_bar("Audit"), **settings))
         state.put(state.ATTACKS, result)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe_message(exc))
         st.stop()
 
 render_withdrawal_section(table, bundle)  # dashboard/sections/withdrawal.py

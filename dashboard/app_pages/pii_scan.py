@@ -34,7 +34,7 @@ def _scan(bar):
     try:
         return scan_table(table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny, progress=bar)
     except Exception as exc:
-        raise RuntimeError(f"The scan failed: {type(exc).__name__}: {exc}") from exc
+        raise RuntimeError(f"The scan failed: {safe_message(exc)}") from exc
 
 
 key = cache.content_key(table.fingerprint, int(sample_rows), allow, deny, settings.pii_score_threshold,

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.audit import ConfigError, quick_audit_config, run_audit_on_table
+from analysis.errors import safe_message
 from analysis.history import HistoryError, save_run
 from analysis.report import ReportInputs, assemble_report, default_thresholds, describe_model
 from analysis.report.export import report_json
@@ -46,7 +47,7 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
             try:
                 return run_audit_on_table(table, config, progress=bar)
             except (ConfigError, ValueError) as exc:
-                raise ValueError(f"The quick audit could not run: {exc}") from exc
+                raise ValueError(f"The quick audit could not run: {safe_message(exc)}") from exc
 
         quick = cache.run_once("report_quick", cache.content_key(table.fingerprint, config), _quick,
                                label="Quick audit", request_key=QUICK_REQUEST, cancel_key="report_quick_cancel")
@@ -102,13 +103,13 @@ with st.expander("Traffic-light thresholds (visible in the report, yours to set)
     try:
         thresholds = default_thresholds().with_overrides(overrides)
     except ValueError as exc:
-        st.error(f"{exc}. Using the default thresholds until this is fixed.")
+        st.error(f"{safe_message(exc)}. Using the default thresholds until this is fixed.")
         thresholds = default_thresholds()
 
 try:
     report = assemble_report(inputs, thresholds=thresholds)
 except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a result of an unexpected shape
-    st.error(f"The report could not be assembled from this session's results: {type(exc).__name__}: {exc}")
+    st.error(f"The report could not be assembled from this session's results: {safe_message(exc)}")
     st.stop()
 state.put(state.REPORT, report)
 figures = section_figures(inputs)  # a figure that fails is left out, never a traceback
@@ -145,7 +146,7 @@ if c3.button("Save to history", key="report_save", icon=":material/history:"):
     try:
         state.put(SAVED, save_run(report, source="dashboard"))
     except (HistoryError, ValueError, OSError) as exc:
-        st.error(f"Could not save to the history: {exc}")
+        st.error(f"Could not save to the history: {safe_message(exc)}")
 if state.get(SAVED):
     st.success(f"Saved as run {state.get(SAVED)[:8]}; see it on the History page.")
 

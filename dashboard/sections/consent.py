@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from dashboard import cache, state
 
 
@@ -64,7 +65,7 @@ def render_consent_section(table) -> None:
         report = cache.memo("consent_report", cache.content_key(table.fingerprint, mapping.describe()),
                             lambda: consent_report(table.frame, mapping))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(safe_message(exc))
         return
     st.dataframe(pd.DataFrame([{"purpose": p.purpose, "column": p.column, "consented": p.consented,
                                 "not consented": p.not_consented, "unknown": p.unknown, "withdrawn": p.withdrawn}

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analysis.errors import safe_message
 from dashboard import cache, state
 
 MODEL_KEY = "withdrawal_model_key"  # the model bundle the stored check belongs to
@@ -56,7 +57,7 @@ def render_withdrawal_section(table, bundle) -> None:
             try:
                 withdrawn, origin = load_table(upload.getvalue(), name=upload.name).frame, upload.name
             except DataError as exc:
-                st.error(str(exc))
+                st.error(safe_message(exc))
     if withdrawn is None:
         return
     st.caption(f"{len(withdrawn):,} withdrawn rows")
@@ -70,7 +71,7 @@ def render_withdrawal_section(table, bundle) -> None:
                 bundle["model"], bundle["members"], bundle["non_members"], withdrawn[columns], label,
                 recipe=bundle["recipe"], progress=cache.progress_bar("Withdrawal check")))
         except (ValueError, KeyError) as exc:
-            st.error(f"The withdrawal check could not run: {exc}")
+            st.error(f"The withdrawal check could not run: {safe_message(exc)}")
             return
         state.put(state.WITHDRAWAL, check)
     if check is None:

@@ -49,11 +49,12 @@ def test_cancel_stops_the_run_until_started_again_and_new_inputs_start_it():
 def _failing_page():
     import streamlit as st
 
+    from analysis.tables import DataError
     from dashboard import cache
 
     def compute(bar):
         st.session_state["calls"] = st.session_state.get("calls", 0) + 1
-        raise ValueError("column 'age' has no values")
+        raise DataError("column 'age' has no values")  # ours: shown as it is (a library's: its type only)
 
     st.write(cache.run_auto("work", "key", compute, label="Working", cancel_key="work_cancel"))
 

@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.errors import safe_message
 from analysis.privacy.dp import DPConfig
 from analysis.privacy.federated.assemble import _finish
 from analysis.privacy.federated.client import _client_fn, _ClientSpec
@@ -161,7 +162,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                 raise
             worker.join()
             if crashed:
-                raise RuntimeError(f"the Flower simulation failed: {crashed[0]}") from crashed[0]
+                failure = safe_message(crashed[0])
+                raise RuntimeError(f"the Flower simulation failed: {failure}") from crashed[0]
         log_tail = list(logs.lines)[-_LOG_TAIL:]
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)

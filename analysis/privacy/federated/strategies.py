@@ -10,6 +10,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from analysis.errors import safe_message
 from analysis.privacy.federated.settings import FederatedSettings
 
 
@@ -64,7 +65,7 @@ def _recording_strategy(inner, *, evaluate: Callable, cancel: Optional[Callable[
 
         def aggregate_fit(self, server_round, results, failures):
             if failures:
-                self.failures.extend(f"{type(f).__name__}: {f}" if isinstance(f, BaseException)
+                self.failures.extend(safe_message(f) if isinstance(f, BaseException)
                                      else "a client returned an error" for f in failures)
                 return None, {}
             losses = [float(res.metrics.get("loss", math.nan)) for _, res in results]
