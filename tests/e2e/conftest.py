@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -98,3 +99,22 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def load_bundled(page, app_url: str, file_name: str) -> None:
+    """Open the app and load a bundled dataset (sample_data/) on the Data page; wait until it has run."""
+    page.goto(app_url)
+    wait_idle(page)
+    page.get_by_test_id("stSelectbox").filter(has_text="bundled dataset").click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(file_name)}")).click()
+    page.get_by_role("button", name="Load bundled dataset").click()
+    page.get_by_text(f"Loaded {file_name}").wait_for()
+    wait_idle(page)
+
+
+def choose_file(page, path) -> None:
+    """Give `path` to the page's file uploader through the browser's file chooser."""
+    page.get_by_test_id("stFileUploaderDropzone").wait_for(timeout=120_000)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary").click()
+    chooser.value.set_files(str(path))

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from analysis.anonymize import Plan
 
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import load_bundled, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -24,14 +24,8 @@ def _metric(page, label: str) -> str:
 
 
 def test_adult_plan_reaches_k5_with_its_utility_cost(page, app_url):
-    page.goto(app_url)
-    wait_idle(page)
     # Data page: switch to the bundled Adult table
-    page.get_by_test_id("stSelectbox").filter(has_text="bundled dataset").click()
-    page.get_by_role("option", name=re.compile(r"^adult\.csv")).click()
-    page.get_by_role("button", name="Load bundled dataset").click()
-    page.get_by_text("Loaded adult.csv").wait_for()
-    wait_idle(page)
+    load_bundled(page, app_url, "adult.csv")
     # Anonymize page in the same session
     page.get_by_test_id("stSidebarNav").get_by_text("Anonymize", exact=True).click()
     wait_idle(page)

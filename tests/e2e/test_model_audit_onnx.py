@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from analysis.models.recipes import get_recipe
 from analysis.tables import load_sample
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import choose_file, wait_idle
 from tests.e2e.test_model_audit_page import _metric, _open_audit
 
 pytestmark = pytest.mark.e2e
@@ -33,10 +33,7 @@ def test_uploaded_onnx_model_is_audited(page, app_url, tmp_path):
     _open_audit(page, app_url, adult=False)
     page.get_by_test_id("stRadio").get_by_text("Load a file").click()
     wait_idle(page)
-    page.get_by_test_id("stFileUploaderDropzone").wait_for(timeout=120_000)
-    with page.expect_file_chooser() as chooser:
-        page.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary").click()
-    chooser.value.set_files(str(model_file))
+    choose_file(page, model_file)
     page.get_by_text("Loaded churn.onnx").wait_for(timeout=120_000)
     expect(page.get_by_text("ONNX inputs by name: age, amount, plan", exact=False)).to_be_visible()
     expect(page.get_by_text("Reference models for LiRA / RMIA: logistic_regression", exact=False)).to_be_visible()

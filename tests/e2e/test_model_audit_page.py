@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from analysis.models.recipes import get_recipe, train_model
 from analysis.tables import load_sample
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import choose_file, load_bundled, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -23,13 +23,10 @@ def _metric(page, label: str) -> str:
 
 
 def _open_audit(page, app_url, *, adult: bool) -> None:
-    page.goto(app_url)
-    wait_idle(page)
     if adult:
-        page.get_by_test_id("stSelectbox").filter(has_text="bundled dataset").click()
-        page.get_by_role("option", name=re.compile(r"^adult\.csv")).click()
-        page.get_by_role("button", name="Load bundled dataset").click()
-        page.get_by_text("Loaded adult.csv").wait_for()
+        load_bundled(page, app_url, "adult.csv")
+    else:
+        page.goto(app_url)
         wait_idle(page)
     page.get_by_test_id("stSidebarNav").get_by_text("Model audit", exact=True).click()
     wait_idle(page)
@@ -80,10 +77,7 @@ def test_uploaded_skops_model_needs_trust_then_audits(page, app_url, tmp_path):
     _open_audit(page, app_url, adult=False)
     page.get_by_test_id("stRadio").get_by_text("Load a file").click()
     wait_idle(page)
-    page.get_by_test_id("stFileUploaderDropzone").wait_for(timeout=120_000)
-    with page.expect_file_chooser() as chooser:
-        page.get_by_test_id("stFileUploaderDropzone").get_by_test_id("stBaseButton-secondary").click()
-    chooser.value.set_files(str(model_file))
+    choose_file(page, model_file)
     page.get_by_text("not trusted automatically", exact=False).wait_for(timeout=120_000)
     wait_idle(page)
     expect(page.get_by_test_id("stCode")).to_contain_text("ManhattanDistance64", timeout=60_000)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import load_bundled, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -21,13 +21,7 @@ def _set_number(page, label: str, value: str) -> None:
 
 
 def test_small_set_of_strategies_in_one_table_and_chart(page, app_url):
-    page.goto(app_url)
-    wait_idle(page)
-    page.get_by_test_id("stSelectbox").filter(has_text="bundled dataset").click()
-    page.get_by_role("option", name=re.compile(r"^adult\.csv")).click()
-    page.get_by_role("button", name="Load bundled dataset").click()
-    page.get_by_text("Loaded adult.csv").wait_for()
-    wait_idle(page)
+    load_bundled(page, app_url, "adult.csv")
     page.get_by_test_id("stSidebarNav").get_by_text("Anonymize", exact=True).click()
     wait_idle(page)
     page.get_by_role("button", name="Load example plan").click()
