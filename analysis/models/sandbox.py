@@ -246,7 +246,7 @@ class ModelWorker:
             if number == signal.SIGXCPU:
                 self._dead = (f"{activity} used more than {get_settings().worker_timeout_seconds:.0f} s of CPU, the "
                               "model worker's limit (setting PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS)")
-            if number in (signal.SIGABRT, signal.SIGSEGV, signal.SIGKILL):
+            if number in (signal.SIGABRT, signal.SIGKILL):
                 self._dead += (f"; if the model is legitimate but large, raise its memory limit "
                                f"(PRIVACY_AUDIT_WORKER_MEMORY_MB, now {self.memory_mb:.0f})")
         else:
