@@ -238,6 +238,10 @@ def _check_tree(values: dict, what: str, width: int) -> None:
         # Internal children are nodes 1..nodes-1; a negative child is ~leaf. Leaves become nodes + leaf,
         # so one check covers both ranges, the root and the "reached once" rule.
         as_nodes = lambda child: np.where(child >= 0, child, nodes + ~child)  # noqa: E731
+        leaf_index = ~np.concatenate([left[left < 0], right[right < 0]])
+        if leaf_index.size and int(leaf_index.max()) >= leaves:
+            raise ModelLoadError(f"{what} names leaf {int(leaf_index.max())} but has {leaves} leaves (num_leaves); "
+                                 "refused before LightGBM reads past the tree.")
         if (left >= nodes).any() or (right >= nodes).any():
             raise ModelLoadError(f"{what} has a child index outside its {nodes} internal nodes; refused before "
                                  "LightGBM reads past the tree.")

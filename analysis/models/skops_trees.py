@@ -48,7 +48,7 @@ def check_skops_trees(archive: zipfile.ZipFile, schema: Any, name: str) -> int:
         kind = (node.get("__module__"), node.get("__class__"))
         if kind == _TREE or kind == _PREDICTOR:
             reader = _Arrays(archive, name, budget)
-            what = f"'{name}': {_owner_label(owners)} tree {checked}"
+            what = f"'{name}': a {_owner_label(owners)} tree"
             if kind == _TREE:
                 _check_tree(node, reader, what, _width(owners))
             else:

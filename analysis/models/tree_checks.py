@@ -37,6 +37,9 @@ def check_child_links(internal: np.ndarray, left: np.ndarray, right: np.ndarray,
     if children.size == 0:
         return
     low, high = int(children.min()), int(children.max())
+    if low == 0:
+        raise ModelLoadError(f"{what} has a node whose child is the root node (a cycle); refused before a "
+                             "prediction walks it forever.")
     if low < 1 or high >= n_nodes:
         bad = low if low < 1 else high
         raise ModelLoadError(f"{what} has a child index {bad} outside its {n_nodes} nodes; refused before the "
