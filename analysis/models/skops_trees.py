@@ -52,11 +52,17 @@ def check_skops_trees(archive: zipfile.ZipFile, schema: Any, name: str) -> int:
             if kind == _TREE:
                 _check_tree(node, reader, what, _width(owners))
             else:
-                _check_predictor(node, reader, what, _width(owners))
+                _check_predictor(node, reader, what, _width(owners), _binner(owners))
             checked += 1
             continue
         width = _n_features_in(node) if node.get("__loader__") == "ObjectNode" else None
-        here = owners + ((str(kind[1]), width),) if node.get("__loader__") == "ObjectNode" else owners
+        if node.get("__loader__") == "ObjectNode":
+            here = owners + ((str(kind[1]), width),)
+            fields = node.get("content", {}).get("content") if isinstance(node.get("content"), dict) else None
+            if isinstance(fields, dict) and isinstance(fields.get("_bin_mapper"), dict):
+                here += (("binner", fields["_bin_mapper"]),)
+        else:
+            here = owners
         for key, value in node.items():
             if isinstance(value, (dict, list)):
                 stack.append((value, here + ((f"key:{key}", None),) if key in _ENSEMBLE_KEYS else here))
@@ -64,7 +70,7 @@ def check_skops_trees(archive: zipfile.ZipFile, schema: Any, name: str) -> int:
 
 
 def _owner_label(owners: tuple) -> str:
-    names = [n for n, _ in owners if not n.startswith("key:")]
+    names = [n for n, _ in owners if not n.startswith("key:") and n != "binner"]
     return _shown(names[-1]) if names else "a"
 
 
@@ -73,6 +79,8 @@ def _width(owners: tuple) -> Optional[int]:
     widths, through_ensemble = [], True
     estimators_seen = 0
     for label, width in reversed(owners):
+        if label == "binner":
+            continue
         if label.startswith("key:"):
             through_ensemble = True
             continue
@@ -199,7 +207,12 @@ def _check_tree(node: dict, arrays: _Arrays, what: str, width: Optional[int]) ->
     check_features(_node_field(nodes, "feature", what), internal, limit, what, "feature")
 
 
-def _check_predictor(node: dict, arrays: _Arrays, what: str, width: Optional[int]) -> None:
+def _binner(owners: tuple) -> Optional[dict]:
+    """The `_bin_mapper` of the histogram gradient boosting estimator holding a TreePredictor."""
+    return next((node for label, node in reversed(owners) if label == "binner"), None)
+
+
+def _check_predictor(node: dict, arrays: _Arrays, what: str, width: Optional[int], binner: Optional[dict]) -> None:
     if width is None:
         raise ModelLoadError(f"{what}: the estimator holding it has no n_features_in_; refused.")
     fields = _fields(node, what)
@@ -211,11 +224,41 @@ def _check_predictor(node: dict, arrays: _Arrays, what: str, width: Optional[int
     left = _node_field(nodes, "left", what)
     right = _node_field(nodes, "right", what)
     check_child_links(internal, left, right, n, what)
-    check_features(_node_field(nodes, "feature_idx", what), internal, width, what, "feature_idx")
+    features = _node_field(nodes, "feature_idx", what)
+    check_features(features, internal, width, what, "feature_idx")
     categorical = internal & (_node_field(nodes, "is_categorical", what) != 0)
     if categorical.any():
         used = _node_field(nodes, "bitset_idx", what)[categorical]
         for key in ("binned_left_cat_bitsets", "raw_left_cat_bitsets"):
             bitsets = arrays.read(fields.get(key), f"{what}: {key}")
-            if bitsets.ndim != 2 or int(used.max()) >= len(bitsets) or int(used.min()) < 0:
+            if bitsets.ndim != 2 or bitsets.shape[1] != 8 or int(used.max()) >= len(bitsets) or int(used.min()) < 0:
                 raise ModelLoadError(f"{what}: a categorical split names a bitset outside {key}; refused.")
+        # Prediction looks each categorical feature up in the known-categories bitsets the binner builds:
+        # the feature must be categorical there, with category values that fit a 256-bit bitset.
+        marked = _categorical_features(binner, arrays, what, width)
+        if not all(marked.get(int(f), False) for f in np.unique(features[categorical])):
+            raise ModelLoadError(f"{what}: a categorical split uses a feature the binner does not treat as "
+                                 "categorical; refused.")
+
+
+def _categorical_features(binner: Optional[dict], arrays: _Arrays, what: str, width: int) -> dict:
+    """{feature: True} for the binner's categorical features, after their category values were checked."""
+    if not isinstance(binner, dict):
+        raise ModelLoadError(f"{what}: categorical splits without the estimator's binner; refused.")
+    fields = _fields(binner, what)
+    flags = arrays.read(fields.get("is_categorical_"), f"{what}: is_categorical_") \
+        if isinstance(fields.get("is_categorical_"), dict) and fields["is_categorical_"].get("__loader__") == \
+        "NdArrayNode" else None
+    if flags is None or flags.ndim != 1 or len(flags) != width:
+        raise ModelLoadError(f"{what}: the binner's is_categorical_ does not have one flag per feature; refused.")
+    thresholds = fields.get("bin_thresholds_", {})
+    items = thresholds.get("content") if isinstance(thresholds, dict) else None
+    if not isinstance(items, list) or len(items) != width:
+        raise ModelLoadError(f"{what}: the binner's bin_thresholds_ do not have one entry per feature; refused.")
+    marked = {}
+    for feature in np.flatnonzero(flags):
+        values = arrays.read(items[int(feature)], f"{what}: bin_thresholds_")
+        if values.size and (not np.all(np.isfinite(values)) or values.min() < 0 or values.max() > 255):
+            raise ModelLoadError(f"{what}: a categorical feature's categories are outside 0..255; refused.")
+        marked[int(feature)] = True
+    return marked

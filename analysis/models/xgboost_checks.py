@@ -55,6 +55,11 @@ def check_xgboost_model(model: Any, name: str) -> None:
     num_feature = bounded_int(params.get("num_feature", 0), f"'{name}': num_feature", 0, MAX_FEATURES)
     num_class = bounded_int(params.get("num_class", 0), f"'{name}': num_class", 0, MAX_CLASSES)
     num_target = bounded_int(params.get("num_target", 1), f"'{name}': num_target", 1, MAX_CLASSES)
+    for key in ("feature_names", "feature_types"):
+        listed = learner.get(key, [])
+        if not isinstance(listed, list) or len(listed) not in (0, num_feature) \
+                or not all(isinstance(v, str) for v in listed):
+            raise ModelLoadError(f"'{name}': {key} does not list one name per feature ({num_feature}); refused.")
     objective = learner.get("objective")
     if isinstance(objective, dict):
         for value in objective.values():

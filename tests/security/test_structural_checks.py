@@ -299,8 +299,10 @@ def test_real_sklearn_tree_models_pass(kind):
     elif kind == "pipeline":
         model = make_pipeline(make_column_transformer((OneHotEncoder(), ["city"]), remainder="passthrough"),
                               RandomForestClassifier(n_estimators=3, random_state=0)).fit(frame, y)
-    else:
-        model = HistGradientBoostingClassifier(max_iter=3, categorical_features="from_dtype").fit(frame, y)
+    else:  # a label the city decides, so the trees split on the categorical column
+        model = HistGradientBoostingClassifier(max_iter=3, categorical_features="from_dtype").fit(
+            frame, (frame["city"] == "Rome").to_numpy())
+        assert sum(int(p.nodes["is_categorical"].sum()) for round_ in model._predictors for p in round_) > 0
     gate.check_skops_archive(sio.dumps(model), f"{kind}.skops")
 
 
