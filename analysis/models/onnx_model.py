@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models.gate import ModelLoadError, _shown, check_file_size
+from analysis.models.onnx_sizes import ShapeValues, output_elements
 
 ALLOWED_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 OUTPUT_READINGS = ("auto", "probabilities", "logits")
@@ -115,7 +116,9 @@ def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
     ConstantOfShape(Concat(n, n, n)) with n from Shape(X) come out with the real row count in them. A
     dimension still unknown counts as `rows` (it can only come from the data). Each tensor's product
     must stay within `max_onnx_tensor_elements`. A size-setting op (`SIZE_SETTING_OPS`) whose output
-    size is still not fully known must take its size inputs from tensor shapes and constants only
+    size is still not fully known gets its size computed from the values of its size inputs
+    (`onnx_sizes.output_elements`: shapes, constants, shape plumbing and arithmetic, evaluated); when
+    that is not possible it must take its size inputs from tensor shapes and constants only
     (`_size_source_problem`), each constant within the limit."""
     import onnx
 
@@ -144,12 +147,30 @@ def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
                 shapes[value.name] = [d.dim_value if d.HasField("dim_value") and d.dim_value >= 0 else None
                                       for d in value.type.tensor_type.shape.dim]
     constants = _constants(inferred.graph)
+    known = dict(shapes)
+    for value in inferred.graph.input:
+        if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+            known[value.name] = [d.dim_value if d.HasField("dim_value") else None
+                                 for d in value.type.tensor_type.shape.dim]
+    for tensor in inferred.graph.initializer:
+        known[tensor.name] = list(tensor.dims)
+    values = ShapeValues(known, producers, constants)
+    computed = {}
     for node in _nodes(inferred.graph):
         if node.op_type not in SIZE_SETTING_OPS:
             continue
         dims = [shapes.get(out) for out in node.output if out]
         if dims and all(d is not None and None not in d for d in dims):
             continue  # fully known: the size check below covers it
+        elements = output_elements(node, values)  # what shape inference left open, from the size values
+        if elements is not None:  # every value it came from is a shape or a constant
+            if elements > limit:
+                raise ModelLoadError(f"'{name}': {_node_label(node, node.output[0])} makes {elements:,} elements "
+                                     f"with {rows:,} rows scored at once (its size computed from the shapes), over "
+                                     f"the limit of {limit:,} (setting max_onnx_tensor_elements; rows at once: "
+                                     "onnx_batch_rows).")
+            computed[node.output[0]] = elements
+            continue
         for index in SIZE_SETTING_OPS[node.op_type]:
             if index < len(node.input) and node.input[index]:
                 problem = _size_source_problem(node.input[index], producers, constants, limit, set(),
@@ -159,6 +180,8 @@ def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
                                          f"cannot be known before it runs ({problem}); refused (limit "
                                          f"{limit:,} elements, setting max_onnx_tensor_elements).")
     for tensor_name, dims in shapes.items():
+        if tensor_name in computed:
+            continue
         elements = int(np.prod([rows if d is None else d for d in dims], dtype=object)) if dims else 1
         if elements > limit:
             node = producers.get(tensor_name)

@@ -584,6 +584,32 @@ def onnx_expand_rows_squared() -> bytes:
     return _onnx_model(nodes, [ints("zero", [0]), ints("one", [1])])
 
 
+def onnx_tile_rows_squared() -> bytes:
+    """Tile(x, Concat(n, n)) with n from Shape(X): shape inference leaves the output [?, ?] although it is
+    (N*N, 2*N): 2 N^3 floats (250 million at 500 rows)."""
+    from onnx import TensorProto, helper
+
+    node = helper.make_node
+    nodes = [node("Shape", ["x"], ["shape"]), node("Slice", ["shape", "zero", "one"], ["n"]),
+             node("Concat", ["n", "n"], ["reps"], axis=0), node("Tile", ["x", "reps"], ["big"], name="tile"),
+             *_summed_into_output("big")]
+    ints = lambda n, v: helper.make_tensor(n, TensorProto.INT64, [len(v)], v)  # noqa: E731
+    return _onnx_model(nodes, [ints("zero", [0]), ints("one", [1])])
+
+
+def onnx_range_rows_squared() -> bytes:
+    """Range(0, n * n, 1) with n from Shape(X): N^2 values, computed by arithmetic on the shape."""
+    from onnx import TensorProto, helper
+
+    node = helper.make_node
+    nodes = [node("Shape", ["x"], ["shape"]), node("Gather", ["shape", "first"], ["n"]),
+             node("Mul", ["n", "n"], ["nn"]), node("Cast", ["nn"], ["limit"], to=TensorProto.FLOAT),
+             node("Range", ["start", "limit", "step"], ["big"], name="range"), *_summed_into_output("big")]
+    return _onnx_model(nodes, [helper.make_tensor("first", TensorProto.INT64, [], [0]),
+                               helper.make_tensor("start", TensorProto.FLOAT, [], [0.0]),
+                               helper.make_tensor("step", TensorProto.FLOAT, [], [1.0])])
+
+
 def onnx_if_branch() -> bytes:
     """An If node with two subgraphs (control flow in a model that is only scored)."""
     from onnx import TensorProto, helper
@@ -685,6 +711,8 @@ HOSTILE_MODELS.update({
     "onnx broadcast (N,1,1)(1,N,1)(1,1,N)": ("cube.onnx", onnx_broadcast_cube),
     "onnx ConstantOfShape(Concat(n,n,n))": ("rows_cubed.onnx", onnx_constant_of_shape_rows_cubed),
     "onnx Expand(Concat(n,n))": ("rows_squared.onnx", onnx_expand_rows_squared),
+    "onnx Tile(x, Concat(n,n))": ("tile.onnx", onnx_tile_rows_squared),
+    "onnx Range(0, n*n, 1)": ("range.onnx", onnx_range_rows_squared),
     "onnx HannWindow(max(x))": ("hann_data.onnx", onnx_window_from_data),
     "onnx HannWindow(500,000,000)": ("hann.onnx", onnx_window_constant),
     **{f"keras weights {a}": (f"h5_{a}.keras", lambda a=a: keras_with_weights(h5_weights_attack(a)))

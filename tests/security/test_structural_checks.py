@@ -316,6 +316,9 @@ def test_real_sklearn_tree_models_pass(kind):
     (hm.onnx_constant_of_shape_rows_cubed, 500, "node 'fill' (ConstantOfShape) makes a tensor of shape [500, 500, 500]"),
     (hm.onnx_constant_of_shape_rows_cubed, 50_000, "shape [10000, 10000, 10000]"),
     (hm.onnx_expand_rows_squared, 50_000, "node 'square' (Expand) makes a tensor of shape [10000, 10000]"),
+    (hm.onnx_tile_rows_squared, 500, "node 'tile' (Tile) makes 250,000,000 elements with 500 rows scored at once "
+                                     "(its size computed from the shapes)"),
+    (hm.onnx_range_rows_squared, None, "node 'range' (Range) makes 100,000,000 elements with 10,000 rows"),
     (hm.onnx_window_from_data, 10, "node 'window' (HannWindow) has an output size that cannot be known before it "
                                    "runs (its size input 'm' is computed by a ReduceMax node)"),
     (lambda: hm.onnx_window_from_data("BlackmanWindow"), 10, "(BlackmanWindow) has an output size that cannot be"),
@@ -329,8 +332,9 @@ def test_hostile_onnx_sizes_are_refused_at_the_rows_scored(build, rows, message)
     assert message in str(caught.value)
 
 
-def test_onnx_rows_squared_passes_at_few_rows_and_is_refused_at_many():
-    data = hm.onnx_expand_rows_squared()
+@pytest.mark.parametrize("build", [hm.onnx_expand_rows_squared, hm.onnx_range_rows_squared])
+def test_onnx_rows_squared_passes_at_few_rows_and_is_refused_at_many(build):
+    data = build()
     check_onnx(data, "model.onnx", rows=500)  # 250,000 elements
     with pytest.raises(ModelLoadError, match="setting max_onnx_tensor_elements"):
         check_onnx(data, "model.onnx")  # default: the most rows one onnxruntime call gets (onnx_batch_rows)
