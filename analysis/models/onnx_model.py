@@ -41,9 +41,10 @@ _TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int
 def check_onnx(data: bytes, name: str, rows: Optional[int] = None):
     """The parsed ModelProto after every check; ModelLoadError otherwise.
 
-    `rows`: how many rows will be scored (the real row count of the table). Sizes are checked at
-    min(rows, `onnx_batch_rows`): `OnnxClassifier` never gives onnxruntime more rows than that at once.
-    None checks at `onnx_batch_rows`, the most any one call can get."""
+    `rows`: how many rows will be scored at most in one call (the real row count of the table). Sizes
+    are checked at min(rows, `onnx_batch_rows`); give the same `rows` to `OnnxModel(batch_rows=...)`,
+    which never gives onnxruntime more rows than that at once. None checks at `onnx_batch_rows`, the
+    most any one call gets when `batch_rows` is None too."""
     import onnx
 
     check_file_size(data, name)
@@ -309,6 +310,7 @@ class OnnxModel:
     columns: Optional[list[str]] = None  # user-given columns for a single tensor input
     output: str = "auto"
     reference_recipe: Optional[str] = None
+    batch_rows: Optional[int] = None  # the `rows` given to check_onnx: never more rows per onnxruntime call
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_READINGS:
@@ -424,7 +426,7 @@ class OnnxClassifier:
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         if len(features) == 0:
             return np.zeros((0, len(self.classes_)))
-        step = scored_rows()  # the row count check_onnx bounded every tensor at
+        step = scored_rows(self.model.batch_rows)  # the row count check_onnx bounded every tensor at
         parts = []
         for start in range(0, len(features), step):
             outputs = self.model.session.run(None, self._feeds(features.iloc[start:start + step]))

@@ -448,3 +448,19 @@ def test_real_keras_model_passes_and_its_count_matches_keras():
     data = hm.keras_valid_mlp()
     _, clean_config = gate.clean_keras_archive(data, "mlp.keras")
     assert check_keras_size(clean_config, "mlp.keras") == (42, 8)  # Dense 2 -> 8 -> 2, as Keras counts
+
+
+def test_onnx_model_scores_in_chunks_of_the_rows_it_was_checked_at(monkeypatch):
+    from analysis.models.onnx_model import OnnxModel
+
+    data = hm.onnx_torch_like_mlp()
+    check_onnx(data, "mlp.onnx", rows=50)
+    model = OnnxModel(data, "keras_mlp", batch_rows=50)
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(120, 4)), columns=list("abcd"))
+    classifier = model.bind(frame, np.array([0, 1] * 60), "mlp.onnx")
+    calls = []
+    real_run = model.session.run
+    monkeypatch.setattr(model.session, "run", lambda out, feeds: (calls.append(len(next(iter(feeds.values())))),
+                                                                  real_run(out, feeds))[1], raising=False)
+    assert classifier.predict_proba(frame).shape == (120, 2)
+    assert calls == [50, 50, 20]
