@@ -91,10 +91,10 @@ class BoosterClassifier:
 # ---------------------------------------------------------------- XGBoost
 
 def load_xgboost(data: bytes, name: str) -> "BoostedModel":
-    import xgboost as xgb
-
     check_file_size(data, name)
     check_xgboost(data, name)  # every tree's arrays, indices and classes, before XGBoost's own parser sees it
+    import xgboost as xgb  # only now: a refused file never loads the native library
+
     booster = xgb.Booster()
     try:
         booster.load_model(bytearray(data))
@@ -147,14 +147,14 @@ def _numeric(features: pd.DataFrame) -> list[str]:
 # ---------------------------------------------------------------- LightGBM
 
 def load_lightgbm(data: bytes, name: str) -> "BoostedModel":
-    import lightgbm as lgb
-
     check_file_size(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelLoadError(f"'{name}' is not a LightGBM text model (not UTF-8 text).") from None
     checked = check_lightgbm(text, name)  # every tree block, before LightGBM's own parser sees it
+    import lightgbm as lgb  # only now: a refused file never loads the native library
+
     try:
         booster = lgb.Booster(model_str=checked.native_text)
     except Exception as exc:

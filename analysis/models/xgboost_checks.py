@@ -37,7 +37,10 @@ _ROOT_PARENT = (-1, 2147483647)
 def check_xgboost(data: bytes, name: str) -> dict:
     """The parsed model (dict) after every structural check; ModelLoadError naming the problem otherwise."""
     lim = limits()
-    if name.lower().endswith(".ubj") or data[:1] == b"{" and data[1:2] in (b"L", b"l", b"i", b"U", b"I", b"#", b"$"):
+    # Read the bytes the way XGBoost will: '{"' is JSON, any other '{' is UBJSON (whatever the extension).
+    if data[:1] != b"{":
+        raise ModelLoadError(f"'{name}' is not an XGBoost JSON or UBJ model (it does not start with '{{').")
+    if data[1:2] != b'"':
         model = read_ubj(data, f"'{name}'", lim.json_depth)
     else:
         check_json_depth(data, f"'{name}'", lim.json_depth)
