@@ -188,7 +188,9 @@ def _objective(raw: str, name: str, num_class: int) -> str:
         key, sep, value = part.partition(":")
         if not sep or not re.fullmatch(r"[A-Za-z_]+", key) or not re.fullmatch(r"-?[0-9.eE+-]+", value):
             raise ModelLoadError(f"'{name}': the objective's parameter {_shown(key)!r} is not a number; refused.")
-        if key == "num_class" and bounded_int(value, f"'{name}': the objective's num_class", 1, MAX_CLASSES) != num_class:
+        declared = bounded_int(value, f"'{name}': the objective's num_class", 1, MAX_CLASSES) if key == "num_class" \
+            else num_class
+        if declared != num_class:
             raise ModelLoadError(f"'{name}': the objective says a different num_class than the header; refused.")
     return parts[0]
 

@@ -187,9 +187,10 @@ def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
         if elements > limit:
             node = producers.get(tensor_name)
             raise ModelLoadError(f"'{name}': {_node_label(node, tensor_name)} makes a tensor of shape "
-                                 f"{[d if d is not None else '?' for d in dims]} ({elements:,} elements with {rows:,} rows "
-                                 "scored at once, unknown dimensions counted as the rows), over the limit of "
-                                 f"{limit:,} (setting max_onnx_tensor_elements; rows at once: onnx_batch_rows).")
+                                 f"{[d if d is not None else '?' for d in dims]} ({elements:,} elements with "
+                                 f"{rows:,} rows scored at once, unknown dimensions counted as the rows), over "
+                                 f"the limit of {limit:,} (setting max_onnx_tensor_elements; rows at once: "
+                                 "onnx_batch_rows).")
 
 
 def _node_label(node, tensor_name: str) -> str:

@@ -114,7 +114,9 @@ def output_elements(node, values: ShapeValues) -> Optional[int]:
         if sizes is not None and sizes.size:
             return prod(sizes)
         scales = value(2) if op == "Resize" else value(1)
-        return None if data is None or scales is None or scales.size != len(data) else prod(np.ceil(np.multiply(data, scales)))
+        if data is None or scales is None or scales.size != len(data):
+            return None
+        return prod(np.ceil(np.multiply(data, scales)))
     if op == "OneHot":
         depth = value(1)
         return None if data is None or depth is None else prod(data) * prod(depth)

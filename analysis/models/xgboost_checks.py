@@ -89,7 +89,8 @@ def check_xgboost_model(model: Any, name: str) -> None:
         booster = _dict(booster.get("gbtree"), name, "the dart booster's gbtree")
         trees = _dict(booster.get("model"), name, "gbtree model").get("trees")
         if len(dart.get("weight_drop", [])) != len(trees if isinstance(trees, list) else []):
-            raise ModelLoadError(f"'{name}': the dart booster's weight_drop does not have one weight per tree; refused.")
+            raise ModelLoadError(f"'{name}': the dart booster's weight_drop does not have one weight per tree; "
+                                 "refused.")
     elif kind != "gbtree":
         raise ModelLoadError(f"'{name}': gradient booster {str(kind)[:20]!r} is not gbtree, dart or gblinear.")
     gbtree = _dict(booster.get("model"), name, "gbtree model")

@@ -639,7 +639,8 @@ def onnx_torch_like_mlp() -> bytes:
              node("Unsqueeze", ["batch", "axes0"], ["batch1"]), node("Concat", ["batch1", "minus1"], ["flat"], axis=0),
              node("Reshape", ["x", "flat"], ["xf"]),
              node("Gemm", ["xf", "w1", "b1"], ["h"], transB=1), node("Relu", ["h"], ["hr"]),
-             node("Gemm", ["hr", "w2", "b2"], ["logits"], transB=1), node("Softmax", ["logits"], ["probabilities"], axis=1)]
+             node("Gemm", ["hr", "w2", "b2"], ["logits"], transB=1),
+             node("Softmax", ["logits"], ["probabilities"], axis=1)]
     inits = [*weights, helper.make_tensor("idx0", TensorProto.INT64, [], [0]), ints("axes0", [0]), ints("minus1", [-1])]
     return _onnx_model(nodes, inits, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch_size", 4])],
                        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch_size", 2])])

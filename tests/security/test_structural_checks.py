@@ -206,7 +206,8 @@ def test_lightgbm_network_parameters_never_reach_lgb_train(monkeypatch):
     assert len(seen) == 1
     passed = seen[0]
     assert set(passed) <= set(ALLOWED_PARAMETERS) | {"seed", "num_threads", "verbosity"}
-    assert not {"machines", "num_machines", "local_listen_port", "time_out", "tree_learner", "device_type"} & set(passed)
+    network = {"machines", "num_machines", "local_listen_port", "time_out", "tree_learner", "device_type"}
+    assert not network & set(passed)
     assert passed["num_threads"] == 1 and passed["num_leaves"] == 3
     listener.setblocking(False)
     with pytest.raises(BlockingIOError):
@@ -313,7 +314,8 @@ def test_real_sklearn_tree_models_pass(kind):
     (hm.onnx_if_branch, None, "node 'choose' (If) runs a subgraph"),
     (hm.onnx_broadcast_cube, 500, "shape [500, 500, 500] (125,000,000 elements with 500 rows"),
     (hm.onnx_broadcast_cube, 50_000, "shape [10000, 10000, 1] (100,000,000 elements with 10,000 rows"),
-    (hm.onnx_constant_of_shape_rows_cubed, 500, "node 'fill' (ConstantOfShape) makes a tensor of shape [500, 500, 500]"),
+    (hm.onnx_constant_of_shape_rows_cubed, 500,
+     "node 'fill' (ConstantOfShape) makes a tensor of shape [500, 500, 500]"),
     (hm.onnx_constant_of_shape_rows_cubed, 50_000, "shape [10000, 10000, 10000]"),
     (hm.onnx_expand_rows_squared, 50_000, "node 'square' (Expand) makes a tensor of shape [10000, 10000]"),
     (hm.onnx_tile_rows_squared, 500, "node 'tile' (Tile) makes 250,000,000 elements with 500 rows scored at once "
