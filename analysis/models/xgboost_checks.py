@@ -128,7 +128,7 @@ def check_xgboost_tree(tree: Any, what: str, num_feature: int, groups: int) -> N
         raise ModelLoadError(f"{what}: size_leaf_vector is {leaf_size}, but the model has {groups} output "
                              "group(s); refused.")
     tree_features = bounded_int(param.get("num_feature", num_feature), f"{what}: num_feature", 0, MAX_FEATURES)
-    width = min(num_feature, tree_features) if num_feature else tree_features
+    width = min(num_feature, tree_features)  # XGBoost sizes each row by the model's num_feature
     arrays = {}
     for field in _PER_NODE:
         if field not in tree:
