@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -466,3 +469,29 @@ def test_onnx_model_scores_in_chunks_of_the_rows_it_was_checked_at(monkeypatch):
                                                                   real_run(out, feeds))[1], raising=False)
     assert classifier.predict_proba(frame).shape == (120, 2)
     assert calls == [50, 50, 20]
+
+
+@pytest.mark.parametrize("file_name, build, message", [
+    ("own_child.json", lambda: hm.xgboost_tree_attack("own_child", "json"), "child is the root node (a cycle)"),
+    ("tree_info.ubj", lambda: hm.xgboost_tree_attack("tree_info_class", "ubj"), "tree_info names output group 1"),
+    ("cycle.txt", lambda: hm.lightgbm_tree_attack("cycle"), "reaches node 1 2 times"),
+    ("cycle.skops", lambda: hm.skops_tree_attack("cycle"), "child is the root node (a cycle)"),
+    ("cube.onnx", hm.onnx_broadcast_cube, "(Mul) makes a tensor of shape"),
+    ("dense.keras", lambda: hm.keras_huge_layer("Dense", units=100_000_000), "setting max_keras_layer_width"),
+])
+def test_the_cli_exits_2_with_the_message_for_structural_attacks(file_name, build, message, tmp_path):
+    """The whole CLI path (`privacy-audit attack`): exit 2, the check's message, no traceback, no crash."""
+    from analysis.settings import PROJECT_ROOT
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.random(40), "b": rng.random(40), "c": rng.random(40), "d": rng.random(40)})
+    frame["y"] = (frame["a"] > 0.5).astype(int)
+    frame.iloc[:20].to_csv(tmp_path / "A.csv", index=False)
+    frame.iloc[20:].to_csv(tmp_path / "B.csv", index=False)
+    (tmp_path / file_name).write_bytes(build())
+    result = subprocess.run([sys.executable, "-m", "analysis", "attack", "--model", str(tmp_path / file_name),
+                             "--members", str(tmp_path / "A.csv"), "--non-members", str(tmp_path / "B.csv"),
+                             "--label", "y", "--attacks", "loss", "--quiet"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert result.returncode == 2, result.stderr[-500:]
+    assert message in result.stderr and "Traceback" not in result.stderr
