@@ -610,6 +610,15 @@ def onnx_range_rows_squared() -> bytes:
                                helper.make_tensor("step", TensorProto.FLOAT, [], [1.0])])
 
 
+def onnx_random_normal(shape: tuple = (30000, 30000)) -> bytes:
+    """RandomNormal with a shape attribute of 900 million values (3.6 GB of float32)."""
+    from onnx import helper
+
+    nodes = [helper.make_node("RandomNormal", [], ["big"], shape=list(shape), name="noise"),
+             *_summed_into_output("big")]
+    return _onnx_model(nodes)
+
+
 def onnx_if_branch() -> bytes:
     """An If node with two subgraphs (control flow in a model that is only scored)."""
     from onnx import TensorProto, helper
@@ -714,6 +723,7 @@ HOSTILE_MODELS.update({
     "onnx Expand(Concat(n,n))": ("rows_squared.onnx", onnx_expand_rows_squared),
     "onnx Tile(x, Concat(n,n))": ("tile.onnx", onnx_tile_rows_squared),
     "onnx Range(0, n*n, 1)": ("range.onnx", onnx_range_rows_squared),
+    "onnx RandomNormal shape [30000, 30000]": ("random.onnx", onnx_random_normal),
     "onnx HannWindow(max(x))": ("hann_data.onnx", onnx_window_from_data),
     "onnx HannWindow(500,000,000)": ("hann.onnx", onnx_window_constant),
     **{f"keras weights {a}": (f"h5_{a}.keras", lambda a=a: keras_with_weights(h5_weights_attack(a)))

@@ -324,6 +324,7 @@ def test_real_sklearn_tree_models_pass(kind):
     (hm.onnx_tile_rows_squared, 500, "node 'tile' (Tile) makes 250,000,000 elements with 500 rows scored at once "
                                      "(its size computed from the shapes)"),
     (hm.onnx_range_rows_squared, None, "node 'range' (Range) makes 100,000,000 elements with 10,000 rows"),
+    (hm.onnx_random_normal, 10, "node 'noise' (RandomNormal) makes a tensor of shape [30000, 30000]"),
     (hm.onnx_window_from_data, 10, "node 'window' (HannWindow) has an output size that cannot be known before it "
                                    "runs (its size input 'm' is computed by a ReduceMax node)"),
     (lambda: hm.onnx_window_from_data("BlackmanWindow"), 10, "(BlackmanWindow) has an output size that cannot be"),
