@@ -50,6 +50,10 @@ class Settings:
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"
     # Global seed used when a caller gives none
     seed: int = 0
+    # Model structure limits checked from the file before a native loader builds it (analysis/models/)
+    max_keras_params: int = 50_000_000         # parameters counted from a .keras config.json
+    max_keras_layer_width: int = 1_000_000     # values per row out of any one Keras layer
+    onnx_batch_rows: int = 10_000              # rows per onnxruntime call; ONNX sizes are checked at this many
 
 
 def _coerce(raw: str, kind: type):

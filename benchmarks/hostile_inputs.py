@@ -2,13 +2,17 @@
 
     .venv/bin/python benchmarks/hostile_inputs.py            # every hostile table (and model, if present)
     .venv/bin/python benchmarks/hostile_inputs.py --only far # rows whose label contains "far"
+    .venv/bin/python benchmarks/hostile_inputs.py --only xgboost,lightgbm,skops,onnx,keras  # any of these
     .venv/bin/python benchmarks/hostile_inputs.py --before   # also the plain pandas/json/csv read of each
                                                              # table, capped at 3 GB address space and 90 s
 
 Targets (issue 12): under 1.5 GB peak RSS and under 60 s per file. The files come from
 tests/security/hostile_tables.py (HOSTILE_TABLES) and, when that module exists, from
 tests/security/hostile_models.py (HOSTILE_MODELS, the same shape: label -> (file name, builder); without
-that mapping, its keras_*/skops_*/onnx_* functions that need no argument).
+that mapping, its keras_*/skops_*/onnx_* functions that need no argument). Issue 20 added the files that
+crash, hang or exhaust native loaders (XGBoost JSON/UBJ and LightGBM trees with wrong indices, .skops
+trees with a cycle, ONNX Loop / broadcasting / value-sized ops, HDF5 link cycles, huge Keras layers):
+each row is the structural check's refusal, timed in a fresh process like the others.
 Each file is written to a temporary folder, then a child process imports the loader and reads it
 (`analysis.tables.load_table`, or `analysis.models.loading.load_model` for models). Peak RSS is the
 child's VmHWM (/proc/self/status) read after the load: getrusage's ru_maxrss of a child (os.wait4)
@@ -198,7 +202,8 @@ def measure(kind: str, path: Path) -> tuple[float, float, float, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="measure only rows whose label contains this text")
+    parser.add_argument("--only", default="",
+                        help="measure only rows whose label contains this text (comma-separated: any of them)")
     parser.add_argument("--before", action="store_true",
                         help="also run the plain pandas/json/csv read of each table (3 GB cap, 90 s)")
     args = parser.parse_args()
@@ -206,7 +211,7 @@ def main() -> int:
     marker = _model_marker()
     with tempfile.TemporaryDirectory() as folder:
         for kind, label, file_name, build in cases():
-            if args.only and args.only not in label:
+            if args.only and not any(part and part in label for part in args.only.split(",")):
                 continue
             data = build()
             path = Path(folder) / file_name

@@ -6,7 +6,11 @@ the table's numeric feature columns in table order (missing as NaN, which both l
 Outputs: raw margins from the booster, turned into probabilities with the objective's link
 (sigmoid for binary, softmax for multi-class); classes are the sorted label values.
 Reference models (LiRA / RMIA) retrain the same library with the file's parameters:
-- LightGBM files store every training parameter; all are reused, with the seed replaced.
+- LightGBM files store every training parameter; only those on an allow-list are reused
+  (`lightgbm_checks.ALLOWED_PARAMETERS`: objective, learning rate, leaves, depth, rounds, regularisation,
+  sampling, class counts), never machines, ports, files, threads or devices; the seed is replaced.
+Both formats are parsed and checked in Python first (`xgboost_checks`, `lightgbm_checks`): the native
+loaders trust their files' tree arrays and crash or hang on a few wrong indices.
 - XGBoost files store the objective, the number of rounds and classes, and the trees, not the
   training parameters; `max_depth` is read from the deepest tree, the others are XGBoost's defaults
   (`describe()` says which came from where).
@@ -21,7 +25,9 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from analysis.models.gate import ModelLoadError, check_file_size, check_json_depth, limits
+from analysis.models.gate import ModelLoadError, check_file_size
+from analysis.models.lightgbm_checks import ALLOWED_PARAMETERS, check_lightgbm
+from analysis.models.xgboost_checks import check_xgboost
 
 
 def _labels_to_codes(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,11 +91,10 @@ class BoosterClassifier:
 # ---------------------------------------------------------------- XGBoost
 
 def load_xgboost(data: bytes, name: str) -> "BoostedModel":
-    import xgboost as xgb
-
     check_file_size(data, name)
-    if name.lower().endswith(".json"):
-        check_json_depth(data, f"'{name}'", limits().json_depth)  # before XGBoost's own parser sees it
+    check_xgboost(data, name)  # every tree's arrays, indices and classes, before XGBoost's own parser sees it
+    import xgboost as xgb  # only now: a refused file never loads the native library
+
     booster = xgb.Booster()
     try:
         booster.load_model(bytearray(data))
@@ -141,56 +146,52 @@ def _numeric(features: pd.DataFrame) -> list[str]:
 
 # ---------------------------------------------------------------- LightGBM
 
-_LGB_DROP = {"num_iterations", "num_threads", "seed", "bagging_seed", "feature_fraction_seed", "extra_seed",
-             "drop_seed", "data_random_seed", "objective_seed", "device_type", "metric", "verbosity",
-             "saved_feature_importance_type", "deterministic"}
-
-
 def load_lightgbm(data: bytes, name: str) -> "BoostedModel":
-    import lightgbm as lgb
-
     check_file_size(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelLoadError(f"'{name}' is not a LightGBM text model (not UTF-8 text).") from None
-    if not text.startswith("tree\n"):
-        raise ModelLoadError(f"'{name}' is not a LightGBM text model (it does not start with 'tree').")
+    checked = check_lightgbm(text, name)  # every tree block, before LightGBM's own parser sees it
+    import lightgbm as lgb  # only now: a refused file never loads the native library
+
     try:
-        booster = lgb.Booster(model_str=text)
+        booster = lgb.Booster(model_str=checked.native_text)
     except Exception as exc:
         raise ModelLoadError(f"'{name}' is not a readable LightGBM model ({type(exc).__name__}).") from None
-    params = dict(booster.params)
-    objective = str(params.get("objective", ""))
-    if not objective.startswith(("binary", "multiclass", "softmax", "cross_entropy")):
-        raise ModelLoadError(f"'{name}' is a LightGBM model with objective {objective!r}, not a classifier.")
-    kept = {k: v for k, v in params.items() if k not in _LGB_DROP and not isinstance(v, (list, dict))}
-    recipe = LightGBMRecipe(params=tuple(sorted(kept.items())), num_boost_round=int(booster.current_iteration()))
+    recipe = LightGBMRecipe(params=tuple(sorted(checked.params.items())),
+                            num_boost_round=int(booster.current_iteration()), dropped=checked.dropped)
     names = booster.feature_name()
     return BoostedModel("lightgbm", booster, list(names), int(booster.num_feature()), recipe)
 
 
 @dataclass(frozen=True)
 class LightGBMRecipe:
-    """Retrain LightGBM with every parameter the file stores (seed replaced)."""
+    """Retrain LightGBM with the file's training parameters that are on the allow-list
+    (`lightgbm_checks.ALLOWED_PARAMETERS`; seed, threads and verbosity set here)."""
 
     params: tuple = ()
     num_boost_round: int = 100
     name: str = "lightgbm_from_file"
+    dropped: tuple = ()
 
     def fit(self, features: pd.DataFrame, labels: np.ndarray, *, seed: int, progress=None):
         import lightgbm as lgb
 
         classes, codes = _labels_to_codes(labels)
         columns = _numeric(features)
-        params = {**dict(self.params), "seed": int(seed), "num_threads": 1, "verbosity": -1}
+        kept = {k: v for k, v in self.params if k in ALLOWED_PARAMETERS}  # again, whoever built the recipe
+        params = {**kept, "seed": int(seed), "num_threads": 1, "verbosity": -1}
         booster = lgb.train(params, lgb.Dataset(_matrix(features, columns).to_numpy(), label=codes),
                             num_boost_round=self.num_boost_round)
         return BoosterClassifier("lightgbm", booster, columns, classes)
 
     def describe(self) -> dict[str, Any]:
         return {"recipe": self.name, "library": "lightgbm", "num_boost_round": self.num_boost_round,
-                "params_from_file": dict(self.params)}
+                "params_from_file": dict(self.params), "params_not_used": list(self.dropped),
+                "note": "only training parameters on the allow-list are used (objective, learning rate, leaves, "
+                        "depth, regularisation, sampling, class counts); machines, ports, files, threads, device "
+                        "and the rest of the file's parameters are not"}
 
 
 # ---------------------------------------------------------------- both

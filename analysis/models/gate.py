@@ -11,7 +11,9 @@
   from `KERAS_LAYERS`, initializers / regularizers / constraints from Keras' own lists, activations
   named as strings from `KERAS_ACTIVATIONS`; `Lambda`, `TFOpLambda`, functions serialized as dicts,
   modules outside Keras, custom (registered) objects and `_CONSTANT_VALUE` nodes are refused, naming
-  the layer. Keras then loads a fresh archive rebuilt from the checked members only
+  the layer; the parameter count and widest layer are computed from the config (`keras_size`) and
+  refused over `max_keras_params` / `max_keras_layer_width`. Keras then loads a fresh archive rebuilt
+  from the checked members only
   (`clean_keras_archive`), whose weights file was checked for external links and oversized data.
 - `.skops`: types are sorted by `sort_skops_types` into trusted automatically (`SKOPS_AUTO_TRUSTED`,
   what the built-in recipes need), needing the user's confirmation (`confirmable`: CLASSES inside
@@ -266,6 +268,9 @@ def clean_keras_archive(data: bytes, name: str) -> tuple[bytes, dict]:
         raise ModelLoadError(f"'{name}' is a zip file but not a Keras v3 model (no config.json).")
     config = read_json_member(archive, "config.json", name)
     check_keras_config(config, name)
+    from analysis.models.keras_size import check_keras_size
+
+    check_keras_size(config, name)  # parameters and layer widths, before Keras allocates them
     config = {k: v for k, v in config.items() if k not in _IGNORED_KEYS}
     metadata = read_member(archive, "metadata.json", name, lim.json_bytes) if "metadata.json" in archive.namelist() \
         else b"{}"
@@ -281,14 +286,20 @@ def clean_keras_archive(data: bytes, name: str) -> tuple[bytes, dict]:
     return buffer.getvalue(), config
 
 
+MAX_H5_OBJECTS = 100_000
+
+
 def check_h5_weights(weights: bytes, name: str, limit: int) -> None:
-    """Refuse HDF5 weights with external links, external storage, or data expanding past `limit`."""
+    """Refuse HDF5 weights with external or soft links, external storage, virtual datasets, a group or
+    dataset reached twice (hard links, including cycles: the walk keeps a visited set), more than
+    `MAX_H5_OBJECTS` objects, or data expanding past `limit`."""
     import h5py
 
     total = 0
     try:
         with h5py.File(io.BytesIO(weights), "r") as handle:
             pending = [handle]
+            seen = {handle.id}
             while pending:
                 group = pending.pop()
                 for key in group.keys():
@@ -296,11 +307,20 @@ def check_h5_weights(weights: bytes, name: str, limit: int) -> None:
                     if isinstance(link, (h5py.ExternalLink, h5py.SoftLink)):
                         raise ModelLoadError(f"the weights of '{name}' link outside the weights file; refused.")
                     item = group.get(key)
+                    if item.id in seen:
+                        raise ModelLoadError(f"the weights of '{name}' reach the same object twice (a hard link or "
+                                             "a link cycle); refused.")
+                    seen.add(item.id)
+                    if len(seen) > MAX_H5_OBJECTS:
+                        raise ModelLoadError(f"the weights of '{name}' hold over {MAX_H5_OBJECTS:,} objects; refused.")
                     if isinstance(item, h5py.Group):
                         pending.append(item)
                     elif isinstance(item, h5py.Dataset):
                         if item.external:
                             raise ModelLoadError(f"the weights of '{name}' store data in external files; refused.")
+                        if item.is_virtual:
+                            raise ModelLoadError(f"the weights of '{name}' hold a virtual dataset (data mapped from "
+                                                 "other files); refused.")
                         total += int(item.size) * item.dtype.itemsize
                         if total > limit:
                             raise ModelLoadError(f"the weights of '{name}' expand past "
@@ -419,8 +439,12 @@ def check_trust_request(trusted: Optional[Iterable[str]]) -> list[str]:
 
 
 def check_skops_archive(data: bytes, name: str) -> None:
-    """Archive limits, member names, and a bounded, depth-limited read of schema.json."""
+    """Archive limits, member names, a bounded, depth-limited read of schema.json, and the node arrays of
+    every decision tree inside (`skops_trees.check_skops_trees`), all before skops builds anything."""
+    from analysis.models.skops_trees import check_skops_trees
+
     archive = open_archive(data, name, "skops")
     if "schema.json" not in archive.namelist():
         raise ModelLoadError(f"'{name}' is a zip file but not a skops file (no schema.json).")
-    read_json_member(archive, "schema.json", name)
+    schema = read_json_member(archive, "schema.json", name)
+    check_skops_trees(archive, schema, name)

@@ -1,11 +1,15 @@
 """ONNX models through onnxruntime (CPU), checked before a session is created.
 
-Gate (`check_onnx`): size limit (`max_model_uncompressed_mb`), parsed without external data,
-`onnx.checker`, only the `ai.onnx` (empty domain) and `ai.onnx.ml` operator sets, no local functions,
-and no tensor anywhere (initializers, attributes, subgraphs) with external data: an ONNX file can
-name `../../etc/passwd` as the place of its weights. Then `check_tensor_sizes`: no tensor over
-`max_onnx_tensor_elements` by shape inference, and no size-setting op (ConstantOfShape, Expand, Tile,
-Range, ...) sized by anything but tensor shapes and small constants.
+Gate (`check_onnx(data, name, rows)`): size limit (`max_model_uncompressed_mb`), parsed without external
+data, `onnx.checker`, only the `ai.onnx` (empty domain) and `ai.onnx.ml` operator sets, no local
+functions, no tensor anywhere (initializers, attributes, subgraphs) with external data (an ONNX file
+can name `../../etc/passwd` as the place of its weights), and no control flow (Loop / Scan / If /
+SequenceMap: `check_control_flow`). Then `check_tensor_sizes` at the number of rows one onnxruntime
+call gets (`scored_rows`: the rows to score, at most `onnx_batch_rows`; scoring runs in chunks of that
+size): the batch dimension set to that count, shape inference with data propagation, no tensor over
+`max_onnx_tensor_elements` (unknown dimensions counted as the rows, broadcasting followed), and no
+size-setting op (ConstantOfShape, Expand, Tile, Range, HannWindow, TopK, ...: `SIZE_SETTING_OPS`) sized
+by anything but tensor shapes and small constants.
 
 Input mapping (stated in `describe_inputs`, the page and the result):
 - several inputs, or one input named like a table column: each input is the column of that name
@@ -26,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models.gate import ModelLoadError, _shown, check_file_size
+from analysis.models.onnx_sizes import ShapeValues, output_elements
 
 ALLOWED_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 OUTPUT_READINGS = ("auto", "probabilities", "logits")
@@ -33,8 +38,13 @@ _TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int
           "tensor(int32)": np.int32, "tensor(bool)": np.bool_, "tensor(string)": object}
 
 
-def check_onnx(data: bytes, name: str):
-    """The parsed ModelProto after every check; ModelLoadError otherwise."""
+def check_onnx(data: bytes, name: str, rows: Optional[int] = None):
+    """The parsed ModelProto after every check; ModelLoadError otherwise.
+
+    `rows`: how many rows will be scored at most in one call (the real row count of the table). Sizes
+    are checked at min(rows, `onnx_batch_rows`); give the same `rows` to `OnnxModel(batch_rows=...)`,
+    which never gives onnxruntime more rows than that at once. None checks at `onnx_batch_rows`, the
+    most any one call gets when `batch_rows` is None too."""
     import onnx
 
     check_file_size(data, name)
@@ -55,40 +65,78 @@ def check_onnx(data: bytes, name: str):
             where = next((e.value for e in tensor.external_data if e.key == "location"), "?")
             raise ModelLoadError(f"'{name}' keeps tensor '{_shown(tensor.name)}' in an external file "
                                  f"('{_shown(where)}'); external data is refused, export the model as one file.")
+    check_control_flow(model, name)
     try:
         onnx.checker.check_model(model)
     except Exception as exc:
         raise ModelLoadError(f"'{name}' failed the ONNX checker ({type(exc).__name__}).") from None
-    check_tensor_sizes(model, name)
+    check_tensor_sizes(model, name, scored_rows(rows))
     return model
 
 
-# Ops that make a tensor whose size comes from another input's values, not from the data's size: a
-# 326-byte file with ConstantOfShape [20000, 20000] asks onnxruntime for 1.6 GB. Value: the inputs
-# that set the output size.
+def scored_rows(rows: Optional[int] = None) -> int:
+    """The most rows one onnxruntime call gets: `rows` capped at the setting `onnx_batch_rows`."""
+    from analysis.settings import get_settings
+
+    batch = max(1, int(get_settings().onnx_batch_rows))
+    return batch if rows is None else max(1, min(int(rows), batch))
+
+
+def check_control_flow(model, name: str) -> None:
+    """Refuse any node holding a subgraph (Loop, Scan, If, SequenceMap): a model that is only scored has
+    no need of them, and a Loop's trip count (2^62) or a Scan's length is a value, not a size."""
+    for node in _nodes(model.graph):
+        if any(attr.HasField("g") or len(attr.graphs) for attr in node.attribute):
+            raise ModelLoadError(f"'{name}': {_node_label(node, node.output[0] if node.output else '?')} runs a "
+                                 "subgraph (control flow); Loop, Scan, If and SequenceMap are refused in a model "
+                                 "that is only scored.")
+
+
+# Ops that make a tensor whose size comes from another input's VALUES, not from the data's size: a
+# 326-byte file with ConstantOfShape [20000, 20000] asks onnxruntime for 1.6 GB; HannWindow(10^9) is a
+# window of a billion values. Value: the inputs that set the output size. (Ops sized by attributes,
+# RandomNormal / RandomUniform / Multinomial, get their full shape from shape inference and are covered by
+# the size check; ops whose output is no larger than their inputs, Slice / Gather / NonZero / Compress,
+# are bounded by those inputs.)
 SIZE_SETTING_OPS = {"ConstantOfShape": (0,), "Expand": (1,), "Tile": (1,), "Range": (0, 1, 2), "Pad": (1,),
                     "Resize": (1, 2, 3), "Upsample": (1,), "OneHot": (1,), "MaxUnpool": (2,), "EyeLike": (0,),
-                    "CenterCropPad": (1,), "Col2Im": (1, 2)}
+                    "CenterCropPad": (1,), "Col2Im": (1, 2), "Reshape": (1,), "TopK": (1,),
+                    "HannWindow": (0,), "HammingWindow": (0,), "BlackmanWindow": (0,), "DFT": (1,),
+                    "STFT": (1, 3), "MelWeightMatrix": (0, 1, 2), "AffineGrid": (1,), "ImageDecoder": (0,)}
 # A size input may only be computed from the shape of a tensor (Shape / Size) and small constants
 # through these shape-plumbing ops: then its unknown dimensions are the batch's.
 _SHAPE_PLUMBING = {"Gather": (0,), "Slice": (0,), "Concat": None, "Unsqueeze": (0,), "Squeeze": (0,),
                    "Cast": (0,), "Identity": (0,), "Reshape": (0,), "Flatten": (0,)}
 
 
-def check_tensor_sizes(model, name: str) -> None:
-    """Refuse a model whose tensors could be huge, before onnxruntime allocates anything.
+def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
+    """Refuse a model whose tensors could be huge at `rows` rows, before onnxruntime allocates anything.
 
-    Shape inference (with data propagation) gives each tensor a shape; the product of its known
-    dimensions (unknown ones, the batch, count as 1) must stay within `max_onnx_tensor_elements`. A
-    size-setting op (`SIZE_SETTING_OPS`) whose output size is not fully known must take its size inputs
-    from tensor shapes and constants only (`_size_source_problem`), each constant within the limit."""
+    Every unknown dimension of a graph input's first axis is set to `rows` (the batch), then shape
+    inference with data propagation gives each tensor a shape: broadcasting, Shape(X) arithmetic and
+    ConstantOfShape(Concat(n, n, n)) with n from Shape(X) come out with the real row count in them. A
+    dimension still unknown counts as `rows` (it can only come from the data). Each tensor's product
+    must stay within `max_onnx_tensor_elements`. A size-setting op (`SIZE_SETTING_OPS`) whose output
+    size is still not fully known gets its size computed from the values of its size inputs
+    (`onnx_sizes.output_elements`: shapes, constants, shape plumbing and arithmetic, evaluated); when
+    that is not possible it must take its size inputs from tensor shapes and constants only
+    (`_size_source_problem`), each constant within the limit."""
     import onnx
 
     from analysis.settings import get_settings
 
     limit = int(get_settings().max_onnx_tensor_elements)
+    batch = onnx.ModelProto()
+    batch.CopyFrom(model)
+    initializers = {t.name for t in batch.graph.initializer}
+    for value in batch.graph.input:
+        if value.name in initializers or not value.type.HasField("tensor_type"):
+            continue
+        dims = value.type.tensor_type.shape.dim
+        if len(dims) and not dims[0].HasField("dim_value"):
+            dims[0].dim_value = rows
     try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(batch, strict_mode=False, data_prop=True)
     except Exception as exc:
         raise ModelLoadError(f"'{name}': ONNX shape inference failed ({type(exc).__name__}); the tensor sizes "
                              "cannot be checked.") from None
@@ -97,22 +145,33 @@ def check_tensor_sizes(model, name: str) -> None:
     for graph in _graphs(inferred.graph):
         for value in (*graph.value_info, *graph.output):
             if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
-                shapes[value.name] = [d.dim_value if d.HasField("dim_value") else None
+                shapes[value.name] = [d.dim_value if d.HasField("dim_value") and d.dim_value >= 0 else None
                                       for d in value.type.tensor_type.shape.dim]
-    for tensor_name, dims in shapes.items():
-        known = int(np.prod([d for d in dims if d is not None], dtype=object)) if dims else 1
-        if known > limit:
-            node = producers.get(tensor_name)
-            raise ModelLoadError(f"'{name}': {_node_label(node, tensor_name)} makes a tensor of shape "
-                                 f"{[d if d is not None else '?' for d in dims]} ({known:,} elements), over the "
-                                 f"limit of {limit:,} (setting max_onnx_tensor_elements).")
     constants = _constants(inferred.graph)
+    known = dict(shapes)
+    for value in inferred.graph.input:
+        if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+            known[value.name] = [d.dim_value if d.HasField("dim_value") else None
+                                 for d in value.type.tensor_type.shape.dim]
+    for tensor in inferred.graph.initializer:
+        known[tensor.name] = list(tensor.dims)
+    values = ShapeValues(known, producers, constants)
+    computed = {}
     for node in _nodes(inferred.graph):
         if node.op_type not in SIZE_SETTING_OPS:
             continue
         dims = [shapes.get(out) for out in node.output if out]
         if dims and all(d is not None and None not in d for d in dims):
-            continue  # fully known: the size check above covered it
+            continue  # fully known: the size check below covers it
+        elements = output_elements(node, values)  # what shape inference left open, from the size values
+        if elements is not None:  # every value it came from is a shape or a constant
+            if elements > limit:
+                raise ModelLoadError(f"'{name}': {_node_label(node, node.output[0])} makes {elements:,} elements "
+                                     f"with {rows:,} rows scored at once (its size computed from the shapes), over "
+                                     f"the limit of {limit:,} (setting max_onnx_tensor_elements; rows at once: "
+                                     "onnx_batch_rows).")
+            computed[node.output[0]] = elements
+            continue
         for index in SIZE_SETTING_OPS[node.op_type]:
             if index < len(node.input) and node.input[index]:
                 problem = _size_source_problem(node.input[index], producers, constants, limit, set(),
@@ -121,6 +180,17 @@ def check_tensor_sizes(model, name: str) -> None:
                     raise ModelLoadError(f"'{name}': {_node_label(node, node.output[0])} has an output size that "
                                          f"cannot be known before it runs ({problem}); refused (limit "
                                          f"{limit:,} elements, setting max_onnx_tensor_elements).")
+    for tensor_name, dims in shapes.items():
+        if tensor_name in computed:
+            continue
+        elements = int(np.prod([rows if d is None else d for d in dims], dtype=object)) if dims else 1
+        if elements > limit:
+            node = producers.get(tensor_name)
+            raise ModelLoadError(f"'{name}': {_node_label(node, tensor_name)} makes a tensor of shape "
+                                 f"{[d if d is not None else '?' for d in dims]} ({elements:,} elements with "
+                                 f"{rows:,} rows scored at once, unknown dimensions counted as the rows), over "
+                                 f"the limit of {limit:,} (setting max_onnx_tensor_elements; rows at once: "
+                                 "onnx_batch_rows).")
 
 
 def _node_label(node, tensor_name: str) -> str:
@@ -241,6 +311,7 @@ class OnnxModel:
     columns: Optional[list[str]] = None  # user-given columns for a single tensor input
     output: str = "auto"
     reference_recipe: Optional[str] = None
+    batch_rows: Optional[int] = None  # the `rows` given to check_onnx: never more rows per onnxruntime call
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_READINGS:
@@ -356,8 +427,12 @@ class OnnxClassifier:
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         if len(features) == 0:
             return np.zeros((0, len(self.classes_)))
-        outputs = self.model.session.run(None, self._feeds(features))
-        return probabilities(outputs, self.model.outputs, len(self.classes_), self.model.output)
+        step = scored_rows(self.model.batch_rows)  # the row count check_onnx bounded every tensor at
+        parts = []
+        for start in range(0, len(features), step):
+            outputs = self.model.session.run(None, self._feeds(features.iloc[start:start + step]))
+            parts.append(probabilities(outputs, self.model.outputs, len(self.classes_), self.model.output))
+        return np.concatenate(parts)
 
 
 def probabilities(outputs: list, declared: list[tuple[str, str]], n_classes: int, reading: str) -> np.ndarray:
