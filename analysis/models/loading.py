@@ -289,9 +289,9 @@ def inspect_model(data: bytes, name: str) -> ModelInspection:
         return ModelInspection(name=name, kind=kind, fingerprint=hashlib.sha256(data).hexdigest(), untrusted_types=[])
     _check_zip(data, name, kind)
     if kind == "sklearn":
+        gate.check_skops_archive(data, name)  # before skops (and scikit-learn) are even imported
         import skops.io as sio
 
-        gate.check_skops_archive(data, name)
         try:
             sorted_types = gate.sort_skops_types(sio.get_untrusted_types(data=data))
         except Exception as exc:
