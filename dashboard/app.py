@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.tables import DataError, load_sample
+from analysis.text_safety import markdown_text
 from dashboard import state
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
@@ -46,7 +47,8 @@ def main() -> None:
     with st.sidebar:
         st.caption("Privacy Audit Dashboard")
         if table is not None:
-            st.caption(f"Dataset: **{table.name}** · {table.rows:,} rows · {len(table.columns)} columns")
+            st.caption(f"Dataset: **{markdown_text(table.name)}** · {table.rows:,} rows · "
+                       f"{len(table.columns)} columns")
     st.navigation(pages).run()
 
 

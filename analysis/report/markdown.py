@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Union
 
 from analysis.report.model import AuditReport
-from analysis.report.text_safety import markdown_text as _md
+from analysis.text_safety import markdown_text as _md
 
 _LIGHTS = {"green": "🟢 OK", "amber": "🟠 Watch", "red": "🔴 Act", "grey": "⚪ Not run"}
 

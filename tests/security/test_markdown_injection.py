@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from analysis.report import ReportInputs, assemble_report
 from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
-from analysis.report.text_safety import markdown_text, plot_text
+from analysis.text_safety import markdown_text, plot_text
 from analysis.tables import load_table
 from tests.security.hostile_names import (ATTACKER_HOSTS, FILE_NAME, HOSTILE_NAMES, IMAGE, IMG_TAG, LINK,
                                           hostile_csv_bytes)
