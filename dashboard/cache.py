@@ -54,10 +54,11 @@ def cached(namespace: str, key: str) -> Any:
 
 def progress_bar(label: str) -> Callable[[float, str], None]:
     """An engine progress callback drawn as st.progress."""
-    bar = st.progress(0.0, text=label)
+    bar = st.progress(0.0, text=markdown_text(label))
 
     def update(fraction: float, message: str) -> None:
-        bar.progress(min(1.0, max(0.0, fraction)), text=f"{label}: {message}")
+        # the text is Markdown, and engine messages name columns
+        bar.progress(min(1.0, max(0.0, fraction)), text=markdown_text(f"{label}: {message}"))
 
     return update
 

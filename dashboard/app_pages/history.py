@@ -43,7 +43,8 @@ st.dataframe(pd.DataFrame([{
     "when": r.created_at[:19].replace("T", " "), "title": r.title, "source": r.source, "dataset": r.dataset_name,
     "rows": r.dataset_rows, "overall": LIGHTS.get(r.overall_rating, ""),
     "policies": {True: "pass", False: "FAIL", None: "—"}[r.policies_passed], "seconds": r.seconds,
-    "run": r.run_id[:8]} for r in runs]), hide_index=True, width="stretch", key="history_runs")
+    "run": r.run_id[:8]} for r in runs]), hide_index=True, width="stretch", key="history_runs",
+    column_config={"seconds": st.column_config.NumberColumn(format="%.1f")})
 
 if len(runs) < 2:
     st.info("Store a second run to compare two side by side.")

@@ -123,7 +123,8 @@ summary = pd.DataFrame([{"rating": LIGHTS[i.rating], "what": i.label, "measured"
 colors = [COLORS[i.rating] for i in report.summary]
 styled = summary.style.apply(lambda col: [f"color: white; background-color: {c}; font-weight: 600"
                                           for c in colors], subset=["rating"])
-st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", column_config={
+# Rows taller than 4rem let Streamlit wrap long cells instead of cutting them off.
+st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", row_height=70, column_config={
     "rating": st.column_config.TextColumn(width="small"), "what": st.column_config.TextColumn(width="medium"),
     "measured": st.column_config.TextColumn(width="large"), "thresholds": st.column_config.TextColumn(width="large")})
 missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
