@@ -124,9 +124,11 @@ colors = [COLORS[i.rating] for i in report.summary]
 styled = summary.style.apply(lambda col: [f"color: white; background-color: {c}; font-weight: 600"
                                           for c in colors], subset=["rating"])
 # Rows taller than 4rem let Streamlit wrap long cells instead of cutting them off.
-st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", row_height=70, column_config={
-    "rating": st.column_config.TextColumn(width="small"), "what": st.column_config.TextColumn(width="medium"),
-    "measured": st.column_config.TextColumn(width="large"), "thresholds": st.column_config.TextColumn(width="large")})
+st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", row_height=70,
+             height=40 + 70 * len(report.summary), column_config={  # every row shown, no inner scrolling
+    # pixel widths that fit the main column of a laptop screen; "stretch" widens them on a larger one
+    "rating": st.column_config.TextColumn(width=75), "what": st.column_config.TextColumn(width=160),
+    "measured": st.column_config.TextColumn(width=300), "thresholds": st.column_config.TextColumn(width=240)})
 missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
 if missing:
     st.caption(f"Not run in this session yet: {', '.join(missing)} (run them on their pages, or the quick audit).")

@@ -55,3 +55,12 @@ def test_warnings_say_which_run_or_attack():
     assert attributed_warnings([("DP-SGD ε = 1", [shared]), ("non-private", [shared, "other"])],
                                every="Every run") == [f"Every run: {shared}", "non-private: other"]
     assert attributed_warnings([("threshold", [shared])], every="Every attack") == [f"threshold: {shared}"]
+
+
+def test_thresholds_of_a_share_read_in_percent_like_its_value():
+    from analysis.report import default_thresholds
+
+    rules = {r.metric: r for r in default_thresholds().rules}
+    assert rules["attack_tpr_at_0.001_fpr"].describe() == "green ≤ 0.2%, amber ≤ 1%, red above"
+    assert rules["dp_accuracy_kept"].describe() == "green ≥ 97%, amber ≥ 90%, red below"
+    assert rules["direct_identifiers"].describe() == "green ≤ 0 columns, amber ≤ 0 columns, red above"
