@@ -61,7 +61,7 @@ def test_plot_labels_carry_no_tags():
 
 
 @pytest.fixture(scope="module")
-def hostile_report():
+def hostile_inputs():
     from analysis.pii import scan_table
     from analysis.risk import assess_risk
 
@@ -69,8 +69,12 @@ def hostile_report():
     names = list(HOSTILE_NAMES)
     scan = scan_table(table.frame, sample_rows=200)
     risk = assess_risk(table.frame, names[1:4], sensitive=[names[4]], k=5)
-    inputs = ReportInputs(table=table, scan=scan, risk=risk, title=f"Privacy audit of {table.name}")
-    return assemble_report(inputs)
+    return ReportInputs(table=table, scan=scan, risk=risk, title=f"Privacy audit of {table.name}")
+
+
+@pytest.fixture(scope="module")
+def hostile_report(hostile_inputs):
+    return assemble_report(hostile_inputs)
 
 
 def test_the_report_names_the_hostile_columns(hostile_report):
@@ -117,8 +121,14 @@ class _Elements(HTMLParser):
                 self.handlers.append(name)
 
 
-def test_html_report_escapes_every_name(hostile_report):
-    html = render_html(hostile_report)
+def test_html_report_escapes_every_name(hostile_inputs, hostile_report):
+    from analysis.report.figures import section_figures
+
+    figures = section_figures(hostile_inputs)
+    assert figures.get("scan")  # the heatmap, whose labels are the column names
+    html = render_html(hostile_report, figures)
+    # plotly writes a label's "<" as \u003c in the page's JSON and draws `<a href>` in a label as a link
+    assert "\\u003ca href" not in html and "\\u003cimg" not in html
     parser = _Elements()
     parser.feed(html)
     assert parser.refs == [] and parser.handlers == []
