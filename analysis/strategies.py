@@ -283,10 +283,9 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     if delta is not None and delta >= 1.0 / n_train:
         warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
                         "use delta <= 1/(10 n).")
-    for r in runs:
-        for w in r.warnings:
-            if w not in warnings:
-                warnings.append(w)
+    from analysis.attacks.metrics import attributed_warnings  # scikit-learn: not at import time
+
+    warnings += attributed_warnings(((r.name, r.warnings) for r in runs), every="Every run")
     return StrategyComparison(
         config=config, data_fingerprint=frame_fingerprint(frame), config_key=config.key(), n_rows=len(rows),
         classes=classes, runs=runs, skipped=[SkippedStrategy(k, v) for k, v in skipped.items()], summary=summary,

@@ -99,7 +99,7 @@ class BudgetSummary(Result):
     pld_epsilon: float
     noise_multiplier: float
     accuracy: float
-    accuracy_std: float
+    accuracy_std: float             # sample sd over seeds; nan with one seed (no spread to show)
     roc_auc: float
     f1: float
     tpr_at_0_1pct: float
@@ -268,7 +268,7 @@ def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
             epsilon=mean([r.epsilon for r in group]), pld_epsilon=mean([r.pld_epsilon for r in group]),
             noise_multiplier=mean([r.noise_multiplier for r in group]),
             accuracy=mean([r.accuracy for r in group]),
-            accuracy_std=float(np.std([r.accuracy for r in group], ddof=1)) if len(group) > 1 else 0.0,
+            accuracy_std=float(np.std([r.accuracy for r in group], ddof=1)) if len(group) > 1 else math.nan,  # 1 seed: none
             roc_auc=mean([r.roc_auc for r in group]), f1=mean([r.f1 for r in group]),
             tpr_at_0_1pct=mean([r.tpr_at("0.001") for r in group]), tpr_at_1pct=mean([r.tpr_at("0.01") for r in group]),
             attack_auc=mean([r.attack_auc for r in group]), train_seconds=mean([r.train_seconds for r in group]),

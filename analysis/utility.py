@@ -112,8 +112,9 @@ def column_distance(original: pd.Series, anonymized: Optional[pd.Series], *, mar
     changed_share = float(changed.mean()) if len(changed) else 0.0
     if _is_numeric(original) and _is_numeric(anonymized):
         x, y = original.dropna().to_numpy(float), anonymized.dropna().to_numpy(float)
-        if len(x) == 0 or len(y) == 0:
-            return ColumnDistance(column=name, metric="ks", distance=1.0, changed_share=changed_share)
+        if len(x) == 0 or len(y) == 0:  # all empty on both sides is unchanged; on one side, all lost
+            return ColumnDistance(column=name, metric="ks", distance=0.0 if len(x) == len(y) else 1.0,
+                                  changed_share=changed_share)
         ks, w1 = _ks_wasserstein(x, y)
         return ColumnDistance(column=name, metric="ks", distance=ks, wasserstein=w1, changed_share=changed_share)
     o_counts = original.astype("str").value_counts(dropna=False)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.tables import DataError, load_sample
+from analysis.text_safety import markdown_text
 from dashboard import state
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
@@ -36,8 +37,18 @@ def _init_session() -> None:
             state.put(state.LOAD_MESSAGE, ("error", safe_message(exc)))
 
 
+def _page_icon():
+    """A shield drawn here and served by this app: a `:material:` or emoji icon makes the browser fetch the
+    favicon from fonts.gstatic.com or cdn.jsdelivr.net, and the app opens no connection to anyone."""
+    from PIL import Image, ImageDraw
+
+    icon = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    ImageDraw.Draw(icon).polygon([(16, 2), (29, 7), (27, 20), (16, 30), (5, 20), (3, 7)], fill="#1f6feb")
+    return icon
+
+
 def main() -> None:
-    st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=":material/shield:", layout="wide")
+    st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=_page_icon(), layout="wide")
     _init_session()
     # Paths relative to this entry file, as st.Page resolves them (AppTest too).
     pages = [st.Page(f"app_pages/{f}", title=t, icon=i, default=(f == "data.py"))
@@ -46,7 +57,8 @@ def main() -> None:
     with st.sidebar:
         st.caption("Privacy Audit Dashboard")
         if table is not None:
-            st.caption(f"Dataset: **{table.name}** · {table.rows:,} rows · {len(table.columns)} columns")
+            st.caption(f"Dataset: **{markdown_text(table.name)}** · {table.rows:,} rows · "
+                       f"{len(table.columns)} columns")
     st.navigation(pages).run()
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, TypeVar
 import streamlit as st
 
 from analysis.errors import safe_message
+from analysis.text_safety import markdown_text
 
 T = TypeVar("T")
 _STORE = "_memo_store"
@@ -53,10 +54,11 @@ def cached(namespace: str, key: str) -> Any:
 
 def progress_bar(label: str) -> Callable[[float, str], None]:
     """An engine progress callback drawn as st.progress."""
-    bar = st.progress(0.0, text=label)
+    bar = st.progress(0.0, text=markdown_text(label))
 
     def update(fraction: float, message: str) -> None:
-        bar.progress(min(1.0, max(0.0, fraction)), text=f"{label}: {message}")
+        # the text is Markdown, and engine messages name columns
+        bar.progress(min(1.0, max(0.0, fraction)), text=markdown_text(f"{label}: {message}"))
 
     return update
 
@@ -83,7 +85,7 @@ def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str],
         result = memo(namespace, key, lambda: compute(bar))
     except errors as exc:
         st.session_state[request_key] = None
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
         st.stop()
     cancel_slot.empty()
     progress_slot.empty()
@@ -110,5 +112,5 @@ def run_auto(namespace: str, key: str, compute: Callable[[Callable[[float, str],
         return run_once(namespace, key, compute, label=label, request_key=request_key, cancel_key=cancel_key,
                         errors=())
     except errors as exc:
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
         st.stop()

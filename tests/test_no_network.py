@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.tables import load_sample, load_table, profile_table
+from tests.rendered import shown
 
 
 class NetworkAttempt(AssertionError):
@@ -90,4 +91,4 @@ def test_pii_page_shows_the_missing_model_as_an_error(no_network, monkeypatch):
         monkeypatch.delenv("PRIVACY_AUDIT_SPACY_MODEL")
         get_settings.cache_clear()
     assert not at.exception
-    assert any("'nonexistent_pkg'" in e.value and "never downloaded" in e.value for e in at.error)
+    assert any("'nonexistent_pkg'" in shown(e.value) and "never downloaded" in shown(e.value) for e in at.error)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.attacks.lira import lira_attacks
-from analysis.attacks.metrics import AttackResult, membership_metrics, strongest
+from analysis.attacks.metrics import AttackResult, attributed_warnings, membership_metrics, strongest
 from analysis.attacks.one_run import DECLARED_SPLIT, DEFAULT_DELTA, OneRunBound, one_run_bound
 from analysis.attacks.reference import train_reference_models
 from analysis.attacks.rmia import rmia_attacks
@@ -187,7 +187,7 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
         members.drop(columns=[label]))
     exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
-    warnings = sorted({w for r in results for w in r.warnings})
+    warnings = attributed_warnings(((r.name, r.warnings) for r in results), every="Every attack")
     if train_acc - test_acc > 0.1:
         warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")
     report(progress, 1.0, "audit done")

@@ -153,3 +153,19 @@ def strongest(attacks: Sequence[AttackResult], *, fpr_key: str = STRONGEST_AT_FP
     if not attacks:
         return None
     return max(attacks, key=lambda a: (a.tpr_at_fpr.get(fpr_key, 0.0), a.auc))
+
+
+def attributed_warnings(sources, *, every: str) -> list[str]:
+    """Each warning of (name, warnings) pairs once, prefixed with the names it concerns, or with `every`
+    ("Every run") when all of them share it: a reader sees which run an unresolvable FPR belongs to."""
+    where: dict[str, list[str]] = {}
+    names_seen: list[str] = []
+    for name, warnings in sources:
+        names_seen.append(name)
+        for w in warnings:
+            names = where.setdefault(w, [])
+            if name not in names:
+                names.append(name)
+    everyone = set(names_seen)
+    return [f"{every if set(names) == everyone and len(everyone) > 1 else ', '.join(names)}: {w}"
+            for w, names in where.items()]

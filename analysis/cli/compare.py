@@ -193,7 +193,7 @@ def format_table(result) -> str:
         lines.append(
             f"| {s.label} | {guarantee_text(s.unit, s.epsilon, s.k)} | {num(s.pld_epsilon, '.2f')} | "
             f"{num(s.noise_multiplier, '.2f') if s.noise_multiplier else '–'} | "
-            f"{s.accuracy:.3f} ± {s.accuracy_std:.3f} | {num(s.roc_auc, '.3f')} | {num(s.f1, '.3f')} | "
+            f"{s.accuracy:.3f}{f' ± {s.accuracy_std:.3f}' if s.runs > 1 else ''} | {num(s.roc_auc, '.3f')} | {num(s.f1, '.3f')} | "
             f"{num(s.tpr_at_0_1pct * 100, '.2f')}% | {num(s.tpr_at_1pct * 100, '.2f')}% | "
             f"{num(s.attack_auc, '.3f')} | {s.train_seconds:.1f} |")
     return "\n".join(lines)

@@ -6,6 +6,9 @@ from typing import Optional, Sequence
 
 import plotly.graph_objects as go
 
+from analysis.figures import PERCENT_TICKS
+from analysis.text_safety import plot_text
+
 _PALETTE = ("#2f6db5", "#e07b39", "#3b9e5a", "#b8434f", "#7b5ea7", "#8c6d31", "#d16ba5", "#17a2b8")
 _GREY = "#9aa5b1"
 
@@ -50,7 +53,7 @@ def tpr_at_fpr_figure(attacks: Sequence, *, title: Optional[str] = None) -> go.F
         fig.add_bar(x=names, y=values, name=f"TPR at {float(key):.1%} FPR", marker_color=_PALETTE[i],
                     error_y=dict(type="data", symmetric=False, array=highs, arrayminus=lows))
     fig.update_layout(title=title or "TPR at low FPR (95% Clopper-Pearson intervals)", barmode="group",
-                      yaxis_title="true-positive rate", yaxis_tickformat=".1%",
+                      yaxis_title="true-positive rate", yaxis_tickformat=PERCENT_TICKS,
                       margin=dict(t=50, b=40, l=60, r=10), height=360)
     return fig
 
@@ -62,7 +65,7 @@ def slice_figure(audit, *, attack: Optional[str] = None, column: Optional[str] =
     rows = [s for s in audit.slices if s.attack == attack and (column is None or s.column == column)
             and s.auc is not None]
     fig = go.Figure(go.Bar(
-        x=[f"{s.column}={s.value}" for s in rows], y=[s.auc for s in rows], marker_color=_PALETTE[1],
+        x=[plot_text(f"{s.column}={s.value}") for s in rows], y=[s.auc for s in rows], marker_color=_PALETTE[1],
         customdata=[[s.n_members, s.n_non_members] for s in rows],
         hovertemplate="%{x}<br>AUC %{y:.3f}<br>%{customdata[0]} members, %{customdata[1]} non-members"
                       "<extra></extra>"))

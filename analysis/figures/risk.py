@@ -6,6 +6,9 @@ from typing import Optional
 
 import plotly.graph_objects as go
 
+from analysis.figures import PERCENT_TICKS
+from analysis.text_safety import plot_text
+
 _BLUE, _ORANGE, _GREY = "#2f6db5", "#e07b39", "#9aa5b1"
 
 
@@ -38,7 +41,7 @@ def risk_distribution(report, *, title: Optional[str] = None) -> go.Figure:
         hovertemplate="risk %{x}<br>%{y:.1%} of records<extra></extra>"))
     fig.update_layout(title=title or f"Re-identification risk per record (orange: above {report.risk_threshold:.0%})",
                       xaxis_title="prosecutor risk (1 / class size)", xaxis_type="category", yaxis_title="share of records",
-                      yaxis_tickformat=".0%", margin=dict(t=50, b=40, l=50, r=10), height=320)
+                      yaxis_tickformat=PERCENT_TICKS, margin=dict(t=50, b=40, l=50, r=10), height=320)
     return fig
 
 
@@ -46,11 +49,11 @@ def riskiest_combinations(report, *, top: int = 10, title: Optional[str] = None)
     """Quasi-identifier subsets by the share of records they make unique."""
     rows = list(reversed(report.riskiest_combinations[:top]))
     fig = go.Figure(go.Bar(
-        y=[" + ".join(r["columns"]) for r in rows], x=[r["unique_share"] for r in rows], orientation="h",
+        y=[plot_text(" + ".join(r["columns"])) for r in rows], x=[r["unique_share"] for r in rows], orientation="h",
         marker_color=_ORANGE, customdata=[r["unique_records"] for r in rows],
         hovertemplate="%{y}<br>%{customdata:,} unique records (%{x:.1%})<extra></extra>"))
     fig.update_layout(title=title or "Riskiest quasi-identifier combinations", xaxis_title="records made unique",
-                      xaxis_tickformat=".0%", margin=dict(t=50, b=40, l=10, r=10),
+                      xaxis_tickformat=PERCENT_TICKS, margin=dict(t=50, b=40, l=10, r=10),
                       height=max(260, 40 + 28 * len(rows)))
     return fig
 
@@ -67,7 +70,7 @@ def risk_before_after(before, after) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=names, y=values(before), name=f"before (k={before.k})", marker_color=_GREY)
     fig.add_bar(x=names, y=values(after), name=f"after (k={after.k})", marker_color=_BLUE)
-    fig.update_layout(title="Risk before and after", barmode="group", yaxis_tickformat=".0%",
+    fig.update_layout(title="Risk before and after", barmode="group", yaxis_tickformat=PERCENT_TICKS,
                       margin=dict(t=50, b=40, l=50, r=10), height=340)
     return fig
 
@@ -76,7 +79,7 @@ def utility_columns(utility) -> go.Figure:
     """Per-column distribution distance between the original and the anonymized table."""
     rows = sorted(utility.columns, key=lambda c: c.distance)
     fig = go.Figure(go.Bar(
-        y=[c.column for c in rows], x=[c.distance for c in rows], orientation="h",
+        y=[plot_text(c.column) for c in rows], x=[c.distance for c in rows], orientation="h",
         customdata=[c.metric for c in rows], marker_color=_BLUE,
         hovertemplate="%{y}: %{x:.3f} (%{customdata})<extra></extra>"))
     fig.update_layout(title="Distribution distance per column (0 = unchanged)", xaxis_range=[0, 1],

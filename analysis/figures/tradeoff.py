@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from analysis.figures import PERCENT_TICKS
 from analysis.tradeoff import KERAS_MODEL, dp_bound_tpr
 
 _PALETTE = qualitative.Plotly
@@ -64,7 +65,8 @@ def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -
     attack's TPR at `fpr` (log), y = `metric` on held-out rows. Options with a per-record epsilon also get
     their DP bound at the same FPR (e^epsilon * FPR + delta: no attack can do better) as an open marker
     joined by a dashed line per strategy. A client-level epsilon bounds a client's participation, not a
-    record's, so DP-FedAvg gets no bound here."""
+    record's, so DP-FedAvg gets no bound here. Markers carry no text labels (ten runs' labels overlap): the
+    legend names each strategy and the hover each option."""
     from analysis.strategies import guarantee_text
     from analysis.tradeoff import strategy_of, unit_of
 
@@ -81,12 +83,12 @@ def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -
         tpr = [getattr(s, key) for s in rows]
         fig.add_trace(go.Scatter(
             x=[max(t, _TPR_FLOOR) if t == t else None for t in tpr], y=[getattr(s, metric) for s in rows],
-            mode="markers+text", name=rows[0].label if len(rows) == 1 else rows[0].label.split(" ε")[0],
-            text=[s.label for s in rows], textposition="middle right", textfont=dict(size=10),
+            mode="markers", name=rows[0].label if len(rows) == 1 else rows[0].label.split(" ε")[0],
+            text=[s.label for s in rows],
             marker=dict(symbol=_SYMBOLS[strategy], size=13, color=color, line=dict(width=1, color="#333")),
             error_y=dict(type="data", array=[s.accuracy_std for s in rows], visible=metric == "accuracy"),
             customdata=[[guarantee_text(unit_of(s), s.epsilon, s.k), t, s.runs] for s, t in zip(rows, tpr)],
-            hovertemplate="%{text}<br>guarantee: %{customdata[0]}<br>TPR %{customdata[1]:.4%}<br>"
+            hovertemplate="%{text}<br>guarantee: %{customdata[0]}<br>TPR %{customdata[1]:.2%}<br>"
                           + _METRICS[metric] + " %{y:.3f}<br>seeds: %{customdata[2]}<extra></extra>"))
         bounded = sorted((s for s in rows if unit_of(s) == "record" and s.epsilon == s.epsilon
                           and s.epsilon < float("inf")), key=lambda s: s.epsilon)
@@ -97,11 +99,11 @@ def strategies_figure(result, metric: str = "accuracy", *, fpr: float = 0.001) -
                 name=f"DP bound of {rows[0].label.split(' ε')[0]} (e^ε·FPR + δ)",
                 line=dict(color=color, dash="dash"), marker=dict(symbol="circle-open", size=10, color=color),
                 text=[s.label for s in bounded],
-                hovertemplate="%{text}: no attack can exceed TPR %{x:.3%} at this FPR<extra></extra>"))
+                hovertemplate="%{text}: no attack can exceed TPR %{x:.2%} at this FPR<extra></extra>"))
     fig.add_vline(x=fpr, line_dash="dot", line_color="#999", annotation_text="chance (TPR = FPR)",
                   annotation_position="bottom right")
     fig.update_layout(title=f"{_METRICS[metric]} vs measured leakage (strongest attack, TPR at {fpr:.1%} FPR)",
                       xaxis=dict(type="log", title=f"TPR at {fpr:.1%} FPR (log; lower = leaks less)",
-                                 range=[-4.3, 0]),
+                                 range=[-4.3, 0], tickformat=PERCENT_TICKS),
                       yaxis_title=_METRICS[metric], legend=dict(orientation="h", y=-0.25), margin=dict(t=60, b=40))
     return fig

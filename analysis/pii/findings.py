@@ -126,16 +126,12 @@ def mask_value(value: Any, entity_type: Optional[str] = None) -> str:
 
     E-mail: 'john.smith@example.com' -> 'j***@e***.com'; digits: all but the last two become '*'
     ('4111 1111 1111 1234' -> '**** **** **** **34'); words keep their first letter ('Jane Doe' ->
-    'J*** D***'). Short values are masked entirely. `entity_type="auto"` masks the value by the type
-    its own content validates as (`value_type`): the rule for a column of mixed types, cell by cell.
+    'J*** D***'). Short values are masked entirely. For a column of mixed types, mask cell by cell with
+    `mask_value(cell, value_type(cell))` (analysis.pii.columns).
     """
     text = str(value).strip()
     if not text:
         return ""
-    if entity_type == "auto":
-        from analysis.pii.columns import value_type  # columns imports this module
-
-        entity_type = value_type(text)
     if entity_type == "EMAIL_ADDRESS" or ("@" in text and entity_type in (None, "DENY_LIST")):
         local, _, domain = text.partition("@")
         parts = domain.rsplit(".", 1)

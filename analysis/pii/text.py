@@ -158,21 +158,21 @@ def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None
 
 
 def highlight_html(text: str, spans: Sequence[TextSpan], *, mask: bool = False) -> str:
-    """`text` as HTML with each span wrapped in <mark> and labelled with its entity type (the text is
-    escaped; with `mask` the span's content is masked)."""
-    import html
-
+    """`text` as Markdown with HTML on (st.markdown(..., unsafe_allow_html=True)): each span wrapped in <mark>
+    and labelled with its entity type; with `mask` the span's content is masked. The text itself is escaped
+    for Markdown (`markdown_text`), so a cell holding `![x](https://host/b.png)` or `<img ...>` stays text."""
     from analysis.pii.findings import mask_value
+    from analysis.text_safety import markdown_text
 
     out, pos = [], 0
     for span in sorted(spans, key=lambda s: s.start):
         if span.start < pos:
             continue
-        out.append(html.escape(text[pos:span.start]))
+        out.append(markdown_text(text[pos:span.start]))
         inner = text[span.start:span.end]
         inner = mask_value(inner, span.entity_type) if mask else inner
         out.append(f'<mark title="{span.entity_type} {span.score:.2f}" style="background:#fde2c4;padding:0 2px">'
-                   f"{html.escape(inner)}<sub style=\"font-size:0.7em;color:#8a4b12\"> {span.entity_type}</sub></mark>")
+                   f"{markdown_text(inner)}<sub style=\"font-size:0.7em;color:#8a4b12\"> {span.entity_type}</sub></mark>")
         pos = span.end
-    out.append(html.escape(text[pos:]))
+    out.append(markdown_text(text[pos:]))
     return "".join(out)

@@ -57,15 +57,18 @@ class Rule(Result):
         return GREEN if value >= self.green else AMBER if value >= self.amber else RED
 
     def describe(self) -> str:
-        """The rule in words, e.g. "green ≤ 0.002, amber ≤ 0.01, red above"."""
-        unit = f" {self.unit}" if self.unit else ""
+        """The rule in words, e.g. "green ≤ 0.55, amber ≤ 0.65, red above"; a share as the measured value shows
+        it, in percent ("green ≤ 0.2%, amber ≤ 1%, red above")."""
+        green, amber = _num(self.green, self.unit), _num(self.amber, self.unit)
         if self.direction == "lower":
-            return f"green ≤ {_num(self.green)}{unit}, amber ≤ {_num(self.amber)}{unit}, red above"
-        return f"green ≥ {_num(self.green)}{unit}, amber ≥ {_num(self.amber)}{unit}, red below"
+            return f"green ≤ {green}, amber ≤ {amber}, red above"
+        return f"green ≥ {green}, amber ≥ {amber}, red below"
 
 
-def _num(value: float) -> str:
-    return f"{value:g}"
+def _num(value: float, unit: str = "") -> str:
+    if unit == "share":
+        return f"{value * 100:g}%"
+    return f"{value:g}" + (f" {unit}" if unit else "")
 
 
 # The summary metrics and their default rules, in display order.

@@ -48,6 +48,22 @@ def pct(value: Optional[float], digits: int = 1) -> str:
     return "n/a" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def share_cell(value: Any, digits: int = 1) -> Optional[str]:
+    """A share (0..1) for a report table cell, as the sentences show it ("14.7%"); None stays empty."""
+    value = num(value)
+    return None if value is None else pct(value, digits)
+
+
+# Measures named like these are shares of records (or probabilities) and are shown as percents.
+_SHARE_NAMES = ("_share", "_risk", "risk", "accuracy", "threshold")
+
+
+def measure(name: str, value: Any) -> str:
+    """`value` formatted by what its name says it is: "records_at_risk_share: 14.7%", "distinct_l: 3"."""
+    is_share = str(name).rsplit(".", 1)[-1].endswith(_SHARE_NAMES)
+    return pct(num(value)) if is_share and num(value) is not None else fmt(value)
+
+
 def fmt(value: Any) -> str:
     if value is None:
         return "n/a"

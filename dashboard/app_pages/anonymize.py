@@ -15,6 +15,7 @@ from analysis.errors import safe_message
 from analysis.figures import risk as figures
 from analysis.risk import assess_risk, columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 from analysis.settings import PROJECT_ROOT
+from analysis.text_safety import markdown_text
 from analysis.utility import compare_utility
 from dashboard import cache, state
 
@@ -112,7 +113,7 @@ if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct ide
             free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
         st.rerun()
     except ValueError as exc:
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
 examples = sorted(p.name for p in EXAMPLES.glob("*.y*ml"))
 example = p2.selectbox("Example plan", examples, key="anon_example") if examples else None
 if example and p2.button("Load example plan", key="anon_load_example"):
@@ -120,7 +121,7 @@ if example and p2.button("Load example plan", key="anon_load_example"):
         state.put(PENDING, Plan.from_file(EXAMPLES / example))
         st.rerun()
     except ValueError as exc:
-        st.error(f"{example}: {safe_message(exc)}")
+        st.error(markdown_text(f"{example}: {safe_message(exc)}"))
 uploaded = p3.file_uploader("…or upload a plan (YAML/JSON)", type=["yaml", "yml", "json"], key="anon_plan_upload")
 if uploaded is not None and state.get("anonymize_plan_upload_id") != uploaded.file_id:
     state.put("anonymize_plan_upload_id", uploaded.file_id)
@@ -129,7 +130,7 @@ if uploaded is not None and state.get("anonymize_plan_upload_id") != uploaded.fi
         state.put(PENDING, Plan.from_json(text) if uploaded.name.endswith(".json") else Plan.from_yaml(text))
         st.rerun()
     except (ValueError, UnicodeDecodeError) as exc:
-        st.error(f"{uploaded.name}: {safe_message(exc)}")
+        st.error(markdown_text(f"{uploaded.name}: {safe_message(exc)}"))
 
 with st.expander("Edit one column", expanded=not plan.columns):
     e1, e2 = st.columns(2)
@@ -157,7 +158,7 @@ with st.expander("Edit one column", expanded=not plan.columns):
             state.put(state.PLAN, plan.with_rule(column, op, **parse_params(op, params)))
             st.rerun()
         except ValueError as exc:
-            st.error(safe_message(exc))
+            st.error(markdown_text(safe_message(exc)))
     if current and b2.button("Remove rule", key="anon_remove_rule"):
         state.put(state.PLAN, Plan({c: r for c, r in plan.columns.items() if c != column}, plan.suppression,
                                    plan.description))
@@ -210,7 +211,7 @@ try:
                          lambda: compare_utility(*state.training_pair(frame, result.frame),
                                                  label=label if label in result.frame.columns else None))
 except ValueError as exc:
-    st.error(safe_message(exc))
+    st.error(markdown_text(safe_message(exc)))
     st.stop()
 state.put(state.ANONYMIZED, result)
 state.put(state.RISK_AFTER, after)
@@ -236,7 +237,7 @@ with right:
     u[1].metric("Cells changed", f"{utility.cells_changed_share:.1%}",
                 help=f"suppressed: {utility.cells_suppressed_share:.2%}")
     if utility.accuracy_original_score is not None:
-        u[2].metric(f"Model accuracy ({label})", f"{utility.accuracy_anonymized_score:.1%}",
+        u[2].metric(f"Model accuracy ({markdown_text(label)})", f"{utility.accuracy_anonymized_score:.1%}",
                     delta=f"{-utility.accuracy_drop:+.1%} vs original {utility.accuracy_original_score:.1%}")
     else:
         u[2].metric("Mean column distance", f"{utility.mean_distance:.3f}")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.tables import SUPPORTED_EXTENSIONS, DataError, list_samples, load_sample, load_table, profile_table
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 from dashboard.sections.consent import render_consent_section
 
@@ -39,7 +40,7 @@ if upload is not None and state.get("_last_upload_id") != upload.file_id:
 message = state.get(state.LOAD_MESSAGE)
 if message:
     level, text = message
-    (st.error if level == "error" else st.success)(text)
+    (st.error if level == "error" else st.success)(markdown_text(text))
 
 table = state.table()
 if table is None:
@@ -48,7 +49,7 @@ if table is None:
 
 profile = cache.memo("profile", table.fingerprint, lambda: profile_table(table))
 
-st.subheader(table.name)
+st.subheader(markdown_text(table.name))
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Rows", f"{profile.rows:,}")
 m2.metric("Columns", profile.columns)
@@ -59,7 +60,7 @@ t1.metric("Load time", f"{table.load_seconds:,.2f} s", help="Reading and checkin
 t2.metric("Memory", f"{table.memory_bytes / 2**20:,.1f} MB",
           help="Size of the loaded table in memory (pandas, including text), measured by the loader.")
 if table.renamed_columns:
-    st.warning(f"{table.rename_note()} Every page uses the new names.")
+    st.warning(f"{markdown_text(table.rename_note())} Every page uses the new names.")
 
 options = [None] + table.columns
 current = state.label_column()

@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.history import HistoryError, compare_runs, default_url, get_run, list_runs
+from analysis.text_safety import markdown_text
 
 LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ not run", None: ""}
 VERDICT = {"better": "▲ better", "worse": "▼ worse", "changed": "● changed", "same": "", "added": "+ added",
@@ -22,7 +23,7 @@ st.caption(f"Audit runs stored in `{sa.make_url(url).render_as_string(hide_passw
 try:
     runs = list_runs(url=url)
 except (HistoryError, sa.exc.SQLAlchemyError, OSError) as exc:
-    st.error(f"The history database cannot be read: {safe_message(exc)}")
+    st.error(f"The history database cannot be read: {markdown_text(safe_message(exc))}")
     st.stop()
 if not runs:
     st.info("No runs yet. Open the Report page and press “Save to history”, or run "
@@ -42,7 +43,8 @@ st.dataframe(pd.DataFrame([{
     "when": r.created_at[:19].replace("T", " "), "title": r.title, "source": r.source, "dataset": r.dataset_name,
     "rows": r.dataset_rows, "overall": LIGHTS.get(r.overall_rating, ""),
     "policies": {True: "pass", False: "FAIL", None: "—"}[r.policies_passed], "seconds": r.seconds,
-    "run": r.run_id[:8]} for r in runs]), hide_index=True, width="stretch", key="history_runs")
+    "run": r.run_id[:8]} for r in runs]), hide_index=True, width="stretch", key="history_runs",
+    column_config={"seconds": st.column_config.NumberColumn(format="%.1f")})
 
 if len(runs) < 2:
     st.info("Store a second run to compare two side by side.")
@@ -60,11 +62,12 @@ if a_label == b_label:
 try:
     comparison = compare_runs(by_label[a_label].run_id, by_label[b_label].run_id, url=url)
 except HistoryError as exc:
-    st.error(safe_message(exc))
+    st.error(markdown_text(safe_message(exc)))
     st.stop()
 
 for col, summary in ((c1, comparison.a), (c2, comparison.b)):
-    col.markdown(f"**{summary.title}**  \n{summary.dataset_name} · {summary.dataset_rows:,} rows · "
+    col.markdown(f"**{markdown_text(summary.title)}**  \n{markdown_text(summary.dataset_name)} · "
+                 f"{summary.dataset_rows:,} rows · "
                  f"overall {LIGHTS.get(summary.overall_rating, '')}  \n"
                  f"SHA-256 `{(summary.dataset_sha256 or '')[:16]}…`")
 if not comparison.same_dataset:

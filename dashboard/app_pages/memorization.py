@@ -8,6 +8,7 @@ import streamlit as st
 from analysis.errors import safe_message
 from analysis.figures.memorization import exposure_vs_repeats, extraction_by_repeats
 from analysis.tables import infer_column_type
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 
 REPEAT_CHOICES = [1, 2, 4, 8, 16, 32, 64, 128]
@@ -82,7 +83,7 @@ if st.button("Run memorization test", type="primary", key="mem_run", disabled=no
     try:
         state.put(state.MEMORIZATION, cache.memo("memorization", key, compute))
     except ValueError as exc:
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
 if not repeats:
     st.warning("Choose at least one insertion count.")
 
@@ -95,7 +96,7 @@ if result is None:
 described = (f"secret attribute: {result.settings['label']}" if result.kind == "tabular"
              else f"canary format: {result.settings.get('canary_format')}")
 st.subheader("Verdict")
-st.info(result.verdict)
+st.info(markdown_text(result.verdict))
 cols = st.columns(2 + len(result.models))
 cols[0].metric("Secret space", f"{result.secret_space_bits:.1f} bits",
                help=f"log2 |R| with |R| = {result.secret_space_size:,}: the largest possible exposure")
@@ -120,5 +121,6 @@ rows_table = pd.DataFrame([
     for m in result.models for c in m.canaries])
 st.dataframe(rows_table, width="stretch", hide_index=True)
 trained_rows = result.settings.get("texts_rows") or result.settings.get("rows")
-st.caption(f"{result.kind.capitalize()} test on {trained_rows:,} rows; {described}; seed {result.seed}. "
+st.caption(f"{result.kind.capitalize()} test on {trained_rows:,} rows; {markdown_text(described)}; "
+           f"seed {result.seed}. "
            f"Privacy unit of DP-SGD: {result.settings.get('privacy_unit')}.")

@@ -12,6 +12,7 @@ from analysis.models.loading import ModelLoadError, RefusedTypesError, Untrusted
 from analysis.models.remote import inspect_file, open_model
 from analysis.tables import bytes_fingerprint
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 from dashboard.sections.withdrawal import render_withdrawal_section
 
@@ -26,7 +27,7 @@ label = state.label_column()
 if table is None or label is None:
     st.info("Load a dataset and choose its label column on the Data page first.")
     st.stop()
-st.caption(f"Dataset **{table.name}** · label **{label}**")
+st.caption(f"Dataset **{markdown_text(table.name)}** · label **{markdown_text(label)}**")
 
 source = st.radio("Model", ["Train here", "Load a file"], horizontal=True, key="audit_source")
 if source == "Train here":
@@ -55,7 +56,7 @@ if source == "Train here":
                                     "members": trained.members, "non_members": trained.non_members,
                                     "fair_coin": trained.fair_coin, "label": label, "consent": consent_filter})
         except ValueError as exc:
-            st.error(safe_message(exc))
+            st.error(markdown_text(safe_message(exc)))
 else:
     upload = st.file_uploader("Model file (.skops scikit-learn, .keras, .onnx, XGBoost .json/.ubj, LightGBM .txt)",
                               type=["skops", "keras", "onnx", "json", "ubj", "txt"], key="audit_upload")
@@ -108,7 +109,7 @@ else:
             key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share, load_options,
                                     trusted)
             if (state.get(state.MODEL) or {}).get("key") != key:
-                with st.spinner(f"Loading {upload.name} in the model worker"):
+                with st.spinner(f"Loading {markdown_text(upload.name)} in the model worker"):
                     loaded = cache.memo("audit_loaded", cache.content_key(info.fingerprint, load_options, trusted),
                                         lambda: open_model(data, upload.name, trusted_types=trusted, **load_options))
                     model = loaded.bind(members, label)
@@ -119,13 +120,15 @@ else:
                                         "recipe": loaded.recipe(), "members": members,
                                         "non_members": non_members, "label": label})
             bundle = state.get(state.MODEL)
-            st.success(f"Loaded {upload.name} ({bundle['kind']}) in the model worker; inputs: {bundle['inputs']}.")
+            st.success(markdown_text(f"Loaded {upload.name} ({bundle['kind']}) in the model worker; "
+                                     f"inputs: {bundle['inputs']}."))
             if bundle["kind"] in ("onnx file", "xgboost file", "lightgbm file"):
                 reference = bundle["recipe"].describe()
-                st.caption(f"Reference models for LiRA / RMIA: **{reference['recipe']}**. "
-                           + reference.get("note", "Same library, parameters read from the file."))
+                note = reference.get("note", "Same library, parameters read from the file.")
+                st.caption(f"Reference models for LiRA / RMIA: **{markdown_text(reference['recipe'])}**. "
+                           + markdown_text(note))
         except (ModelLoadError, UntrustedTypesError) as exc:
-            st.error(safe_message(exc))
+            st.error(markdown_text(safe_message(exc)))
             st.stop()
 
 bundle = state.get(state.MODEL)
@@ -133,7 +136,7 @@ if not bundle or bundle["label"] != label:
     st.info("Train a model or load a model file to audit.")
     st.stop()
 
-st.subheader(f"Audit: {bundle['name']}")
+st.subheader(f"Audit: {markdown_text(bundle['name'])}")
 st.caption(f"{len(bundle['members']):,} members · {len(bundle['non_members']):,} non-members")
 with st.form("audit_run"):
     c1, c2, c3 = st.columns([3, 1, 2])
@@ -157,7 +160,7 @@ if run_clicked:
             fair_coin=bundle.get("fair_coin"), progress=cache.progress_bar("Audit"), **settings))
         state.put(state.ATTACKS, result)
     except ValueError as exc:
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
         st.stop()
 
 render_withdrawal_section(table, bundle)  # dashboard/sections/withdrawal.py
@@ -177,7 +180,7 @@ epsilon, epsilon_text = result.epsilon_headline()
 m4.metric("ε lower bound (one run, 95%)", "–" if epsilon is None else f"{epsilon:.2f}", help=epsilon_text)
 st.caption(epsilon_text)
 for warning in result.warnings:
-    st.warning(warning)
+    st.warning(markdown_text(warning))
 
 left, right = st.columns([3, 2])
 left.plotly_chart(figures.roc_figure(result.attacks), width="stretch")
@@ -199,6 +202,6 @@ st.plotly_chart(figures.slice_figure(result, column=column), width="stretch")
 
 st.markdown(f"**Most exposed members** (by {result.strongest_attack}, the strongest by TPR at 0.1% FPR; "
             "identifiers masked: "
-            f"{', '.join(result.masked_columns) or 'none detected'})")
+            f"{markdown_text(', '.join(result.masked_columns)) or 'none detected'})")
 st.dataframe(pd.DataFrame([{"rank": r.rank, "score": r.score, "loss": r.loss, **r.values}
                            for r in result.most_exposed]), hide_index=True, width="stretch")

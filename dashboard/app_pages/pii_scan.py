@@ -10,6 +10,7 @@ from analysis.figures.pii import entity_counts, entity_heatmap
 from analysis.pii import KINDS, apply_kind_overrides, find_text_spans, scan_table
 from analysis.pii.text import highlight_html
 from analysis.settings import get_settings
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 
 st.title("PII scan")
@@ -47,7 +48,7 @@ scan = apply_kind_overrides(raw, overrides)
 state.put(state.SCAN, scan)
 
 if raw.ner_model is None:
-    st.warning("Pattern recognizers only: " + " ".join(raw.notes))
+    st.warning("Pattern recognizers only: " + markdown_text(" ".join(raw.notes)))
 m = st.columns(5)
 m[0].metric("Rows", f"{raw.rows:,}")
 m[1].metric("Direct identifiers", len(scan.names_of_kind("direct_identifier")))
@@ -99,7 +100,8 @@ if k4.button("Reset corrections", key="pii_fix_reset", disabled=not overrides):
     state.put(state.SCAN, raw)
     st.rerun()
 if overrides:
-    st.caption("Corrected by you: " + ", ".join(f"{c} → {k.replace('_', ' ')}" for c, k in overrides.items()))
+    st.caption("Corrected by you: "
+               + markdown_text(", ".join(f"{c} → {k.replace('_', ' ')}" for c, k in overrides.items())))
 
 st.plotly_chart(entity_heatmap(scan, entities=chosen, min_score=min_score), width="stretch")
 
@@ -125,7 +127,7 @@ else:
     spans = [s for s in spans if s.entity_type in chosen or s.entity_type == "DENY_LIST"]
     spans = [s for s in spans if s.score >= min_score]
     rows_with = sorted({s.row for s in spans})
-    st.caption(f"{len(spans):,} spans in {len(rows_with):,} rows of {text_col}.")
+    st.caption(f"{len(spans):,} spans in {len(rows_with):,} rows of {markdown_text(text_col)}.")
     if spans:
         st.plotly_chart(entity_counts(spans), width="stretch")
         by_row: dict[int, list] = {}

@@ -10,6 +10,7 @@ import streamlit as st
 from analysis.figures import tradeoff as figures
 from analysis.privacy.training import TrainingCancelled
 from analysis.strategies import STRATEGIES, TITLES, run_strategies
+from analysis.text_safety import markdown_text
 from analysis.tradeoff import DEFAULT_EPSILONS, budget_label
 from dashboard import cache, state
 from dashboard.sections.federated import FEDERATED_STRATEGIES, federated_notes, federated_settings
@@ -104,11 +105,11 @@ if result is None or not hasattr(result, "skipped"):
             "model; federated ones start a small simulation and take a minute or more each.")
     st.stop()
 
-st.success(result.recommendation)
+st.success(markdown_text(result.recommendation))
 for skip in result.skipped:
-    st.warning(f"{TITLES.get(skip.strategy, skip.strategy)} skipped: {skip.reason}")
+    st.warning(f"{TITLES.get(skip.strategy, skip.strategy)} skipped: {markdown_text(skip.reason)}")
 for warning in result.warnings:
-    st.warning(warning)
+    st.warning(markdown_text(warning))
 record_dp = [r for r in result.runs if r.unit == "record" and r.details.get("microbatching")]
 if record_dp:
     first = record_dp[0]

@@ -14,6 +14,7 @@ from analysis.report.export import report_json
 from analysis.report.figures import section_figures
 from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 
 LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ Not run"}
@@ -103,13 +104,14 @@ with st.expander("Traffic-light thresholds (visible in the report, yours to set)
     try:
         thresholds = default_thresholds().with_overrides(overrides)
     except ValueError as exc:
-        st.error(f"{safe_message(exc)}. Using the default thresholds until this is fixed.")
+        st.error(f"{markdown_text(safe_message(exc))}. Using the default thresholds until this is fixed.")
         thresholds = default_thresholds()
 
 try:
     report = assemble_report(inputs, thresholds=thresholds)
 except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a result of an unexpected shape
-    st.error(f"The report could not be assembled from this session's results: {safe_message(exc)}")
+    st.error("The report could not be assembled from this session's results: "
+             + markdown_text(safe_message(exc)))
     st.stop()
 state.put(state.REPORT, report)
 figures = section_figures(inputs)  # a figure that fails is left out, never a traceback
@@ -121,16 +123,20 @@ summary = pd.DataFrame([{"rating": LIGHTS[i.rating], "what": i.label, "measured"
 colors = [COLORS[i.rating] for i in report.summary]
 styled = summary.style.apply(lambda col: [f"color: white; background-color: {c}; font-weight: 600"
                                           for c in colors], subset=["rating"])
-st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", column_config={
-    "rating": st.column_config.TextColumn(width="small"), "what": st.column_config.TextColumn(width="medium"),
-    "measured": st.column_config.TextColumn(width="large"), "thresholds": st.column_config.TextColumn(width="large")})
+# Rows taller than 4rem let Streamlit wrap long cells instead of cutting them off.
+st.dataframe(styled, hide_index=True, width="stretch", key="report_summary", row_height=70,
+             height=40 + 70 * len(report.summary), column_config={  # every row shown, no inner scrolling
+    # pixel widths that fit the main column of a laptop screen; "stretch" widens them on a larger one
+    "rating": st.column_config.TextColumn(width=75), "what": st.column_config.TextColumn(width=160),
+    "measured": st.column_config.TextColumn(width=300), "thresholds": st.column_config.TextColumn(width=240)})
 missing = [WHERE[k] for k in WHERE if k not in report.provenance.steps]
 if missing:
     st.caption(f"Not run in this session yet: {', '.join(missing)} (run them on their pages, or the quick audit).")
 
 if report.statement is not None:
-    st.subheader(report.statement.title)
-    st.markdown("\n".join(f"- **{line.topic}**: {line.text}" for line in report.statement.lines))
+    st.subheader(markdown_text(report.statement.title))
+    st.markdown("\n".join(f"- **{markdown_text(line.topic)}**: {markdown_text(line.text)}"
+                          for line in report.statement.lines))
 
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button("Download HTML report", data=lambda: render_html(report, figures),
@@ -146,30 +152,32 @@ if c3.button("Save to history", key="report_save", icon=":material/history:"):
     try:
         state.put(SAVED, save_run(report, source="dashboard"))
     except (HistoryError, ValueError, OSError) as exc:
-        st.error(f"Could not save to the history: {safe_message(exc)}")
+        st.error(f"Could not save to the history: {markdown_text(safe_message(exc))}")
 if state.get(SAVED):
     st.success(f"Saved as run {state.get(SAVED)[:8]}; see it on the History page.")
 
 for section in report.sections:
-    st.header(section.title, divider="gray")
-    st.markdown(section.sentence)
+    st.header(markdown_text(section.title), divider="gray")
+    st.markdown(markdown_text(section.sentence))
     for i, (title, fig) in enumerate(figures.get(section.key, ())):
         st.plotly_chart(fig, key=f"report_fig_{section.key}_{i}", width="stretch")
     for t_index, t in enumerate(section.tables):
-        st.markdown(f"**{t.title}**")
+        st.markdown(f"**{markdown_text(t.title)}**")
         st.dataframe(pd.DataFrame(t.rows, columns=t.columns), hide_index=True, width="stretch",
                      key=f"report_table_{section.key}_{t_index}")
     for note in section.notes:
-        st.caption(note)
+        st.caption(markdown_text(note))
 
 st.header("What was run", divider="gray")
 p = report.provenance
 if p.dataset:
-    st.markdown(f"**Dataset** {p.dataset['name']} · {p.dataset['rows']:,} rows · {p.dataset['columns']} columns · "
+    st.markdown(f"**Dataset** {markdown_text(p.dataset['name'])} · {p.dataset['rows']:,} rows · "
+                f"{p.dataset['columns']} columns · "
                 f"SHA-256 `{p.dataset['sha256']}`")
 if p.model:
-    st.markdown(f"**Model** {p.model.get('name')} · fingerprint `{p.model.get('fingerprint')}`")
-st.markdown("**Seeds** " + (", ".join(f"{k}: {v}" for k, v in p.seeds.items()) or "—"))
+    st.markdown(f"**Model** {markdown_text(p.model.get('name'))} · "
+                f"fingerprint `{p.model.get('fingerprint')}`")
+st.markdown("**Seeds** " + markdown_text(", ".join(f"{k}: {v}" for k, v in p.seeds.items()) or "—"))
 st.markdown("**Time taken** " + ", ".join(f"{k}: {v:.2f} s" for k, v in p.seconds.items()))
 with st.expander("Settings and package versions"):
     st.json({"settings": p.settings, "package_versions": p.package_versions}, expanded=False)

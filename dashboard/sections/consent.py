@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import safe_message
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 
 
@@ -65,7 +66,7 @@ def render_consent_section(table) -> None:
         report = cache.memo("consent_report", cache.content_key(table.fingerprint, mapping.describe()),
                             lambda: consent_report(table.frame, mapping))
     except ValueError as exc:
-        st.error(safe_message(exc))
+        st.error(markdown_text(safe_message(exc)))
         return
     st.dataframe(pd.DataFrame([{"purpose": p.purpose, "column": p.column, "consented": p.consented,
                                 "not consented": p.not_consented, "unknown": p.unknown, "withdrawn": p.withdrawn}
@@ -74,4 +75,5 @@ def render_consent_section(table) -> None:
         if p.unreadable_values or p.unreadable_hidden:
             shown = ", ".join(f"'{v}' ({n})" for v, n in p.unreadable_values.items())
             hidden = f"{p.unreadable_hidden} other value(s), not shown" if p.unreadable_hidden else ""
-            st.caption(f"{p.column}: could not read {', '.join(x for x in (shown, hidden) if x)}; counted as unknown.")
+            st.caption(markdown_text(f"{p.column}: could not read {', '.join(x for x in (shown, hidden) if x)}; "
+                                     "counted as unknown."))

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.errors import safe_message
+from analysis.text_safety import markdown_text
 from dashboard import cache, state
 
 MODEL_KEY = "withdrawal_model_key"  # the model bundle the stored check belongs to
@@ -29,7 +30,8 @@ def _table_withdrawn(table, mapping, columns: list[str]):
     dates = parse_timestamps(table.frame[column]).dropna() if column in table.frame.columns else pd.Series([])
     first = (dates.min().date() - dt.timedelta(days=1)) if len(dates) else dt.date.today()
     after = st.date_input("Model trained on (rows withdrawn after this date are tested)", value=first,
-                          key="withdrawal_after", help=f"From {column}. The default tests every withdrawal.")
+                          key="withdrawal_after",
+                          help=f"From {markdown_text(column)}. The default tests every withdrawal.")
     rows = withdrawn_rows(table.frame, mapping, after=after.isoformat())
     return rows[[c for c in columns if c in rows.columns]], after.isoformat()
 
@@ -57,7 +59,7 @@ def render_withdrawal_section(table, bundle) -> None:
             try:
                 withdrawn, origin = load_table(upload.getvalue(), name=upload.name).frame, upload.name
             except DataError as exc:
-                st.error(safe_message(exc))
+                st.error(markdown_text(safe_message(exc)))
     if withdrawn is None:
         return
     st.caption(f"{len(withdrawn):,} withdrawn rows")
@@ -71,7 +73,7 @@ def render_withdrawal_section(table, bundle) -> None:
                 bundle["model"], bundle["members"], bundle["non_members"], withdrawn[columns], label,
                 recipe=bundle["recipe"], progress=cache.progress_bar("Withdrawal check")))
         except (ValueError, KeyError) as exc:
-            st.error(f"The withdrawal check could not run: {safe_message(exc)}")
+            st.error(f"The withdrawal check could not run: {markdown_text(safe_message(exc))}")
             return
         state.put(state.WITHDRAWAL, check)
     if check is None:
@@ -81,4 +83,4 @@ def render_withdrawal_section(table, bundle) -> None:
     m2.metric("p-value (one-sided)", f"{check.p_value:.3g}")
     m3.metric("Above the 1%-FPR threshold", f"{check.share_above_threshold:.1%}",
               help=f"Members: {check.members_share_above_threshold:.1%}; attack: {check.attack}")
-    (st.error if check.still_in_training else st.info)(check.power_note)
+    (st.error if check.still_in_training else st.info)(markdown_text(check.power_note))

@@ -56,3 +56,11 @@ def test_misaligned_tables_are_rejected():
         compare_utility(pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]}, index=[7]))
     with pytest.raises(ValueError, match="label column"):
         compare_utility(pd.DataFrame({"a": [1]}), pd.DataFrame({"a": [1]}), label="y")
+
+
+def test_an_untouched_empty_column_is_unchanged_and_an_emptied_one_is_lost():
+    original = pd.DataFrame({"age": [30.0, 41.0, 52.0, 63.0], "fax": [np.nan] * 4})
+    untouched = compare_utility(original, original.copy())
+    assert {c.column: c.distance for c in untouched.columns} == {"age": 0.0, "fax": 0.0}
+    emptied = compare_utility(original, original.assign(age=np.nan))
+    assert {c.column: c.distance for c in emptied.columns} == {"age": 1.0, "fax": 0.0}

@@ -124,8 +124,9 @@ def test_figures(result):
 
     chart = strategies_figure(result)
     assert isinstance(chart, go.Figure)
-    markers = [t for t in chart.data if t.mode == "markers+text"]
+    markers = [t for t in chart.data if t.mode == "markers"]  # labels in the hover, not drawn over each other
     assert [list(t.text) for t in markers] == [["non-private"], ["DP-SGD ε = 0.5"], ["baseline (LogReg)"]]
+    assert all("%{text}" in t.hovertemplate for t in markers)
     assert [t.name for t in chart.data if t.mode == "lines+markers"] == ["DP bound of DP-SGD (e^ε·FPR + δ)"]
     bound = attack_vs_bound(result)
     names = [t.name for t in bound.data]
@@ -175,3 +176,9 @@ def test_result_names_the_recommended_budget_it_describes():
     assert (chosen.epsilon_target, reference.accuracy, meets) == (2.0, 0.85, True)
     chosen, _, meets = choose_budget(summary, retention=0.999)
     assert (chosen.epsilon_target, meets) == (4.0, False)  # none meets it: the largest budget
+
+
+def test_one_seed_shows_no_spread(result):
+    assert all(s.runs == 1 and math.isnan(s.accuracy_std) for s in result.summary)  # not "sd 0.000"
+    assert result.table()["accuracy sd"].isna().all()
+    assert json.loads(result.to_json())["summary"][0]["accuracy_std"] is None

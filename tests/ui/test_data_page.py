@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.rendered import shown
+
 APP = "dashboard/app.py"
 
 
@@ -51,7 +53,7 @@ def test_renamed_columns_are_warned_and_load_cost_shown():
     at.session_state["table"] = table
     at.run()
     assert not at.exception
-    warning = " ".join(w.value for w in at.warning)
+    warning = " ".join(shown(w.value) for w in at.warning)
     assert "'priors_count' -> 'priors_count.1'" in warning
     assert "'decile_score' -> 'decile_score.1'" in warning and "(blank) -> 'column_5'" in warning
     assert _metrics(at)["Memory"].endswith(" MB") and _metrics(at)["Load time"].endswith(" s")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.rendered import shown
+
 APP = "dashboard/app.py"
 
 
@@ -31,7 +33,7 @@ def test_text_test_on_notes_shows_verdict_both_models_and_canaries():
     assert result.kind == "text" and result.secret_space_size == 1000
     assert [m.epsilon for m in result.models] == [None, 3.0]
     assert result.settings["max_rows"] == 100 and result.settings["epochs"] == 2
-    assert any(i.value == result.verdict for i in at.info)
+    assert any(shown(i.value) == result.verdict for i in at.info)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Secret space"] == "10.0 bits"
     top = max(s.mean_exposure for s in result.models[0].by_repeats if s.repeats > 0)
@@ -44,7 +46,7 @@ def test_text_test_on_notes_shows_verdict_both_models_and_canaries():
     at.switch_page("app_pages/data.py").run()
     at.switch_page("app_pages/memorization.py").run()
     assert at.session_state["memorization_result"] is result
-    assert any(i.value == result.verdict for i in at.info)
+    assert any(shown(i.value) == result.verdict for i in at.info)
 
 
 def test_tabular_mode_and_empty_repeats_warning():

@@ -11,7 +11,7 @@ import math
 from typing import Any, Mapping, Optional
 
 from analysis.report.model import ReportInputs, ReportTable, Section
-from analysis.report.values import as_list, fmt, get, num, pct
+from analysis.report.values import as_list, fmt, get, num, pct, share_cell
 
 
 def as_attack(attack: Any) -> Any:
@@ -67,7 +67,7 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         tpr3, tpr2 = tpr_at(a, "0.001"), tpr_at(a, "0.01")
         auc, adv = num(get(a, "auc")), num(get(a, "advantage"))
         eps_lb = num(get(a, "epsilon_lower_bound", "empirical_epsilon"))
-        rows.append([name, auc, adv, tpr3, tpr2, eps_lb])
+        rows.append([name, auc, adv, share_cell(tpr3, 2), share_cell(tpr2, 2), eps_lb])
         metrics.update({f"{name}.auc": auc, f"{name}.tpr_at_0.001_fpr": tpr3, f"{name}.tpr_at_0.01_fpr": tpr2,
                         f"{name}.advantage": adv})
     train_acc = num(get(audit, "train_accuracy"))

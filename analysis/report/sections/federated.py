@@ -6,7 +6,7 @@ from typing import Any
 
 from analysis.report.model import ReportInputs, ReportTable, Section
 from analysis.report.sections.attack import strongest_attack, tpr_at
-from analysis.report.values import as_list, get, num
+from analysis.report.values import as_list, get, num, share_cell
 
 
 def federated_section(fed: Any, inputs: ReportInputs) -> Section:
@@ -21,7 +21,7 @@ def federated_section(fed: Any, inputs: ReportInputs) -> Section:
         ceps, seps = num(get(r, "client_epsilon")), num(get(r, "sample_epsilon"))
         attack = strongest_attack(get(r, "attacks", default=[]))
         tpr = tpr_at(attack, "0.001") if attack is not None else None
-        rows.append([name, get(r, "clients"), get(r, "rounds"), acc, ceps, seps, tpr,
+        rows.append([name, get(r, "clients"), get(r, "rounds"), share_cell(acc), ceps, seps, share_cell(tpr, 2),
                      num(get(attack, "auc")) if attack is not None else None])
         metrics[f"{strategy}.accuracy"] = acc
         metrics[f"{strategy}.tpr_at_0.001_fpr"] = tpr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from analysis.report.model import ReportInputs, ReportTable, Section
-from analysis.report.values import as_list, flatten, fmt, get, num, pct
+from analysis.report.values import as_list, flatten, fmt, get, measure, num, pct, share_cell
 
 
 def risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, Any]]:
@@ -31,7 +31,7 @@ def risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, An
             flat = {"average": num(value)}
         for key, v in flat.items():
             metrics[f"{model}.{key}"] = v
-        table_rows.append([model, ", ".join(f"{k_}: {fmt(v)}" for k_, v in flat.items())])
+        table_rows.append([model, ", ".join(f"{k_}: {measure(k_, v)}" for k_, v in flat.items())])
     ldiv = get(risk, "l_diversity")
     if ldiv is not None:
         flat = {}
@@ -39,13 +39,13 @@ def risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, An
         for key, v in flat.items():
             metrics[f"l_diversity.{key}"] = v
         if flat:
-            table_rows.append(["l-diversity", ", ".join(f"{k_}: {fmt(v)}" for k_, v in flat.items())])
+            table_rows.append(["l-diversity", ", ".join(f"{k_}: {measure(k_, v)}" for k_, v in flat.items())])
     tclose = get(risk, "t_closeness")
     if tclose is not None:
         flat = {}
         flatten("", tclose, flat)
         if flat:
-            table_rows.append(["t-closeness", ", ".join(f"{k_}: {fmt(v)}" for k_, v in flat.items())])
+            table_rows.append(["t-closeness", ", ".join(f"{k_}: {measure(k_, v)}" for k_, v in flat.items())])
     kk = fmt(int(target_k)) if target_k is not None else "the chosen k"
     if k is None:
         sentence = "The risk step ran but reported no k."
@@ -74,7 +74,7 @@ def risk_section(risk: Any, inputs: ReportInputs) -> tuple[Section, dict[str, An
         for c in combos:
             cols = get(c, "columns", "quasi_identifiers", default=c if isinstance(c, (list, tuple)) else [])
             crow.append([", ".join(map(str, cols)), num(get(c, "unique_records", "sample_uniques", "uniques")),
-                         num(get(c, "unique_share")), num(get(c, "k"))])
+                         share_cell(get(c, "unique_share")), num(get(c, "k"))])
         tables.append(ReportTable("Riskiest combinations of quasi-identifiers",
                                   ["columns", "unique records", "unique share", "k"], crow))
     notes = [f"Quasi-identifiers: {', '.join(qis)}"] if qis else []

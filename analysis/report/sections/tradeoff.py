@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 from analysis.report.model import ReportInputs, ReportTable, Section
 from analysis.report.sections.attack import strongest_attack, tpr_at
-from analysis.report.values import as_epsilon, as_list, eps_text, get, num
+from analysis.report.values import as_epsilon, as_list, eps_text, get, num, share_cell
 
 _NOT_GIVEN = object()
 
@@ -71,7 +71,9 @@ def tradeoff_section(tradeoff: Any, inputs: ReportInputs) -> tuple[Section, dict
         tpr3, tpr2 = num(get(s, "tpr_at_0_1pct")), num(get(s, "tpr_at_1pct"))
         acc = num(get(s, "accuracy"))
         rows.append([label, guarantee_text(unit, num(get(s, "epsilon")), num(get(s, "k"))), num(get(s, "epsilon")),
-                     acc, num(get(s, "accuracy_std")), num(get(s, "roc_auc")), tpr3, tpr2, get(s, "runs")])
+                     share_cell(acc), share_cell(get(s, "accuracy_std")) if (get(s, "runs") or 0) > 1 else None,
+                     num(get(s, "roc_auc")), share_cell(tpr3, 2),
+                     share_cell(tpr2, 2), get(s, "runs")])
         tag = _tag(strategy, eps, model)
         metrics[f"{tag}.accuracy"] = acc
         metrics[f"{tag}.tpr_at_0.001_fpr"] = tpr3
@@ -82,10 +84,10 @@ def tradeoff_section(tradeoff: Any, inputs: ReportInputs) -> tuple[Section, dict
             eps = as_epsilon(get(r, "epsilon_target", "epsilon"))
             attack = strongest_attack(get(r, "attacks", default=[]))
             rows.append([str(get(r, "name", default=eps_text(eps))), get(r, "unit", default=""),
-                         num(get(r, "epsilon")), num(get(r, "accuracy", "accuracy_score")), None,
+                         num(get(r, "epsilon")), share_cell(get(r, "accuracy", "accuracy_score")), None,
                          num(get(r, "roc_auc", "roc_auc_score")),
-                         tpr_at(attack, "0.001") if attack is not None else None,
-                         tpr_at(attack, "0.01") if attack is not None else None, 1])
+                         share_cell(tpr_at(attack, "0.001"), 2) if attack is not None else None,
+                         share_cell(tpr_at(attack, "0.01"), 2) if attack is not None else None, 1])
     rec_eps, kept = recommended_budget(tradeoff)
     rec = get(tradeoff, "recommendation")
     sentence = str(rec or "The trade-off grid ran; no protection was recommended.")
