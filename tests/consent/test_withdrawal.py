@@ -125,3 +125,14 @@ def test_withdrawn_file_with_other_columns_exits_2(customers, tmp_path):
     assert main(["attack", "--train", "logistic_regression", "--members", str(tmp_path / "a.csv"), "--non-members",
                  str(tmp_path / "b.csv"), "--withdrawn", str(tmp_path / "w.csv"), "--label", "churned",
                  "--attacks", "threshold", "--quiet"]) == 2
+
+
+def test_the_statement_names_the_test_that_gave_the_verdict():
+    from analysis.report.model import ReportInputs
+    from analysis.report.sections.statement import _withdrawal
+
+    check = {"rows": 10, "verdict": NO_EVIDENCE, "p_value": 0.3, "share_above_threshold": 0.01,
+             "test_can_tell": True, "test": RETRAINED_TEST}
+    assert "per-record test against retrained models, p = 0.3" in _withdrawal(ReportInputs(withdrawal=check))[0].text
+    check["test"] = GROUP_TEST
+    assert "Mann-Whitney p = 0.3" in _withdrawal(ReportInputs(withdrawal=check))[0].text
