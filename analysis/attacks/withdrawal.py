@@ -104,8 +104,8 @@ def _one_sided(higher: np.ndarray, lower: np.ndarray) -> tuple[float, float]:
 
 def _power_note(check: dict) -> str:
     mde, auc_m = check["mde"], check["members_auc"]
-    base = (f"With {check['rows']} withdrawn and {check['n_non']} non-member records, the test detects an AUC of "
-            f"{mde:.3f} or more with {POWER:.0%} power at alpha {ALPHA:g}.")
+    base = (f"With {check['rows']} withdrawn and {check['n_non']} non-member records, the group test on the attack's "
+            f"scores detects an AUC of {mde:.3f} or more with {POWER:.0%} power at alpha {ALPHA:g}.")
     if not check["can_tell"]:
         return (base + f" The model's own members reach only AUC {auc_m:.3f} against non-members, so a "
                 "membership test cannot tell whether the withdrawn records are still in training.")
