@@ -167,14 +167,41 @@ class StrategyComparison(Result):
             "seeds": s.runs} for s in self.summary])
 
 
+PREPROCESSING_NOTE = "preprocessing outside ε"   # dp.PREPROCESSING_NOT_PRIVATE, in a table cell
+
+
 def guarantee_text(unit: Optional[str], epsilon: Optional[float], k: Optional[float]) -> str:
-    """The formal guarantee with its unit: "ε = 2 per record", "ε = 8 per client", "k = 5", both, or "none"."""
+    """The formal guarantee with its unit: "ε = 2 per record (preprocessing outside ε)", "ε = 8 per client
+    (...)", "k = 5", or "none". An epsilon per record on anonymized rows (k given) is per anonymized row,
+    not per person: suppression couples up to k rows of one class (`per_person_guarantee`)."""
     parts = []
     if unit in ("record", "client") and epsilon is not None and math.isfinite(epsilon):
-        parts.append(f"ε = {epsilon:.3g} per {unit}")
+        per = "anonymized row, not per person" if unit == "record" and k is not None and k == k else unit
+        parts.append(f"ε = {epsilon:.3g} per {per} ({PREPROCESSING_NOTE})")
     if k is not None and k == k:
         parts.append(f"k = {int(k)}")
     return ", ".join(parts) or "none"
+
+
+def per_person_guarantee(epsilon: float, delta: Optional[float], group: int) -> dict:
+    """Group privacy over the `group` training rows one person's raw record can change.
+
+    With record suppression to k, removing one raw record from a class of exactly k drops the other
+    k - 1 (and adding one to a class of k - 1 brings k rows back), so one person changes up to k rows:
+    (epsilon, delta) per row gives (g epsilon, g e^((g - 1) epsilon) delta) per person (Dwork & Roth,
+    Theorem 2.2, with the usual delta term). Column rules fitted on the data (quantiles, frequency
+    hierarchies) couple rows further and are not covered.
+    """
+    g = max(1, int(group))
+    eps = g * float(epsilon)
+    person_delta = g * math.exp((g - 1) * float(epsilon)) * float(delta or 0.0)
+    meaningful = person_delta < 1.0
+    statement = (f"per person, group privacy over the up to {g} anonymized rows one record changes: ε = {eps:.3g}, "
+                 f"δ = {person_delta:.2g}" if meaningful else
+                 f"per person, group privacy over the up to {g} anonymized rows one record changes gives no "
+                 f"meaningful bound (δ = {g} e^({g - 1} ε) δ ≥ 1)")
+    return {"group_size": g, "epsilon": eps if meaningful else None,
+            "delta": person_delta if meaningful else None, "statement": statement}
 
 
 def parse_strategies(value: Union[str, Sequence[str]]) -> list[str]:
@@ -373,18 +400,24 @@ def _run_one(strategy, eps, members, non_members, rows, training, config, plan, 
         model = served(model)
     acc = model.privacy
     details = {"recipe": {k_: v for k_, v in recipe.describe().items() if k_ not in ("dp", "name")}}
+    warnings = list(acc.warnings) if acc else []
     if acc is not None:
         details.update(clip_norm=training.clip_norm, sampling_rate=acc.sampling_rate, steps=acc.steps,
-                       sampling_assumption=acc.sampling_assumption, microbatching=acc.microbatching)
+                       sampling_assumption=acc.sampling_assumption, microbatching=acc.microbatching,
+                       preprocessing=acc.preprocessing)
     if anon is not None:
         details["anonymization"] = anon
+    if acc is not None and anon is not None:
+        # one person's record can change up to k_target anonymized rows (the measured k when no target)
+        person = per_person_guarantee(acc.rdp_epsilon, acc.delta, anon.get("k_target") or k or 1)
+        details["per_person"] = person
+        warnings.append(f"ε = {acc.rdp_epsilon:.3g} is per anonymized row, not per person: {person['statement']}.")
     unit = "record" if acc is not None else "none"
     return _row(strategy, eps, seed, model, members, non_members, training, reference,
                 epsilon=acc.rdp_epsilon if acc else math.inf, pld=acc.pld_epsilon if acc else math.inf,
                 run_delta=acc.delta if acc else None, unit=unit, k=k,
                 noise=acc.noise_multiplier if acc else 0.0, seconds=seconds, n_train=len(train_rows),
-                protects=_protects(strategy, k=k, plan=plan), details=details,
-                warnings=list(acc.warnings) if acc else [])
+                protects=_protects(strategy, k=k, plan=plan), details=details, warnings=warnings)
 
 
 def _row(strategy, eps, seed, model, members, non_members, training, reference, *, epsilon, pld, run_delta,
@@ -490,12 +523,13 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
     if strategy == "dp-federated":
         acc = result.client_privacy
         details.update(clip_norm=acc.clip_norm, sampling_assumption=acc.sampling_assumption,
-                       privacy_unit=acc.privacy_unit)
+                       privacy_unit=acc.privacy_unit, adjacency=acc.adjacency, preprocessing=PREPROCESSING_FEDERATED)
         epsilon, pld, run_delta, noise, unit = acc.epsilon, acc.pld_epsilon, acc.delta, acc.noise_multiplier, "client"
     elif strategy == "federated+dp":
         acc = result.sample_privacy
         details.update(sampling_assumption=acc.sampling_assumption, microbatching=acc.microbatching,
-                       accounting="the worst client's DP-SGD (rounds x local epochs over its own rows)")
+                       accounting="the worst client's DP-SGD (rounds x local epochs over its own rows)",
+                       preprocessing=PREPROCESSING_FEDERATED)
         epsilon, pld, run_delta, noise, unit = acc.epsilon, acc.pld_epsilon, acc.delta, acc.noise_multiplier, "record"
     else:
         epsilon, pld, run_delta, noise, unit = math.inf, math.inf, None, 0.0, "none"
@@ -555,6 +589,10 @@ class _SklearnTabular:
         return self.clf.predict_proba(self.prep.transform(features))
 
 
+PREPROCESSING_FEDERATED = ("ε covers the training only: the preprocessing (standardization, category vocabularies) "
+                           "is fitted once on the clients' pooled rows without DP (a simulation shortcut)")
+
+
 def _protects(strategy: str, *, k: Optional[int] = None, plan=None) -> str:
     qis = ", ".join(plan.suppression.quasi_identifiers) if plan is not None and plan.suppression else ""
     k_text = f"k = {k} on {qis}" if k is not None and qis else "its column rules"
@@ -564,7 +602,9 @@ def _protects(strategy: str, *, k: Optional[int] = None, plan=None) -> str:
         "anonymized": (f"The plan generalizes and suppresses the training rows ({k_text}), which limits "
                        "re-identification from the table itself; it gives the model no formal guarantee, and the "
                        "attacks query it with the raw records."),
-        "dp": "DP-SGD bounds what the model reveals about any one training record (ε per record).",
+        "dp": ("DP-SGD bounds what the model reveals about any one training record (ε per record; the "
+               "preprocessing is fitted without DP and is outside ε)."),
         "anonymized+dp": (f"The plan protects the table ({k_text}) and DP-SGD bounds what the model reveals about "
-                          "any one training record (ε per record)."),
+                          "any one anonymized training row (ε per anonymized row, not per person: one person's "
+                          "record can change up to k rows through suppression; the preprocessing is outside ε)."),
     }[strategy]

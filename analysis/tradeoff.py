@@ -278,19 +278,22 @@ def summarize(runs: Sequence[Any]) -> list[BudgetSummary]:
 
 
 def guarantee_order(row: BudgetSummary) -> tuple:
-    """How strong a row's formal guarantee is, strongest first: an epsilon per record (smaller first),
+    """How strong a row's formal guarantee is, strongest first: an epsilon per person (smaller first),
     then an epsilon per client, then k-anonymity alone (larger k first), then no guarantee; within
-    equal guarantees a k on top comes first, then the lower measured TPR at 0.1% FPR, then the higher
-    accuracy. On a plain DP grid this is simply the budgets in increasing order."""
+    equal guarantees the lower measured TPR at 0.1% FPR, then the higher accuracy. DP-SGD on anonymized
+    rows (a k beside an epsilon per record) counts at its per-person epsilon k x epsilon (group privacy,
+    `strategies.per_person_guarantee`), so k never ranks it above plain DP-SGD at the same epsilon. On a
+    plain DP grid this is simply the budgets in increasing order."""
     unit = unit_of(row)
     eps = row.epsilon_target if row.epsilon_target is not None else math.inf
     k = -(row.k or 0.0)
     tpr = row.tpr_at_0_1pct if row.tpr_at_0_1pct == row.tpr_at_0_1pct else math.inf
     acc = -(row.accuracy if row.accuracy == row.accuracy else -math.inf)
     if unit == "record" and math.isfinite(eps):
-        return (0, eps, k, tpr, acc)
+        coupled = max(1.0, float(row.k)) if row.k is not None and row.k == row.k else 1.0
+        return (0, eps * coupled, 0.0, tpr, acc)
     if unit == "client" and math.isfinite(eps):
-        return (1, eps, k, tpr, acc)
+        return (1, eps, 0.0, tpr, acc)
     if row.k is not None:
         return (2, k, 0.0, tpr, acc)
     return (3, 0.0, 0.0, tpr, acc)

@@ -89,7 +89,8 @@ def _as_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(series) and not series.hasnans:
         import pyarrow as pa
 
-        return pd.Series(pa.array(series.to_numpy()).cast(pa.string()).to_pandas(), index=series.index).astype("str")
+        text = pa.array(series.to_numpy()).cast(pa.string()).to_numpy(zero_copy_only=False)  # by position
+        return pd.Series(text, index=series.index).astype("str")
     return series.astype("str")
 
 

@@ -112,7 +112,8 @@ def _from_codes(codes: np.ndarray, labels: list[str], index: pd.Index) -> pd.Ser
     missing = codes < 0
     indices = pa.array(np.where(missing, 0, codes), mask=missing, type=pa.int32())
     values = pa.DictionaryArray.from_arrays(indices, pa.array(list(labels) or [""], type=pa.string()))
-    return pd.Series(values.cast(pa.string()).to_pandas(), index=index).astype("str")
+    # by position: to_pandas() has a 0..n-1 index, and pd.Series(series, index=...) would align by label
+    return pd.Series(values.cast(pa.string()).to_numpy(zero_copy_only=False), index=index).astype("str")
 
 
 def _interval_label(lo: float, hi: float, integer: bool) -> str:

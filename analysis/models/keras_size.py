@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analysis.models.gate import ModelLoadError, _shown
+from analysis.models.archive import ModelLoadError, _shown
 from analysis.settings import get_settings
 
 _KEEP_WIDTH = frozenset({"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",

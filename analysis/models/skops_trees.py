@@ -24,7 +24,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from analysis.models.gate import MB, ModelLoadError, _shown, limits, read_member
+from analysis.models.archive import MB, ModelLoadError, _shown, limits, read_member
 from analysis.models.tree_checks import check_child_links, check_features
 
 _TREE = ("sklearn.tree._tree", "Tree")

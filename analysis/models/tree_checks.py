@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.models.gate import ModelLoadError
+from analysis.models.archive import ModelLoadError
 
 
 def int_array(values, what: str) -> np.ndarray:

@@ -37,6 +37,11 @@ SAMPLING_SHUFFLED = (
 )
 SAMPLING_ASSUMPTION = SAMPLING_POISSON  # the default training matches the accounting
 ACCOUNTANT = "RDP (calibration and epsilon) and PLD (tighter epsilon, shown beside it)"
+PREPROCESSING_NOT_PRIVATE = (
+    "epsilon covers the training steps only: the preprocessing (standardization means and deviations, "
+    "medians, category vocabularies) is fitted on the training rows without DP, so it can reveal, e.g., a "
+    "category or an extreme value that only one record has"
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class PrivacyAccounting(Result):
     microbatching: str = MICROBATCHING
     accountant: str = ACCOUNTANT
     warnings: list[str] = field(default_factory=list)
+    preprocessing: str = PREPROCESSING_NOT_PRIVATE   # what epsilon does not cover
     clip_norm: Optional[float] = None
     target_epsilon: Optional[float] = None
     n_examples: Optional[int] = None

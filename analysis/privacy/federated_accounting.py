@@ -1,19 +1,14 @@
 """Client-level privacy accounting of DP-FedAvg (Flower computes none), with dp_accounting.
 
-The privacy unit is one *client* (all of its records at once). Each round, the server clips every
-sampled client's model update to L2 norm `clip_norm`, averages the clipped updates over the results it
-receives and adds Gaussian noise of standard deviation `noise_multiplier * clip_norm / m` to the
-average (Flower's `DifferentialPrivacyServerSideFixedClipping`, m = the clients sampled per round).
-Relative to the sensitivity of the sum (`clip_norm`) under add-or-remove-one-client adjacency, that is
-a Gaussian mechanism with noise multiplier `noise_multiplier`: the headline epsilon, with Flower's
-denominator (the number of results received), as the usual DP-FedAvg analysis has it.
-
-Under replace-one-client adjacency with a fixed denominator m, the average's sensitivity is 2C/m:
-the same noise is a Gaussian mechanism with noise multiplier `noise_multiplier / 2`, a larger epsilon
-(`replace_one_*_epsilon`; e.g. 17.7 instead of 8.0 for sigma = 1.43, 5 rounds, 10 clients, delta = 1e-5).
-Both are reported so that nobody quotes the smaller number in the replace-one setting. With fewer
-clients per round than clients, the replace-one figure uses sampling without replacement (Flower's
-scheme) and the RDP accountant only (dp_accounting's PLD does not support it).
+The privacy unit is one *client* (all of its records at once), under add-or-remove-one-client
+adjacency. Each round, the server clips every sampled client's model update to L2 norm `clip_norm`,
+sums the clipped updates, divides the sum by the fixed m = the expected number of clients per round
+(not by the number of results received: McMahan et al. 2018; `federated.strategies`) and adds Gaussian
+noise of standard deviation `noise_multiplier * clip_norm / m`. One client more or less moves that
+aggregate by at most clip_norm / m, so each round is a Gaussian mechanism with noise multiplier
+`noise_multiplier`, which is what is accounted here. (Flower's own FedAvg average divides by the number
+of results; one client then moves it by up to 2 clip_norm / m and the true epsilon was that of
+noise_multiplier / 2, e.g. 17.7 instead of 8 for the README's run. The simulation no longer uses it.)
 
 One round = one Gaussian mechanism over the clients taking part, composed over `rounds`:
 - all clients every round (`clients_per_round == total_clients`, the default): plain composition of
@@ -33,9 +28,9 @@ from typing import Optional
 from analysis.results import Result
 
 PRIVACY_UNIT = "one client (all of its records), add-or-remove-one-client adjacency"
-ADJACENCY = ("add-or-remove-one-client adjacency, with Flower's denominator (the average divides by the "
-             "number of results the server receives); the epsilon under replace-one-client adjacency with "
-             "a fixed denominator m (sensitivity 2C/m) is reported beside it and is larger")
+ADJACENCY = ("add-or-remove-one-client adjacency; the aggregate divides the sum of clipped updates by the fixed "
+             "expected number of clients per round m (McMahan et al. 2018), so one client moves it by at most "
+             "C/m, the sensitivity the noise sigma C/m is calibrated to")
 ACCOUNTANT = "RDP (calibration and the headline epsilon) and PLD (tighter epsilon, shown beside it)"
 ALL_CLIENTS = ("all clients take part in every round: `rounds`-fold composition of the Gaussian "
                "mechanism (this is exactly what the simulation runs)")
@@ -64,8 +59,6 @@ class ClientPrivacyAccounting(Result):
     accountant: str = ACCOUNTANT
     warnings: list[str] = field(default_factory=list)
     adjacency: str = ADJACENCY
-    replace_one_rdp_epsilon: Optional[float] = None   # replace-one client, fixed denominator (2C/m)
-    replace_one_pld_epsilon: Optional[float] = None   # None when clients are subsampled (no PLD for it)
 
     @property
     def epsilon(self) -> float:
@@ -122,29 +115,6 @@ def _pld(noise_multiplier: float, sampling_rate: float, rounds: int, delta: floa
     return float(accountant.compose(event).get_epsilon(delta))
 
 
-def replace_one_epsilon(noise_multiplier: float, *, clients_per_round: int, total_clients: int, rounds: int,
-                        delta: float) -> tuple[float, Optional[float]]:
-    """(RDP, PLD) client-level epsilon under replace-one adjacency with the fixed denominator m:
-    sensitivity 2C/m, i.e. a Gaussian with noise multiplier sigma/2 per round. PLD only when every
-    client takes part (no subsampling)."""
-    import dp_accounting
-
-    if noise_multiplier <= 0:
-        return math.inf, math.inf
-    gaussian = dp_accounting.GaussianDpEvent(noise_multiplier / 2)
-    relation = dp_accounting.NeighboringRelation.REPLACE_ONE
-    if clients_per_round >= total_clients:
-        event = dp_accounting.SelfComposedDpEvent(gaussian, int(rounds))
-        pld = float(dp_accounting.pld.PLDAccountant(relation).compose(event).get_epsilon(delta))
-    else:
-        event = dp_accounting.SelfComposedDpEvent(
-            dp_accounting.SampledWithoutReplacementDpEvent(int(total_clients), int(clients_per_round), gaussian),
-            int(rounds))
-        pld = None
-    rdp = float(dp_accounting.rdp.RdpAccountant(list(_RDP_ORDERS), relation).compose(event).get_epsilon(delta))
-    return rdp, pld
-
-
 def client_level_epsilon(*, noise_multiplier: float, clients_per_round: int, total_clients: int,
                          rounds: int, delta: Optional[float] = None, clip_norm: Optional[float] = None,
                          target_epsilon: Optional[float] = None,
@@ -167,21 +137,11 @@ def client_level_epsilon(*, noise_multiplier: float, clients_per_round: int, tot
                         "update, so with few clients it swamps the average (utility suffers).")
     rdp = _rdp(noise_multiplier, rate, rounds, delta)
     pld = _pld(noise_multiplier, rate, rounds, delta) if include_pld else math.nan
-    replace_rdp, replace_pld = replace_one_epsilon(noise_multiplier, clients_per_round=clients_per_round,
-                                                   total_clients=total_clients, rounds=rounds, delta=delta)
-    if noise_multiplier > 0:
-        shown = replace_pld if replace_pld is not None else replace_rdp
-        warnings.append(f"client-level epsilon {rdp:.2f} is for add-or-remove-one-client adjacency with "
-                        f"Flower's denominator; under replace-one-client adjacency with a fixed denominator "
-                        f"(sensitivity 2C/m) the same run has epsilon {shown:.1f}"
-                        f"{' (PLD; RDP ' + format(replace_rdp, '.1f') + ')' if replace_pld is not None else ' (RDP)'}"
-                        ": quote the one that matches your setting.")
     return ClientPrivacyAccounting(
         rdp_epsilon=rdp, pld_epsilon=pld, delta=delta, noise_multiplier=float(noise_multiplier),
         sampling_rate=float(rate), rounds=int(rounds), clients_per_round=int(clients_per_round),
         total_clients=int(total_clients), clip_norm=clip_norm, target_epsilon=target_epsilon,
-        sampling_assumption=ALL_CLIENTS if rate >= 1.0 else POISSON, warnings=warnings,
-        replace_one_rdp_epsilon=replace_rdp, replace_one_pld_epsilon=replace_pld)
+        sampling_assumption=ALL_CLIENTS if rate >= 1.0 else POISSON, warnings=warnings)
 
 
 def calibrate_client_noise(target_epsilon: float, *, clients_per_round: int, total_clients: int,

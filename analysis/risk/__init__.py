@@ -23,7 +23,7 @@ _versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package 
 from analysis.risk import metrics
 from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
 from analysis.risk.combinations import riskiest_combinations
-from analysis.risk.population import dankar_population_uniques
+from analysis.risk.population import class_size_model, dankar_population_uniques
 from analysis.risk.suggest import columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 
 __all__ = ["assess_risk", "RiskReport", "AttackerRisk", "LDiversity", "TCloseness",
@@ -159,8 +159,8 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
     """Every risk metric for `frame` with these quasi-identifiers (see the module docstring).
 
     population_size: N of the population the table was sampled from. Population uniqueness is
-    estimated (Pitman / Zayatz / SNB by Dankar et al.'s rule) and journalist / marketer risk are derived
-    from that estimate (`metrics.estimated_population_risk`).
+    estimated (Pitman / Zayatz / SNB by Dankar et al.'s rule); journalist / marketer risk take each
+    class's population size from its posterior given the sample size (`metrics.estimated_population_risk`).
     population: optionally the population table itself (journalist/marketer use its class sizes).
     population_contains_sample: whether `population` includes the sample's records (F = its count, as
     ARX assumes) or not (F = its count + the sample's).
@@ -197,9 +197,10 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         choice = dankar_population_uniques(sizes, int(population_size))
         pop_unique = _population_uniqueness(choice, sizes, int(population_size))
     if population_size is not None and population is None:
-        derived = metrics.estimated_population_risk(sizes, int(population_size), choice.population_uniques,
-                                                    threshold)
-        source = f"population size N={population_size} ({choice.model} estimate, Dankar et al. rule)"
+        size_model = class_size_model(sizes, int(population_size), choice.population_uniques)
+        derived = metrics.estimated_population_risk(sizes, int(population_size), size_model, threshold)
+        source = (f"population size N={population_size} (population uniques: {choice.model}, Dankar et al. rule; "
+                  f"each class's F given f: {size_model.source})")
         assumptions = metrics.ESTIMATED_RISK_ASSUMPTIONS
         journalist_figures, marketer_rate = derived["journalist"], derived["marketer"]
     else:

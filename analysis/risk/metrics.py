@@ -10,8 +10,8 @@
     marketer:   success rate (1/n) sum f_j/F_j only (ARX reports no threshold or maximum for it).
   Without population information F_j = f_j (the sample is the population), as in ARX. With a
   population table, F_j is its count (the table contains the sample, as ARX assumes) or its count +
-  f_j (it does not). With only a population size N, `estimated_population_risk` derives both from the
-  population-uniqueness estimate (`population.py`), so that they agree with it.
+  f_j (it does not). With only a population size N, `estimated_population_risk` takes each class's F
+  from its posterior given f under the Pitman model (Hoshino 2001), alpha from `population.py`.
 - l-diversity (Machanavajjhala et al., 2007): distinct l = min over classes of distinct sensitive
   values; entropy l = exp(min over classes of -sum p log p).
 - t-closeness (Li, Li & Venkatasubramanian, 2007): Earth Mover's Distance between each class's
@@ -188,34 +188,90 @@ ZAYATZ_ASSUMPTIONS = (
 )
 
 
-def estimated_population_risk(sizes: np.ndarray, population_size: int, population_uniques: float,
-                              threshold: float) -> dict:
-    """Journalist (rA, rB, rC) and marketer rates from a population-uniqueness estimate.
+def inverse_size_expectation(f: np.ndarray, fraction: float, alpha: float) -> np.ndarray:
+    """E[1/F | f] when F - f ~ NegBin(f - alpha, fraction) (`estimated_population_risk`).
 
-    A simple random sample holds each population unique with probability n/N, so U population uniques
-    put m = min(U n/N, c_1) of the c_1 sample uniques in classes with F = 1 (risk 1). The other sample
-    uniques have F >= 2, taken as F = max(2, N/n); a class seen f >= 2 times has F = f N/n (unbiased
-    under simple random sampling). Record risks are the expectations over that mixture; the highest
-    risk is 1 as soon as at least half a record (m >= 0.5) is expected to be a population unique.
+    E[1/F] = integral_0^1 x^(f-1) E[x^M] dx with the negative binomial's generating function
+    E[x^M] = (p / (1 - (1-p) x))^r; above f = 200 the second-order delta approximation
+    1/E F + Var F / (E F)^3 (relative error O(1/f^2)) replaces the integral, whose mass is then at x = 1.
+    """
+    from scipy.integrate import quad
+
+    p = float(fraction)
+    out = np.empty(len(f), dtype=np.float64)
+    for i, size in enumerate(np.asarray(f, dtype=np.float64)):
+        r = size - alpha
+        if size <= 200:
+            out[i] = quad(lambda x: x ** (size - 1) * (p / (1 - (1 - p) * x)) ** r, 0.0, 1.0,
+                          epsabs=1e-12, limit=200)[0]
+        else:
+            mean, var = size + r * (1 - p) / p, r * (1 - p) / p ** 2
+            out[i] = 1 / mean + var / mean ** 3
+    return out
+
+
+def _snb_posterior(values: np.ndarray, p: float, a: float, b: float, limit: float) -> tuple:
+    """P(F <= limit), E[1/F], E[F] and P(F = 1) given f under SNB (population sizes 1 + NegBin(a, b)).
+
+    The posterior of M = F - f is proportional to (f + M) NegBin(M; f - 1 + a, 1 - d), d = (1-b)(1-p),
+    so E[g(F)] = E[(f + M) g(f + M)] / E[f + M] under the plain negative binomial.
+    """
+    from scipy.stats import nbinom
+
+    d = (1 - b) * (1 - p)
+    r = values - 1 + a
+    mean, var = r * d / (1 - d), r * d / (1 - d) ** 2
+    norm = values + mean
+    at_risk = np.zeros(len(values))
+    for i, size in enumerate(values):
+        if size <= limit:
+            m = np.arange(0, int(limit - size) + 1)
+            at_risk[i] = ((size + m) * nbinom.pmf(m, r[i], 1 - d)).sum() / norm[i]
+    expected_f = (values ** 2 + 2 * values * mean + var + mean ** 2) / norm
+    unique = values * (1 - d) ** r / norm
+    return at_risk, 1.0 / norm, expected_f, unique
+
+
+def _pitman_posterior(values: np.ndarray, p: float, alpha: float, limit: float) -> tuple:
+    """P(F <= limit), E[1/F], E[F] and P(F = 1) given f when F - f ~ NegBin(f - alpha, p)."""
+    from scipy.stats import nbinom
+
+    r = values - alpha
+    return (nbinom.cdf(limit - values, r, p), inverse_size_expectation(values, p, alpha),
+            values + r * (1 - p) / p, p ** r)
+
+
+def estimated_population_risk(sizes: np.ndarray, population_size: int, model: "ClassSizeModel",
+                              threshold: float) -> dict:
+    """Journalist (rA, rB, rC) and marketer rates from each class's population size given its sample size.
+
+    A simple random sample with fraction p = n/N. `model` (`population.class_size_model`) is either
+    Pitman's (population class sizes with weights Gamma(F - alpha) / F!; a class seen f times has
+    F = f + M, M ~ NegBin(f - alpha, p), Hoshino 2001; alpha = 0 is Benedetti & Franconi's 1998 individual
+    risk) or SNB's (Chen & McNulty 1998; `_snb_posterior`). Each figure is the expectation over that
+    posterior: records at risk = (1/n) sum f P(1/F > threshold), success rate = (1/n) sum f E[1/F | f],
+    rC1 = J / sum E[F | f]. The highest risk is 1 as soon as at least half a record is expected to be a
+    population unique (sum over sample uniques of P(F = 1 | f = 1)), else the largest E[1/F | f].
     """
     f = np.asarray(sizes, dtype=np.float64)
     n = f.sum()
-    ratio = float(population_size) / n
-    uniques = f == 1
-    c1 = float(uniques.sum())
-    m = min(float(population_uniques) / ratio, c1)
-    others_f = max(2.0, ratio)                       # F of a sample unique that is not population-unique
-    big_f = np.where(uniques, others_f, f * ratio)   # F of everything but the population uniques
-    at_risk = f[(~uniques) & (1.0 / big_f > threshold)].sum()
-    at_risk += m * (1.0 > threshold) + (c1 - m) * (1.0 / others_f > threshold)
-    highest_candidates = [1.0 / big_f.min()] if len(big_f) else [0.0]
-    if m >= 0.5:
-        highest_candidates.append(1.0)
-    success = (m * 1.0 + (c1 - m) / others_f + (f[~uniques] / big_f[~uniques]).sum()) / n
-    total_f = m * 1.0 + (c1 - m) * others_f + big_f[~uniques].sum()
-    journalist = dict(records_at_risk_share=float(at_risk / n), highest_risk=float(max(highest_candidates)),
-                      average_risk=float(max(len(f) / total_f, success)))
-    return {"journalist": journalist, "marketer": float(success), "expected_population_uniques_in_sample": m}
+    p = min(1.0, n / float(population_size))
+    values, counts = np.unique(f, return_counts=True)
+    if p >= 1.0:                                     # a census: F = f
+        return {"journalist": attacker_summary(f, f, threshold), "marketer": marketer_rate(f, f),
+                "expected_population_uniques_in_sample": float(counts[values == 1].sum())}
+    limit = np.ceil(1.0 / threshold - 1e-9) - 1      # 1/F > threshold  <=>  F <= limit
+    if model.kind == "SNB":
+        p_at_risk, inverse, expected_f, unique = _snb_posterior(values, p, model.a, model.b, limit)
+    else:
+        p_at_risk, inverse, expected_f, unique = _pitman_posterior(values, p, model.alpha, limit)
+    weight = counts * values
+    m = float((counts * unique)[values == 1].sum())
+    success = float((weight * inverse).sum() / n)
+    journalist = dict(records_at_risk_share=float((weight * p_at_risk).sum() / n),
+                      highest_risk=1.0 if m >= 0.5 else float(inverse.max()),
+                      average_risk=max(float(counts.sum() / (counts * expected_f).sum()), success))
+    return {"journalist": journalist, "marketer": success, "expected_population_uniques_in_sample": m}
 
 
 PROSECUTOR_ASSUMPTION = "The attacker knows the person is in this table (F = f)."
@@ -225,10 +281,10 @@ TABLE_CONTAINS_SAMPLE = "The population table contains the sample's records: F =
 TABLE_WITHOUT_SAMPLE = ("The population table does not contain the sample's records: F = the table's class "
                         "count + the sample's.")
 ESTIMATED_RISK_ASSUMPTIONS = (
-    "The table is a simple random sample of a population of size N (sampling fraction n/N).",
-    "Sample uniques are population-unique in the proportion the population-uniqueness model estimates "
-    "(risk 1); the other sample uniques have F = max(2, N/n).",
-    "Classes seen f >= 2 times have F = f N/n (their expected population size).",
+    "The table is a simple random sample of a population of size N (sampling fraction p = n/N).",
+    "Population class sizes follow the Pitman model (Hoshino 2001; sampling fraction <= 0.1, or when SNB "
+    "has no fit) or the SNB model (Chen & McNulty 1998; above 0.1), fitted to the sample's class sizes; each "
+    "figure is its expectation over the distribution of F given f under that model.",
 )
 POPULATION_MODEL_ASSUMPTIONS = (
     "The table is a simple random sample of the population (sampling fraction n/N).",

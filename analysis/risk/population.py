@@ -144,15 +144,15 @@ def snb_expected_counts(k: float, fraction: float, a: float, b: float) -> tuple[
     return c1, c2
 
 
-def snb_uniques(counts: dict[int, int], population_size: int) -> UniquesEstimate:
-    """Population uniques under the SNB model: K b^a with (a, b) fitted to c_1 and c_2."""
+def snb_fit(counts: dict[int, int], population_size: int) -> Optional[tuple[float, float, float]]:
+    """(K, a, b) of the SNB model fitted to c_1 and c_2, or None when there is no solution."""
     from scipy.optimize import root
 
     n = sum(i * c for i, c in counts.items())
     fraction = n / float(population_size)
     c1, c2 = float(counts.get(1, 0)), float(counts.get(2, 0))
-    if c2 == 0 or fraction >= 1:
-        return UniquesEstimate(SNB, None, "needs classes of size 2 and a sampling fraction below 1")
+    if c2 == 0 or c1 == 0 or fraction >= 1:
+        return None
     k = shlosser_classes(counts, fraction)
 
     def equations(x: np.ndarray) -> np.ndarray:
@@ -162,15 +162,22 @@ def snb_uniques(counts: dict[int, int], population_size: int) -> UniquesEstimate
         e1, e2 = snb_expected_counts(k, fraction, a, b)
         return np.array([e1 / c1 - 1, e2 / c2 - 1])
 
-    best = None
     for start in ((1.0, 0.5), (0.5, 0.1), (2.0, 0.9), (0.1, 0.01)):
         solution = root(equations, np.array(start), method="hybr")
         if solution.success and np.max(np.abs(equations(solution.x))) < 1e-8:
-            best = solution.x
-            break
-    if best is None:
+            return k, float(solution.x[0]), float(solution.x[1])
+    return None
+
+
+def snb_uniques(counts: dict[int, int], population_size: int) -> UniquesEstimate:
+    """Population uniques under the SNB model: K b^a with (a, b) fitted to c_1 and c_2."""
+    n = sum(i * c for i, c in counts.items())
+    if counts.get(2, 0) == 0 or n >= population_size:
+        return UniquesEstimate(SNB, None, "needs classes of size 2 and a sampling fraction below 1")
+    fit = snb_fit(counts, population_size)
+    if fit is None:
         return UniquesEstimate(SNB, None, "the moment equations have no solution")
-    a, b = (float(v) for v in best)
+    k, a, b = fit
     uniques = k * b ** a
     if not _valid(uniques, population_size):
         return UniquesEstimate(SNB, None, "the fitted model gives no valid count")
@@ -211,3 +218,40 @@ def dankar_population_uniques(sizes: np.ndarray, population_size: int) -> Dankar
     reason = (f"sampling fraction {fraction:.3g} > 0.1: the smaller of SNB and Zayatz" if snb.population_uniques
               is not None else f"sampling fraction {fraction:.3g} > 0.1 and SNB failed ({snb.note}): Zayatz")
     return DankarChoice(ZAYATZ, zayatz.population_uniques or 0.0, estimates, reason)
+
+
+@dataclass(frozen=True)
+class ClassSizeModel:
+    """The model of each class's population size F given its sample size f (`metrics.estimated_population_risk`).
+
+    kind "Pitman": F - f ~ NegBin(f - alpha, p) (Hoshino 2001); kind "SNB": population class sizes are
+    1 + NegBin(a, b), so F - f is a size-biased NegBin(f - 1 + a, 1 - (1-b)(1-p)).
+    """
+
+    kind: str
+    alpha: float = 0.0
+    a: float = 0.0
+    b: float = 0.0
+    source: str = ""
+
+
+def class_size_model(sizes: np.ndarray, population_size: int, population_uniques: float) -> ClassSizeModel:
+    """Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise the
+    Pitman fit's alpha when it converges; otherwise the alpha whose expected sample-unique population
+    uniques, c_1 p^(1 - alpha), equal the chosen estimate's U p."""
+    counts = frequency_counts(sizes)
+    n = float(np.asarray(sizes).sum())
+    p, c1 = n / float(population_size), float(counts.get(1, 0))
+    if p > DANKAR_FRACTION:
+        fit = snb_fit(counts, population_size)
+        if fit is not None:
+            return ClassSizeModel(SNB, a=fit[1], b=fit[2], source=f"SNB fit (a = {fit[1]:.3g}, b = {fit[2]:.3g})")
+    fit = pitman_fit(counts) if c1 else None
+    if fit is not None:
+        return ClassSizeModel(PITMAN, alpha=fit[1], source=f"Pitman fit (alpha = {fit[1]:.3g})")
+    if c1 == 0 or p >= 1 or population_uniques <= 0:
+        return ClassSizeModel(PITMAN, source="Pitman, alpha = 0 (no sample unique or no uniqueness estimate)")
+    alpha = 1.0 - math.log(min(1.0, population_uniques * p / c1)) / math.log(p)
+    alpha = min(max(alpha, 0.0), 0.999)
+    return ClassSizeModel(PITMAN, alpha=alpha, source=f"Pitman, alpha = {alpha:.3g} matched to the population-"
+                                                      "uniques estimate (the Pitman fit did not converge)")

@@ -114,7 +114,8 @@ record_dp = [r for r in result.runs if r.unit == "record" and r.details.get("mic
 if record_dp:
     first = record_dp[0]
     st.caption(f"δ = {result.delta:.2g} per record · accountant: RDP (calibration and headline ε), PLD shown beside "
-               f"it · {first.details['microbatching']} · sampling: {first.details['sampling_assumption']}.")
+               f"it · {first.details['microbatching']} · sampling: {first.details['sampling_assumption']} · "
+               f"{first.details.get('preprocessing', '')}.")
 
 st.subheader("Every protection (means over seeds)")
 st.dataframe(result.table(), hide_index=True, width="stretch", column_config={

@@ -42,8 +42,9 @@ def render_withdrawal_section(table, bundle) -> None:
     from analysis.tables import DataError, load_table
 
     st.subheader("Withdrawal check")
-    st.caption("Do records whose consent was withdrawn score like the model's members or like non-members? "
-               "A one-sided Mann-Whitney test on the strongest calibrated attack's scores (docs/consent.md).")
+    st.caption("Is the model still trained on the records whose consent was withdrawn? Each withdrawn record is "
+               "compared with models retrained on the members without it (per record; without a recipe, a "
+               "group test against the non-members) (docs/consent.md).")
     label, columns = bundle["label"], list(bundle["members"].columns)
     if state.get(MODEL_KEY) != bundle["key"]:  # a check of another model is not shown or reported
         state.put(state.WITHDRAWAL, None)
@@ -84,3 +85,5 @@ def render_withdrawal_section(table, bundle) -> None:
     m3.metric("Above the 1%-FPR threshold", f"{check.share_above_threshold:.1%}",
               help=f"Members: {check.members_share_above_threshold:.1%}; attack: {check.attack}")
     (st.error if check.still_in_training else st.info)(markdown_text(check.power_note))
+    st.caption(markdown_text(f"Test: {getattr(check, 'test', '')}. "
+                             f"Assumes: {' '.join(getattr(check, 'assumptions', ()))}"))

@@ -46,7 +46,7 @@ def test_federated_rows_say_what_they_protect_and_their_unit(comparison):
     assert any("DP-FedAvg" in i.value and "client-level epsilon" in i.value for i in at.info)
     table = at.dataframe[0].value
     assert list(table["strategy"]) == ["non-private", "DP-FedAvg ε = 8 per client"]
-    assert table["guarantee"].iloc[1].endswith("per client")
+    assert table["guarantee"].iloc[1].endswith("per client (preprocessing outside ε)")
     assert any("per client" in c.value and "all clients take part" in c.value for c in at.caption)
 
 

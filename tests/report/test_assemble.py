@@ -157,8 +157,9 @@ def test_tradeoff_section_reads_every_protection_from_the_unified_rows():
     report = assemble_report(ReportInputs(tradeoff=comparison))
     section = report.section("tradeoff")
     assert [r[:2] for r in section.tables[0].rows] == [
-        ["non-private", "none"], ["anonymized", "k = 5"], ["anonymized + DP-SGD ε = 2", "ε = 2 per record, k = 5"],
-        ["DP-FedAvg ε = 8 per client", "ε = 8 per client"]]
+        ["non-private", "none"], ["anonymized", "k = 5"], ["anonymized + DP-SGD ε = 2",
+                                                  "ε = 2 per anonymized row, not per person (preprocessing outside ε), k = 5"],
+        ["DP-FedAvg ε = 8 per client", "ε = 8 per client (preprocessing outside ε)"]]
     assert section.metrics["anonymized.k"] == 5 and section.metrics["anonymized+dp.eps_2.accuracy"] == 0.82
     assert section.metrics["non_private.accuracy"] == 0.85 and section.metrics["dp-federated.eps_8.accuracy"] == 0.8
     assert section.metrics["recommended_option"] == "anonymized + DP-SGD ε = 2"

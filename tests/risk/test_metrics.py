@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis.risk import assess_risk, record_class_sizes
+from analysis.risk.population import class_size_model
 
 # Classes on (zip, age): A30 x3, B40 x2, C50 x1  -> n = 6, J = 3
 SMALL = pd.DataFrame({
@@ -47,14 +48,19 @@ def test_without_population_journalist_equals_prosecutor_and_marketer_is_j_over_
     assert r.marketer.records_at_risk_share is None and r.marketer.highest_risk is None
 
 
-def test_journalist_and_marketer_with_population_size_follow_the_uniqueness_estimate():
-    # N = 12, n = 6: the estimate says how many of the 1 sample unique are population-unique (risk 1);
-    # the classes of 3 and 2 have F = 2f = 6, 4 (risks 1/6, 1/4, below the threshold).
-    r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=12)
-    m = r.population_uniqueness.sample_unique_is_population_unique  # of the single sample unique
-    others_f = 2.0
-    assert r.journalist.records_at_risk_share == pytest.approx((m + (1 - m) * (1 / others_f > 0.4)) / 6)
-    assert r.marketer.average_risk == pytest.approx((m + (1 - m) / others_f + 3 / 6 + 2 / 4) / 6)
+def test_journalist_and_marketer_with_population_size_follow_each_class_posterior():
+    # N = 60, n = 6 (p = 0.1): a class seen f times has F = f + M, M ~ NegBin(f - alpha, p) under the
+    # Pitman model; the figures are expectations over it, here summed term by term.
+    from scipy.stats import nbinom
+
+    r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=60)
+    model = class_size_model(np.array([3, 2, 1]), 60, r.population_uniqueness.population_uniques)
+    assert model.kind == "Pitman" and model.source in r.journalist.population
+    m, alpha = np.arange(0, 20_000), model.alpha
+    at_risk = sum(f * nbinom.pmf(m, f - alpha, 0.1)[f + m <= 2].sum() for f in (3, 2, 1)) / 6
+    success = sum(f * (nbinom.pmf(m, f - alpha, 0.1) / (f + m)).sum() for f in (3, 2, 1)) / 6
+    assert r.journalist.records_at_risk_share == pytest.approx(at_risk)
+    assert r.marketer.average_risk == pytest.approx(success)
     assert r.prosecutor.highest_risk == pytest.approx(1.0)  # the prosecutor knows the target is in the table
 
 

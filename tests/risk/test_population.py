@@ -12,7 +12,7 @@ from scipy.optimize import minimize
 
 from analysis.risk import assess_risk
 from analysis.risk.metrics import estimated_population_risk
-from analysis.risk.population import (PITMAN, SNB, ZAYATZ, dankar_population_uniques, frequency_counts,
+from analysis.risk.population import (PITMAN, SNB, ZAYATZ, ClassSizeModel, dankar_population_uniques, frequency_counts,
                                       pitman_fit, pitman_uniques, snb_expected_counts, snb_uniques,
                                       zayatz_uniques)
 
@@ -82,18 +82,44 @@ def test_mostly_unique_sample_of_a_large_population_is_at_risk():
     assert pu.model in r.journalist.population
 
 
-def test_estimated_risk_hand_case():
-    # Sizes 3, 2, 1 (n = 6), N = 12 (N/n = 2), U = 2 population uniques -> m = min(2 * 6/12, 1) = 1:
-    # the sample unique is population-unique (risk 1); F = 6 and 4 for the others.
-    out = estimated_population_risk(np.array([3, 2, 1]), 12, 2.0, 0.4)
-    assert out["journalist"]["records_at_risk_share"] == pytest.approx(1 / 6)
-    assert out["journalist"]["highest_risk"] == 1.0
-    assert out["marketer"] == pytest.approx((1 + 3 / 6 + 2 / 4) / 6)
-    assert out["journalist"]["average_risk"] == pytest.approx(max(3 / 11, 2 / 6))
-    # U = 1 -> m = 0.5: half a record at risk 1, the other half F = max(2, N/n) = 2.
-    out = estimated_population_risk(np.array([3, 2, 1]), 12, 1.0, 0.4)
-    assert out["marketer"] == pytest.approx((0.5 + 0.5 / 2 + 0.5 + 0.5) / 6)
-    assert out["journalist"]["highest_risk"] == 1.0
+def test_estimated_risk_hand_cases():
+    # alpha = 0 is Benedetti & Franconi's individual risk: a sample unique has E[1/F] = -p ln p / (1 - p).
+    p = 0.05
+    out = estimated_population_risk(np.array([1] * 10 + [2] * 5), 400, ClassSizeModel(PITMAN, alpha=0.0), 0.4)
+    big_f = -p * math.log(p) / (1 - p)
+    two = sum((p ** 2) * (m + 1) * (1 - p) ** m / (2 + m) for m in range(5000))  # NegBin(2, p) term by term
+    assert out["marketer"] == pytest.approx((10 * big_f + 10 * two) / 20)
+    # at risk above 0.4: F <= 2, i.e. P(M <= 1) for a unique (p + p(1-p)) and P(M = 0) = p^2 for a pair
+    assert out["journalist"]["records_at_risk_share"] == pytest.approx((10 * (p + p * (1 - p)) + 10 * p * p) / 20)
+    assert out["expected_population_uniques_in_sample"] == pytest.approx(10 * p)    # P(F = 1 | f = 1) = p
+    assert out["journalist"]["highest_risk"] == 1.0                                  # 0.5 expected uniques
+    # with alpha, a unique is population-unique with probability p^(1 - alpha)
+    out = estimated_population_risk(np.array([1, 3]), 80, ClassSizeModel(PITMAN, alpha=0.5), 0.2)
+    assert out["expected_population_uniques_in_sample"] == pytest.approx(0.05 ** 0.5)
+    # a census (N = n): F = f
+    out = estimated_population_risk(np.array([3, 2, 1]), 6, ClassSizeModel(PITMAN, alpha=0.5), 0.4)
+    assert out["journalist"]["records_at_risk_share"] == pytest.approx(3 / 6)
+
+
+def test_snb_posterior_is_bayes_rule_over_population_sizes():
+    # prior: population class sizes 1 + NegBin(a, b); likelihood: Binomial(F, p) at f; summed over F
+    from scipy.stats import binom, nbinom
+
+    a, b, p, threshold = 0.7, 0.05, 0.1, 0.2
+    sizes = np.array([1] * 30 + [2] * 6 + [3] * 2 + [7])
+    out = estimated_population_risk(sizes, int(sizes.sum() / p), ClassSizeModel(SNB, a=a, b=b), threshold)
+    big_f = np.arange(1, 20_000)
+    n = sizes.sum()
+    at_risk = success = uniques = 0.0
+    for f in sizes:
+        post = nbinom.pmf(big_f - 1, a, b) * binom.pmf(f, big_f, p)
+        post /= post.sum()
+        at_risk += f * post[1 / big_f > threshold].sum() / n
+        success += f * (post / big_f).sum() / n
+        uniques += post[0] if f == 1 else 0.0
+    assert out["journalist"]["records_at_risk_share"] == pytest.approx(at_risk, rel=1e-6)
+    assert out["marketer"] == pytest.approx(success, rel=1e-6)
+    assert out["expected_population_uniques_in_sample"] == pytest.approx(uniques, rel=1e-6)
 
 
 def test_population_table_with_or_without_the_sample():

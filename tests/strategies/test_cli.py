@@ -23,7 +23,7 @@ def test_strategies_that_cannot_run_are_skipped_with_a_reason(adult_path, tmp_pa
     assert set(reasons) == {"anonymized", "federated"}
     assert "no anonymization plan" in reasons["anonymized"] and "500 clients" in reasons["federated"]
     printed = capsys.readouterr().out
-    assert "skipped anonymized: no anonymization plan" in printed and "| DP-SGD ε = 2 | ε = 2 per record |" in printed
+    assert "skipped anonymized: no anonymization plan" in printed and "| DP-SGD ε = 2 | ε = 2 per record (preprocessing outside ε) |" in printed
 
 
 def test_plan_gives_the_anonymized_rows_their_k(adult_path, tmp_path):

@@ -63,7 +63,13 @@ def test_anonymized_rows_carry_the_plans_k_measured_on_the_training_rows(result,
         assert run.k == k and run.k >= plan.suppression.k
         assert run.n_train == len(trained) < len(members)  # suppression dropped rows before training
         assert run.guarantee.endswith(f"k = {k}")
-    assert _run(result, "anonymized+dp").guarantee.startswith("ε = 2 per record")
+    anon_dp = _run(result, "anonymized+dp")
+    assert anon_dp.guarantee.startswith("ε = 2 per anonymized row, not per person")
+    person = anon_dp.details["per_person"]
+    assert person["group_size"] == plan.suppression.k
+    assert person["epsilon"] is None or person["epsilon"] == pytest.approx(anon_dp.epsilon * plan.suppression.k)
+    assert any("not per person" in w for w in anon_dp.warnings)
+    assert "training steps only" in anon_dp.details["preprocessing"] and "without DP" in anon_dp.details["preprocessing"]
 
 
 def test_attacks_on_anonymized_rows_use_the_raw_records(result, adult, plan):
@@ -114,8 +120,9 @@ def test_names_and_guarantees():
     assert parse_strategies("dp, none") == ["none", "dp"] and list(STRATEGIES)[0] == "none"
     with pytest.raises(ValueError, match="fedprox"):
         parse_strategies("none,fedprox")
-    assert guarantee_text("record", 2.0, None) == "ε = 2 per record"
-    assert guarantee_text("client", 8.0, None) == "ε = 8 per client"
+    assert guarantee_text("record", 2.0, None) == "ε = 2 per record (preprocessing outside ε)"
+    assert guarantee_text("client", 8.0, None) == "ε = 8 per client (preprocessing outside ε)"
+    assert guarantee_text("record", 2.0, 5) == "ε = 2 per anonymized row, not per person (preprocessing outside ε), k = 5"
     assert guarantee_text("none", math.inf, 5) == "k = 5"
     assert guarantee_text("none", math.inf, None) == "none"
     assert guarantee_text("record", math.inf, None) == "none"

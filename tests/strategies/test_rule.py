@@ -24,10 +24,19 @@ def test_the_strongest_guarantee_that_keeps_accuracy_wins():
             _row("federated", math.inf, 0.84, 0.011, unit="none", label="FedAvg"),
             _row("dp-federated", 8.0, 0.83, 0.002, unit="client", label="DP-FedAvg ε = 8 per client")]
     chosen, reference, meets = choose_budget(rows)
-    assert (chosen.strategy, reference.strategy, meets) == ("anonymized+dp", "none", True)  # ε = 2 and k = 5
+    # anonymized + DP-SGD's ε = 2 is per anonymized row; per person (k = 5 coupled rows) it is 10, so k does
+    # not rank it above plain DP-SGD at ε = 2 per record (= per person)
+    assert (chosen.strategy, reference.strategy, meets) == ("dp", "none", True)
     text = recommend(rows)
-    assert text.startswith("anonymized + DP-SGD ε = 2 keeps 96% of non-private accuracy")
+    assert text.startswith("epsilon 2 keeps 95% of non-private accuracy")
     assert "at chance" in text and "anonymized leaves 0.90%" in text and "FedAvg leaves 1.1%" in text
+
+
+def test_anonymized_dp_ranks_at_its_per_person_epsilon():
+    anon_dp = _row("anonymized+dp", 1.0, 0.84, 0.001, unit="record", k=5, label="anonymized + DP-SGD ε = 1")
+    rows = [NONE, anon_dp, _row("dp", 4.0, 0.84, 0.001, unit="record"), _row("dp", 8.0, 0.84, 0.001, unit="record")]
+    assert choose_budget(rows)[0].epsilon_target == 4.0       # ε = 4 per person beats 1 x 5 = 5 per person
+    assert choose_budget([NONE, anon_dp, rows[3]])[0] is anon_dp     # 5 per person beats 8
 
 
 def test_a_record_epsilon_ranks_before_a_client_epsilon_then_k_then_nothing():

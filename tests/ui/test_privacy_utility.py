@@ -38,7 +38,7 @@ def test_page_waits_for_the_user_then_runs_a_small_grid():
     assert any("anonymized skipped: no anonymization plan" in w.value for w in at.warning)
     table = at.dataframe[0].value
     assert list(table["strategy"]) == ["non-private", "DP-SGD ε = 1"]
-    assert list(table["guarantee"]) == ["none", "ε = 1 per record"]
+    assert list(table["guarantee"]) == ["none", "ε = 1 per record (preprocessing outside ε)"]
     assert any("one example per microbatch" in c.value for c in at.caption)
     # a rerun (e.g. changing the chart metric) reuses the cached result instead of retraining
     at.selectbox(key="tradeoff_metric").select("f1").run()

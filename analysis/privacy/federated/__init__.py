@@ -16,9 +16,10 @@ What runs
   directory and shut down after the run; stray Ray processes of the run are ended by pid. Flower and
   Ray log lines are captured into the result (`log_tail`), not printed.
 - Strategies are composed, not flagged: `FedAvg`, and DP-FedAvg = Flower's
-  `DifferentialPrivacyServerSideFixedClipping(FedAvg(...))` (clip each client's update to `clip_norm`,
-  average, add Gaussian noise of std `noise_multiplier * clip_norm / clients_per_round`). Under DP the
-  clients report one example each, so the average is unweighted, as the DP analysis assumes.
+  `DifferentialPrivacyServerSideFixedClipping(FedAvg(...))` with a fixed-denominator aggregation (clip
+  each client's update to `clip_norm`, sum, divide by the expected clients per round m, not by the
+  results received (McMahan et al. 2018), add Gaussian noise of std `noise_multiplier * clip_norm / m`).
+  One client moves the aggregate by at most clip_norm / m, as the accountant assumes.
 - Each round the server evaluates the global model on the held-out rows (utility per round). The
   final model goes through the membership-inference attacks (`analysis.attacks.audit.run_audit`,
   threshold family: members = training rows, non-members = held-out rows).

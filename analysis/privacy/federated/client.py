@@ -21,6 +21,7 @@ class _ClientSpec:
     uniform_weights: bool                     # DP-FedAvg: unweighted average
     dp_noise: Optional[tuple[float, ...]]     # DP-SGD noise multiplier per client, or None
     dp_clip: Optional[float]
+    dp_poisson: bool = True                   # DP-SGD batches: Poisson (as accounted) or shuffled (approximation)
 
 
 class _ActorRun:
@@ -67,7 +68,8 @@ def _client_fn(spec: _ClientSpec, context):
             noise = spec.dp_noise[partition_id] if spec.dp_noise is not None else None
             weights, loss = _local_fit(spec.model, parameters, x, y,
                                        seed=_round_seed(spec.model.seed, partition_id, server_round),
-                                       models=run.models, dp_noise=noise, dp_clip=spec.dp_clip)
+                                       models=run.models, dp_noise=noise, dp_clip=spec.dp_clip,
+                                       dp_poisson=spec.dp_poisson)
             n = 1 if spec.uniform_weights else len(x)
             return weights, n, {"loss": loss, "n_examples": int(len(x))}
 

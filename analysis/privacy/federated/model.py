@@ -19,6 +19,7 @@ from analysis.privacy.federated.partition import _Prepared
 # TensorFlow's seed is process-wide: DP-SGD training, which draws its noise from it, seeds and trains
 # under this lock, so two runs in one process cannot reseed each other mid-way.
 _GLOBAL_SEED_LOCK = threading.Lock()
+MEAN_LOSS = "mean_loss"
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,11 @@ def _round_seed(seed: int, client: int, server_round: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(client), int(server_round)]).generate_state(1)[0])
 
 
-def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip: Optional[float] = None):
-    """The DP trade-off's MLP, compiled with Adam; with `dp_noise`, the same layers under DP-SGD."""
+def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip: Optional[float] = None,
+                 summed_loss: bool = False):
+    """The DP trade-off's MLP, compiled with Adam; with `dp_noise`, the same layers under DP-SGD.
+    `summed_loss`: Poisson batches vary in size, so the loss is summed (as `training.fit_keras` does) and
+    the mean cross-entropy is tracked as the metric `mean_loss`."""
     import tensorflow as tf
 
     from analysis.models.keras_tabular import build_mlp_layers
@@ -57,8 +61,11 @@ def _build_model(spec: _ModelSpec, *, dp_noise: Optional[float] = None, dp_clip:
                              use_xla=False, layer_registry=layer_registry.make_default_layer_registry(),
                              layers=layers)
     # A loss object, not a name: tensorflow-privacy's fast clipping reads `model.loss.reduction`.
+    reduction = tf.keras.losses.Reduction.SUM if summed_loss else tf.keras.losses.Reduction.AUTO
+    metrics = ["accuracy"] + ([tf.keras.metrics.SparseCategoricalCrossentropy(name=MEAN_LOSS)] if summed_loss else [])
     model.compile(optimizer=tf.keras.optimizers.Adam(spec.learning_rate),
-                  loss=tf.keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=False)
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(reduction=reduction), metrics=metrics,
+                  jit_compile=False)
     return model
 
 
@@ -112,18 +119,29 @@ def _initial_weights(spec: _ModelSpec) -> list[np.ndarray]:
 
 
 def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y: np.ndarray, *, seed: int,
-               models: ModelCache, dp_noise: Optional[float] = None,
-               dp_clip: Optional[float] = None) -> tuple[list[np.ndarray], float]:
+               models: ModelCache, dp_noise: Optional[float] = None, dp_clip: Optional[float] = None,
+               dp_poisson: bool = True) -> tuple[list[np.ndarray], float]:
     """Train from `weights` for `spec.local_epochs` epochs with a fresh Adam; return (weights, last loss).
 
     `models` is the calling run's cache. Batches follow a seeded NumPy permutation per epoch, so the
     same seed gives the same batches in this process and in a Ray actor; non-DP training draws no
-    other randomness.
+    other randomness. DP-SGD (`dp_noise`) with `dp_poisson` (the default, what the sample-level
+    accountant assumes) draws local_epochs * ceil(n / batch) Poisson-subsampled batches instead
+    (`training.poisson_batches`: each row enters each step with probability batch / n).
     """
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     batch = min(int(spec.batch_size), len(x))
+    if dp_noise is not None and dp_poisson:
+        from analysis.privacy.training import poisson_batches
+
+        steps = int(spec.local_epochs) * math.ceil(len(x) / batch)
+        dataset = poisson_batches(x.astype(np.float32), y, batch_size=batch, steps=steps, seed=seed)
+        with _GLOBAL_SEED_LOCK:
+            tf.keras.utils.set_random_seed(int(seed))
+            model = _build_model(spec, dp_noise=dp_noise, dp_clip=dp_clip, summed_loss=True)
+            return _fit(model, [np.asarray(w, dtype=np.float32) for w in weights], dataset, steps=steps)
     dataset = None
     for _ in range(spec.local_epochs):  # one batched piece per epoch: a short last batch stays per epoch
         order = rng.permutation(len(x))
@@ -142,10 +160,11 @@ def _local_fit(spec: _ModelSpec, weights: Sequence[np.ndarray], x: np.ndarray, y
         return _fit(model, start, dataset)
 
 
-def _fit(model, weights: list[np.ndarray], dataset) -> tuple[list[np.ndarray], float]:
+def _fit(model, weights: list[np.ndarray], dataset, steps: Optional[int] = None) -> tuple[list[np.ndarray], float]:
     model.set_weights(weights)
-    history = model.fit(dataset, epochs=1, verbose=0)  # one call: the function is traced once per round
-    loss = float(history.history["loss"][-1])  # mean over this round's batches
+    # one call: the function is traced once per round; `steps` for the (repeating) Poisson batches
+    history = model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    loss = float(history.history.get(MEAN_LOSS, history.history["loss"])[-1])  # mean over this round's batches
     return [np.asarray(w) for w in model.get_weights()], loss
 
 

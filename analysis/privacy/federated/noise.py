@@ -33,7 +33,9 @@ def _resolve_sample_noise(settings: FederatedSettings, sizes: list[int]):
     """DP-SGD inside clients: noise per client and the worst client's sample-level accounting.
 
     Each client is assumed to train in every round (no amplification from client sampling), so its
-    DP-SGD runs rounds * local_epochs epochs over its own rows.
+    DP-SGD runs rounds * local_epochs epochs over its own rows. Clients draw Poisson batches (rate
+    batch / n, `model._local_fit`), as this accounting assumes; with `client_dp.sampling = "shuffled"`
+    they use shuffled fixed-size batches and the accounting says APPROXIMATION.
     """
     if settings.client_dp is None:
         return None, None

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import safe_message
-from analysis.privacy.dp import DPConfig
+from analysis.privacy.dp import POISSON, DPConfig
 from analysis.privacy.federated.assemble import _finish
 from analysis.privacy.federated.client import _client_fn, _ClientSpec
 from analysis.privacy.federated.model import _Evaluator, _initial_weights, _ModelSpec
@@ -107,7 +107,8 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
             np.savez(Path(data_dir) / f"client_{i}.npz", x=data.x_train[index], y=data.y_train[index])
         client_spec = _ClientSpec(model=spec, data_dir=data_dir, uniform_weights=settings.dp_enabled,
                                   dp_noise=sample_noise,
-                                  dp_clip=settings.client_dp.clip_norm if settings.client_dp else None)
+                                  dp_clip=settings.client_dp.clip_norm if settings.client_dp else None,
+                                  dp_poisson=settings.client_dp is None or settings.client_dp.sampling == POISSON)
         from flwr.client import ClientApp
         from flwr.server import ServerApp, ServerAppComponents, ServerConfig
         from flwr.simulation import run_simulation

@@ -1,6 +1,13 @@
 """Server strategies. Composed, not flagged: FedAvg, and DP-FedAvg = Flower's server-side fixed clipping
-wrapped around the same FedAvg; `_recording_strategy` wraps either to record failures and per-round
-client metrics and to honour cancel between rounds.
+wrapped around the same FedAvg, with the aggregation replaced by a fixed denominator; `_recording_strategy`
+wraps either to record failures and per-round client metrics and to honour cancel between rounds.
+
+DP-FedAvg's fixed denominator (McMahan et al. 2018, "Learning differentially private recurrent language
+models"): the new model is the current one plus the *sum* of the clipped client updates divided by m, the
+expected number of sampled clients, not by the number of results received (Flower's FedAvg). One client
+more or less then moves the aggregate by at most C/m, the sensitivity the noise sigma C/m and the
+accountant (add-or-remove-one-client) assume. Flower's average moves by up to 2C/m (the denominator
+changes with the client), which made the true noise multiplier sigma / 2.
 """
 
 from __future__ import annotations
@@ -33,10 +40,47 @@ def compose_strategy(settings: FederatedSettings, *, init: Sequence[np.ndarray],
                           initial_parameters=ndarrays_to_parameters(init), evaluate_fn=None,
                           on_fit_config_fn=_fit_config, accept_failures=False)
     if settings.dp_enabled:
-        strategy_obj = DifferentialPrivacyServerSideFixedClipping(
+        strategy_obj = _fixed_denominator_dp(DifferentialPrivacyServerSideFixedClipping)(
             strategy_obj, noise_multiplier=client_noise, clipping_norm=settings.clip_norm,
             num_sampled_clients=per_round)
     return strategy_obj
+
+
+def fixed_denominator_aggregate(current: Sequence[np.ndarray], client_params: Sequence[Sequence[np.ndarray]],
+                                clip_norm: float, denominator: float) -> list[np.ndarray]:
+    """current + sum_i clip(client_i - current, clip_norm) / denominator (L2 norm over all layers)."""
+    total = [np.zeros_like(np.asarray(layer, dtype=np.float64)) for layer in current]
+    for params in client_params:
+        update = [np.asarray(p, dtype=np.float64) - np.asarray(c, dtype=np.float64) for p, c in zip(params, current)]
+        norm = float(np.sqrt(sum(float(np.sum(u * u)) for u in update)))
+        scale = min(1.0, clip_norm / norm) if norm > 0 else 1.0
+        for t, u in zip(total, update):
+            t += u * scale
+    return [(np.asarray(c, dtype=np.float64) + t / denominator).astype(np.asarray(c).dtype)
+            for c, t in zip(current, total)]
+
+
+def _fixed_denominator_dp(base):
+    """Flower's server-side fixed clipping (`base`) with the fixed-denominator aggregation; noise as Flower
+    adds it (std noise_multiplier * clipping_norm / num_sampled_clients)."""
+    from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
+    from flwr.common.differential_privacy import add_gaussian_noise_to_params
+
+    class FixedDenominatorDP(base):
+        def __repr__(self) -> str:
+            return "DP-FedAvg (server-side fixed clipping, fixed denominator m = expected clients per round)"
+
+        def aggregate_fit(self, server_round, results, failures):
+            if failures or not results:
+                return None, {}
+            aggregate = fixed_denominator_aggregate(
+                self.current_round_params, [parameters_to_ndarrays(res.parameters) for _, res in results],
+                self.clipping_norm, float(self.num_sampled_clients))
+            noised = add_gaussian_noise_to_params(ndarrays_to_parameters(aggregate), self.noise_multiplier,
+                                                  self.clipping_norm, self.num_sampled_clients)
+            return noised, {}
+
+    return FixedDenominatorDP
 
 
 def _recording_strategy(inner, *, evaluate: Callable, cancel: Optional[Callable[[], bool]]):

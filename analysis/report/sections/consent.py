@@ -52,5 +52,7 @@ def consent_section(inputs: ReportInputs) -> Section:
         parts.append(f"the withdrawal check on {fmt(get(check, 'rows'))} withdrawn records says: "
                      f"{get(check, 'verdict')} (p = {num(get(check, 'p_value')):.3g})")
         notes.append(str(get(check, "power_note")))
+        notes += [f"Withdrawal test ({get(check, 'test', default='group test')}): {a}"
+                  for a in as_list(get(check, "assumptions", default=[]))]
     sentence = ("; ".join(parts) + ".") if parts else "Consent was not mapped."
     return Section("consent", "Consent and withdrawal", sentence[0].upper() + sentence[1:], metrics, tables, notes)

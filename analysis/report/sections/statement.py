@@ -112,13 +112,20 @@ def _withdrawal(inputs: ReportInputs) -> list[StatementLine]:
     if check is None:
         return []
     text = (f"The withdrawal check tested {fmt(get(check, 'rows'))} withdrawn records against the model: "
-            f"{get(check, 'verdict')} (Mann-Whitney p = {num(get(check, 'p_value')):.3g}; "
+            f"{get(check, 'verdict')} ({_withdrawal_test(check)} p = {num(get(check, 'p_value')):.3g}; "
             f"{pct(num(get(check, 'share_above_threshold')))} above the 1% false-positive threshold).")
     lines = [StatementLine("withdrawal", text)]
     if not get(check, "test_can_tell", default=True):
         lines.append(StatementLine("withdrawal", "The model's own members are not distinguishable either, so the "
                                                  "test cannot tell."))
     return lines
+
+
+def _withdrawal_test(check) -> str:
+    """How the verdict was reached, in two or three words (older results carry no `test`: Mann-Whitney)."""
+    test = str(get(check, "test", default="") or "Mann-Whitney")
+    return "per-record test against retrained models," if test.startswith("withdrawn records vs models") \
+        else "Mann-Whitney"
 
 
 def _provenance(report: AuditReport) -> list[StatementLine]:
