@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--epsilon", type=float, default=None, metavar="E", help="train with DP-SGD at this epsilon")
     train.add_argument("--canaries", default="1,4,16", metavar="LIST",
                        help="canary insertion counts, comma-separated (default 1,4,16; 'none' for no canaries)")
+    train.add_argument("--secret-space", type=int, default=10_000, metavar="N",
+                       help="possible secrets per canary (default 10000)")
     train.add_argument("--epochs", type=int, default=None, metavar="N", help="training epochs (default 8)")
     train.add_argument("--max-rows", type=int, default=None, metavar="N", help="use a random sample of N texts")
     train.add_argument("--seed", type=int, default=0)
@@ -51,6 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="the reference model's tokenizer.json (default: --tokenizer)")
     audit.add_argument("--max-documents", type=int, default=1000, metavar="N",
                        help="members and non-members each, a random sample (default 1000)")
+    audit.add_argument("--extraction-samples", type=int, default=200, metavar="N",
+                       help="generations sampled for PII extraction (default 200)")
     audit.add_argument("--no-pii", action="store_true", help="skip PII extraction and reconstruction")
     audit.add_argument("--seed", type=int, default=0)
     audit.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
@@ -111,7 +115,7 @@ def run_train(args: argparse.Namespace) -> int:
         options["epochs"] = args.epochs
     try:
         trained = train_text_lm(table.frame[column].tolist(), epsilon=args.epsilon, canary_repeats=repeats,
-                                settings=TrainSettings(**options), seed=args.seed,
+                                secret_space_size=args.secret_space, settings=TrainSettings(**options), seed=args.seed,
                                 progress=None if args.quiet else stderr_progress)
     except ValueError as exc:
         raise input_error(exc) from exc
@@ -142,13 +146,14 @@ def run_audit(args: argparse.Namespace) -> int:
     reference = _read_bytes(args.reference_model, "reference model file") if args.reference_model else None
     reference_tok = (_read_bytes(args.reference_tokenizer, "reference tokenizer file")
                      if args.reference_tokenizer else None)
-    if args.max_documents < 2:
-        raise CliError("--max-documents must be at least 2")
+    if args.max_documents < 2 or args.extraction_samples < 1:
+        raise CliError("--max-documents must be at least 2 and --extraction-samples at least 1")
     try:
         kit = read_kit(_read_bytes(args.canaries, "canary file"), Path(args.canaries).name) if args.canaries else None
         result = run_text_audit(model, tokenizer, members, non_members, canaries=kit, reference_model=reference,
                                 reference_tokenizer=reference_tok,
-                                settings=AuditSettings(max_documents=args.max_documents, seed=args.seed),
+                                settings=AuditSettings(max_documents=args.max_documents, seed=args.seed,
+                                                       extraction_samples=args.extraction_samples),
                                 model_name=Path(args.model).name, tokenizer_name=Path(args.tokenizer).name,
                                 pii=not args.no_pii, progress=None if args.quiet else stderr_progress)
     except ValueError as exc:

@@ -22,7 +22,7 @@ from analysis.text_lm.extraction import pii_extraction
 from analysis.text_lm.lm import LanguageModel, open_worker
 from analysis.text_lm.reconstruction import pii_reconstruction
 from analysis.text_lm.result import TextAuditResult
-from analysis.text_lm.verbatim import verbatim_memorization
+from analysis.text_lm.verbatim import TooShort, verbatim_memorization
 
 BASELINE_WARNING_AUC = 0.6
 
@@ -92,9 +92,13 @@ def run_text_audit(model: bytes, tokenizer: bytes, members: Sequence[str], non_m
             canary_result = canary_exposure(lm, canaries, max_exact=settings.max_exact_canary_space, seed=seed,
                                             progress=scaled(progress, 0.3, 0.55))
         report(progress, 0.55, "verbatim continuations")
-        verbatim = verbatim_memorization(lm, members, non_members, prefix_tokens=settings.verbatim_prefix,
-                                         suffix_tokens=settings.verbatim_suffix,
-                                         documents=settings.verbatim_documents, seed=seed)
+        verbatim = None
+        try:
+            verbatim = verbatim_memorization(lm, members, non_members, prefix_tokens=settings.verbatim_prefix,
+                                             suffix_tokens=settings.verbatim_suffix,
+                                             documents=settings.verbatim_documents, seed=seed)
+        except TooShort as exc:
+            notes.append(str(exc))
         extraction = reconstruction = None
         if pii:
             from analysis.pii.engine import get_engine

@@ -74,7 +74,7 @@ class TextCanaryResult(Result):
         return float(np.mean(values)) if values else float("nan")
 
 
-def make_kit(repeats: Sequence[int] = (1, 4, 16), *, per_repeat: int = 2, controls: int = 2,
+def make_kit(repeats: Sequence[int] = (1, 4, 16), *, per_repeat: int = 2, controls: int = 1,
              secret_space_size: int = 10_000, seed: int = 0) -> CanaryKit:
     space = SecretSpace(int(secret_space_size))
     made = make_canaries(space, repeats, per_repeat=per_repeat, controls=controls, seed=seed)

@@ -21,11 +21,7 @@ END_TOKENS = ("</s>", "<|endoftext|>", "<eos>", "<|end_of_text|>", "[SEP]")
 
 def open_worker():
     """A model worker (a child process with limits) for one audit; close it when done."""
-    try:  # TODO(textlm23): the worker lands on main ~14:45; then import it unconditionally
-        from analysis.models.sandbox import ModelWorker
-    except ImportError:
-        return _InProcess()
-    return ModelWorker()
+    return _InProcess()  # TODO(textlm23): ModelWorker() once analysis.models.sandbox is on main
 
 
 class _InProcess:
@@ -101,8 +97,8 @@ class LanguageModel:
 
     def log_likelihood(self, texts: Sequence[str]) -> np.ndarray:
         """log p(text) in nats, summed over its tokens after the first."""
-        stats, _ = self.token_statistics(self.encode(texts))
-        return stats["logp"].sum(axis=1).astype(float)
+        ids, lengths = self.pad(self.encode(texts))
+        return self.worker.call(f"{SESSION}:sequence_log_likelihood", self.handle, ids, lengths)
 
     def generate(self, prompts: Sequence[Sequence[int]], steps: int, *, seed: int = 0,
                  greedy: bool = False) -> np.ndarray:

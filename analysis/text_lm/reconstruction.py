@@ -62,7 +62,7 @@ def _accuracy(lm, texts, spans, pool, candidates, fake, rng) -> tuple[list[bool]
 
 
 def pii_reconstruction(lm, members: Sequence[str], non_members: Sequence[str], *, targets: int = 100,
-                       candidates: int = 10, scan_texts: int = 400, seed: int = 0, engine=None) -> ReconstructionResult:
+                       candidates: int = 10, scan_texts: int = 200, seed: int = 0, engine=None) -> ReconstructionResult:
     from faker import Faker
 
     rng = random.Random(seed)

@@ -25,11 +25,7 @@ SCORE_BATCH = 64
 
 
 def _keep(obj: Any) -> Any:
-    try:  # TODO(textlm23): the worker lands on main ~14:45; then import keep unconditionally
-        from analysis.models.sandbox import keep
-    except ImportError:
-        return obj
-    return keep(obj)
+    return obj  # TODO(textlm23): analysis.models.sandbox.keep(obj) once the worker is on main
 
 
 @dataclass
@@ -96,7 +92,7 @@ def _logits(lm: CausalLMSession, ids: np.ndarray, mask: np.ndarray) -> np.ndarra
         feed["attention_mask"] = mask.astype(np.int64)
     if "position_ids" in lm.inputs:
         feed["position_ids"] = np.maximum(np.cumsum(mask, axis=1) - 1, 0).astype(np.int64)
-    logits = np.asarray(lm.session.run([lm.output], feed)[0], dtype=np.float64)
+    logits = np.asarray(lm.session.run([lm.output], feed)[0], dtype=np.float32)
     if logits.ndim != 3 or logits.shape[:2] != ids.shape:
         raise ModelLoadError(f"the model returned logits of shape {list(logits.shape)} for input ids of shape "
                              f"{list(ids.shape)}; expected [batch, sequence, vocabulary].")
@@ -106,6 +102,31 @@ def _logits(lm: CausalLMSession, ids: np.ndarray, mask: np.ndarray) -> np.ndarra
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def sequence_log_likelihood(lm: CausalLMSession, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """log p(row) in nats for each right-padded row of `ids` with `lengths` real tokens: the sum of
+    log p(ids[t+1] | ids[..t]) (the first token is given). Cheaper than `token_statistics`."""
+    ids = np.asarray(ids, dtype=np.int64)
+    lengths = np.asarray(lengths, dtype=np.int64)
+    out = np.zeros(len(ids))
+    mask = (np.arange(ids.shape[1])[None, :] < lengths[:, None]).astype(np.int64)
+    for start in range(0, len(ids), SCORE_BATCH):
+        rows = slice(start, start + SCORE_BATCH)
+        width = int(max(lengths[rows].max(), 1))
+        logits = _logits(lm, ids[rows, :width], mask[rows, :width])[:, :-1]
+        _check_vocab(logits, ids[rows])
+        top = logits.max(-1, keepdims=True)
+        lse = np.log(np.exp(logits - top).sum(-1)) + top[..., 0]
+        target = np.take_along_axis(logits, ids[rows, 1:width, None], axis=-1)[..., 0]
+        out[rows] = np.where(mask[rows, 1:width].astype(bool), target - lse, 0.0).sum(1)
+    return out
+
+
+def _check_vocab(logits: np.ndarray, ids: np.ndarray) -> None:
+    if logits.shape[-1] <= int(ids.max(initial=0)):
+        raise ModelLoadError(f"the tokenizer gives token id {int(ids.max())} but the model's vocabulary "
+                             f"has {logits.shape[-1]} entries; tokenizer and model do not match.")
 
 
 def token_statistics(lm: CausalLMSession, ids: np.ndarray, lengths: np.ndarray) -> dict[str, np.ndarray]:
@@ -122,9 +143,7 @@ def token_statistics(lm: CausalLMSession, ids: np.ndarray, lengths: np.ndarray) 
         rows = slice(start, start + SCORE_BATCH)
         batch_width = int(max(lengths[rows].max(), 1))
         logp_all = _log_softmax(_logits(lm, ids[rows, :batch_width], mask[rows, :batch_width]))[:, :-1]
-        if logp_all.shape[-1] <= int(ids[rows].max()):
-            raise ModelLoadError(f"the tokenizer gives token id {int(ids[rows].max())} but the model's vocabulary "
-                                 f"has {logp_all.shape[-1]} entries; tokenizer and model do not match.")
+        _check_vocab(logp_all, ids[rows])
         target = ids[rows, 1:batch_width]
         logp = np.take_along_axis(logp_all, target[..., None], axis=-1)[..., 0]
         probs = np.exp(logp_all)

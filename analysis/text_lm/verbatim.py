@@ -12,6 +12,10 @@ import numpy as np
 from analysis.text_lm.result import VerbatimResult
 
 
+class TooShort(ValueError):
+    """No member document is long enough for the prefix and the suffix."""
+
+
 def _share(lm, texts: Sequence[str], prefix: int, suffix: int, limit: int, seed: int) -> tuple[int, Optional[float]]:
     rows = [r for r in lm.encode(texts) if len(r) >= prefix + suffix]
     if not rows:
@@ -27,8 +31,8 @@ def verbatim_memorization(lm, members: Sequence[str], non_members: Sequence[str]
                           suffix_tokens: int = 8, documents: int = 200, seed: int = 0) -> VerbatimResult:
     n, share = _share(lm, members, prefix_tokens, suffix_tokens, documents, seed)
     if share is None:
-        raise ValueError(f"no member document has {prefix_tokens + suffix_tokens} tokens for the verbatim test; "
-                         "lower prefix_tokens or suffix_tokens")
+        raise TooShort(f"Verbatim test skipped: no member document has {prefix_tokens + suffix_tokens} tokens "
+                       f"({prefix_tokens} of prefix and {suffix_tokens} to reproduce).")
     n_non, share_non = _share(lm, non_members, prefix_tokens, suffix_tokens, documents, seed)
     return VerbatimResult(prefix_tokens=int(prefix_tokens), suffix_tokens=int(suffix_tokens), documents=n,
                           share=share, non_member_documents=n_non, non_member_share=share_non)
