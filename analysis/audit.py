@@ -353,7 +353,8 @@ def _trained_model(frame, recipe_name, options, ctx):
 
 def _model_file(path_text, options, ctx):
     """A model file (.skops, .keras, .onnx, XGBoost, LightGBM) audited on its own member and non-member tables."""
-    from analysis.models.loading import ModelLoadError, UntrustedTypesError, load_model
+    from analysis.models.loading import ModelLoadError, UntrustedTypesError
+    from analysis.models.remote import open_model
     from analysis.tables import DataError, load_table
 
     label = ctx["label"]
@@ -381,7 +382,7 @@ def _model_file(path_text, options, ctx):
         foreign = {key: options.pop(key) for key in ("onnx_columns", "onnx_output", "reference_recipe") if key in options}
         if isinstance(foreign.get("onnx_columns"), str):
             foreign["onnx_columns"] = [c.strip() for c in foreign["onnx_columns"].split(",") if c.strip()]
-        loaded = load_model(path.read_bytes(), path.name, trusted_types=list(trust), **foreign)
+        loaded = open_model(path.read_bytes(), path.name, trusted_types=list(trust), **foreign)  # in the model worker
         model = loaded.bind(tables["members"], label)
         loaded.bind(tables["non_members"], label)
     except UntrustedTypesError as exc:

@@ -65,4 +65,20 @@ def run_checks(*, deep: bool = True) -> DoctorReport:
         checks.append(_version_check("tensorflow", "tensorflow", "2.15"))
         checks.append(_version_check("tensorflow-privacy", "tensorflow_privacy", "0.9"))
         checks.append(_version_check("flwr", "flwr", "1.23"))
+    checks.append(_worker_check())
     return DoctorReport(checks=checks)
+
+
+def _worker_check() -> Check:
+    """The model worker starts, and which isolation it has (network namespace or allow-lists only)."""
+    from analysis.models.sandbox import isolation_report
+
+    settings = get_settings()
+    try:
+        isolation = isolation_report()
+    except Exception as exc:
+        return Check("model worker", False, f"could not start: {type(exc).__name__}",
+                     "model files cannot be audited; check that Python can start subprocesses here")
+    network = str(isolation.get("network", "unknown"))
+    return Check("model worker", True, f"network: {network}; memory {settings.worker_memory_mb:.0f} MB, "
+                 f"{settings.worker_timeout_seconds:.0f} s per call, {settings.worker_max_busy} busy at once")

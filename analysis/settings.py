@@ -26,6 +26,10 @@ class Settings:
     max_model_config_mb: float = 32.0  # config.json / schema.json, read and parsed in memory
     max_model_json_depth: int = 100
     max_onnx_tensor_elements: int = 50_000_000  # any ONNX tensor's statically inferred size (batch dims as 1)
+    # The model worker (analysis/models/sandbox.py): where every user-supplied model is parsed and run
+    worker_memory_mb: float = 1536.0        # data segment and resident size of one worker
+    worker_timeout_seconds: float = 60.0    # wall time and CPU time of one call (load, bind, score, one refit)
+    worker_max_busy: int = 2                # workers computing at once in one app process; others queue
     # Table limits, checked before pandas reads (analysis/tables.py; README "Table limits")
     table_max_cells: int = 30_000_000            # rows x columns, every format
     table_max_rows: int = 5_000_000

@@ -143,7 +143,7 @@ def load_table(source: Union[bytes, str, Path], *, name: Optional[str] = None,
     if not data.strip():
         raise DataError(f"'{name}' is empty.")
 
-    fingerprint = hashlib.sha256(data).hexdigest()
+    fingerprint = bytes_fingerprint(data)
     encoding = delimiter = None
     fmt = TEXT_FORMATS.get(ext) or BINARY_FORMATS[ext]
     if fmt in ("csv", "tsv"):
@@ -180,6 +180,11 @@ def load_sample(file_name: str) -> Table:
     if file_name not in list_samples():
         raise DataError(f"No bundled dataset named '{file_name}'; choose one of {sorted(list_samples())}.")
     return load_table(SAMPLE_DATA_DIR / file_name, max_bytes=10**10)
+
+
+def bytes_fingerprint(data: bytes) -> str:
+    """SHA-256 of a file's bytes: the key of everything derived from an upload (tables, model files)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:

@@ -22,6 +22,7 @@ from analysis.attacks.scores import TINY
 from analysis.compute import parallel_map
 from analysis.models.base import ModelRecipe
 from analysis.progress import ProgressCallback
+from analysis.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def balanced_membership(n_models: int, n_pool: int, seed: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _Task:
+class ReferenceTask:
     recipe: ModelRecipe
     features: pd.DataFrame
     labels: np.ndarray
@@ -57,7 +58,7 @@ class _Task:
     seed: int
 
 
-def _fit_and_score(task: _Task) -> tuple[np.ndarray, np.ndarray]:
+def fit_and_score(task: ReferenceTask) -> tuple[np.ndarray, np.ndarray]:
     """Train one reference model on its rows and return (log p_y, log (1 - p_y)) on the whole pool."""
     rows = task.train_rows
     model = task.recipe.fit(task.features.iloc[rows].reset_index(drop=True), task.labels[rows], seed=task.seed)
@@ -85,9 +86,13 @@ def train_reference_models(recipe: ModelRecipe, features: pd.DataFrame, labels: 
     features = features.reset_index(drop=True)
     labels = np.asarray(labels)
     in_mask = balanced_membership(n_models, len(features), seed)
-    tasks = [_Task(recipe=recipe, features=features, labels=labels, train_rows=np.flatnonzero(in_mask[m]),
+    tasks = [ReferenceTask(recipe=recipe, features=features, labels=labels, train_rows=np.flatnonzero(in_mask[m]),
                    seed=int(seed) * 1000 + m + 1) for m in range(n_models)]
-    outputs = parallel_map(_fit_and_score, tasks, n_jobs=n_jobs, backend=backend, progress=progress,
-                           label="reference model")
+    in_workers = getattr(recipe, "fit_and_score_all", None)  # a model file's recipe runs in model workers
+    if in_workers is not None:
+        outputs = in_workers(tasks, n_jobs=n_jobs or get_settings().n_jobs, progress=progress, label="reference model")
+    else:
+        outputs = parallel_map(fit_and_score, tasks, n_jobs=n_jobs, backend=backend, progress=progress,
+                               label="reference model")
     return ReferenceOutputs(log_p=np.stack([o[0] for o in outputs]), log_not_p=np.stack([o[1] for o in outputs]),
                             in_mask=in_mask)

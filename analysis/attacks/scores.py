@@ -149,6 +149,9 @@ def audit_data(members: pd.DataFrame, non_members: pd.DataFrame, label: str) -> 
 def forest_size(model) -> Optional[int]:
     """Number of trees when `model` (or the last step of its pipeline / wrapper) is a random or
     extra-trees forest of at least two trees, else None."""
+    declared = getattr(model, "forest_trees", None)  # a model in the model worker says it (models/remote.py)
+    if declared is not None:
+        return int(declared)
     estimator = model
     for _ in range(4):  # unwrap Pipeline and the loaded-model wrappers
         if hasattr(estimator, "steps"):

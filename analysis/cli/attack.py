@@ -59,13 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def load_cli_model(path: str, trust: list[str], **options):
     """Load a model file for the CLI; errors become exit code 2 with the message."""
-    from analysis.models.loading import ModelLoadError, UntrustedTypesError, load_model
+    from analysis.models.loading import ModelLoadError, UntrustedTypesError
+    from analysis.models.remote import open_model
 
     file = Path(path)
     if not file.is_file():
         raise CliError(f"no model file at {path}")
     try:
-        return load_model(file.read_bytes(), file.name, trusted_types=trust, **options)
+        return open_model(file.read_bytes(), file.name, trusted_types=trust, **options)  # in the model worker
     except UntrustedTypesError as exc:
         raise CliError(f"{exc} Name each one you checked with --trust TYPE[,TYPE].") from None
     except ModelLoadError as exc:

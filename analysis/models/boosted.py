@@ -41,7 +41,7 @@ def _link(margin: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def _inputs(feature_names: Optional[list[str]], features: pd.DataFrame, width: int, name: str) -> list[str]:
-    from analysis.models.loading import numeric_columns
+    from analysis.models.columns import numeric_columns
 
     if feature_names and all(f in features.columns for f in feature_names):
         return list(feature_names)
@@ -134,7 +134,7 @@ class XGBoostRecipe:
 
 
 def _numeric(features: pd.DataFrame) -> list[str]:
-    from analysis.models.loading import numeric_columns
+    from analysis.models.columns import numeric_columns
 
     return numeric_columns(features)
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.models import gate
+from analysis.models.columns import numeric_columns, numeric_matrix
 from analysis.models.errors import scoring_error, value_free
 from analysis.models.gate import ModelLoadError
 
@@ -160,18 +161,6 @@ class LoadedModel:
             estimator = self.estimator
             return EstimatorRecipe(estimator=estimator, name=f"clone of {self.name}")
         return KerasConfigRecipe(config_json=self.estimator.to_json(), name=f"retrain of {self.name}")
-
-
-def numeric_columns(features: pd.DataFrame) -> list[str]:
-    return [str(c) for c in features.columns
-            if pd.api.types.is_numeric_dtype(features[c]) or pd.api.types.is_bool_dtype(features[c])]
-
-
-def numeric_matrix(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    missing = [c for c in columns if c not in features.columns]
-    if missing:
-        raise ValueError(f"numeric column(s) {missing} missing from the input")
-    return features[columns].astype("float64").fillna(0.0).to_numpy(dtype=np.float32)
 
 
 def _input_width(estimator: Any, kind: str) -> Optional[int]:

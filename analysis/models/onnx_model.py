@@ -289,7 +289,7 @@ class OnnxModel:
                                      f"lacks {missing} (available columns: {list(map(str, features.columns))})")
             columns = None
         else:
-            from analysis.models.loading import numeric_columns
+            from analysis.models.columns import numeric_columns
 
             columns = list(self.columns) if self.columns else numeric_columns(features)
             absent = [c for c in columns if c not in features.columns]
@@ -347,7 +347,7 @@ class OnnxClassifier:
                     values = pd.to_numeric(series).astype("float64").fillna(0.0).to_numpy().astype(dtype)
                 feeds[input_name] = values.reshape(-1, 1)
             return feeds
-        from analysis.models.loading import numeric_matrix
+        from analysis.models.columns import numeric_matrix
 
         input_name, kind, _ = self.model.inputs[0]
         feeds[input_name] = numeric_matrix(features, self.columns).astype(_TYPES.get(kind, np.float32))

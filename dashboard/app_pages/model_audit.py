@@ -8,8 +8,9 @@ import streamlit as st
 from analysis.attacks.audit import run_audit
 from analysis.errors import safe_message
 from analysis.figures import attacks as figures
-from analysis.models.loading import (ModelLoadError, RefusedTypesError, UntrustedTypesError, inspect_model,
-                                     load_model)
+from analysis.models.loading import ModelLoadError, RefusedTypesError, UntrustedTypesError
+from analysis.models.remote import inspect_file, open_model
+from analysis.tables import bytes_fingerprint
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
 from dashboard.sections.withdrawal import render_withdrawal_section
@@ -86,7 +87,9 @@ else:
     if upload is not None:
         data = upload.getvalue()
         try:
-            info = inspect_model(data, upload.name)
+            # Parsing, loading and scoring run in the model worker (analysis/models/sandbox.py): a file that
+            # crashes or hangs its loader ends that process, not the app every session shares.
+            info = cache.memo("audit_inspect", bytes_fingerprint(data), lambda: inspect_file(data, upload.name))
             trusted = []
             if info.refused_types:
                 raise RefusedTypesError(upload.name, info.refused_types, info.untrusted_types)
@@ -100,22 +103,25 @@ else:
                     trusted = info.untrusted_types
                 else:
                     st.stop()
-            loaded = cache.memo("audit_loaded", cache.content_key(info.fingerprint, load_options),
-                                lambda: load_model(data, upload.name, trusted_types=trusted, **load_options))
             members, non_members = declared_members(table.frame, label, member_column=member_col,
                                                     first_share=first_share)
-            model = loaded.bind(members, label)
-            key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share, load_options)
+            key = cache.content_key(info.fingerprint, table.fingerprint, member_col, first_share, load_options,
+                                    trusted)
             if (state.get(state.MODEL) or {}).get("key") != key:
+                with st.spinner(f"Loading {upload.name} in the model worker"):
+                    loaded = cache.memo("audit_loaded", cache.content_key(info.fingerprint, load_options, trusted),
+                                        lambda: open_model(data, upload.name, trusted_types=trusted, **load_options))
+                    model = loaded.bind(members, label)
                 state.put(state.ATTACKS, None)
                 state.put(state.MODEL, {"name": upload.name, "kind": f"{loaded.kind} file", "key": key,
                                         "fingerprint": info.fingerprint, "trusted_types": loaded.trusted_types,
                                         "inputs": loaded.input_description(), "model": model,
                                         "recipe": loaded.recipe(), "members": members,
                                         "non_members": non_members, "label": label})
-            st.success(f"Loaded {upload.name} ({loaded.kind}); inputs: {loaded.input_description()}.")
-            if loaded.kind in ("onnx", "xgboost", "lightgbm"):
-                reference = loaded.recipe().describe()
+            bundle = state.get(state.MODEL)
+            st.success(f"Loaded {upload.name} ({bundle['kind']}) in the model worker; inputs: {bundle['inputs']}.")
+            if bundle["kind"] in ("onnx file", "xgboost file", "lightgbm file"):
+                reference = bundle["recipe"].describe()
                 st.caption(f"Reference models for LiRA / RMIA: **{reference['recipe']}**. "
                            + reference.get("note", "Same library, parameters read from the file."))
         except (ModelLoadError, UntrustedTypesError) as exc:
