@@ -20,27 +20,10 @@ END_TOKENS = ("</s>", "<|endoftext|>", "<eos>", "<|end_of_text|>", "[SEP]")
 
 
 def open_worker():
-    """A model worker (a child process with limits) for one audit; close it when done."""
-    return _InProcess()  # TODO(textlm23): ModelWorker() once analysis.models.sandbox is on main
+    """A model worker (a limited child process) for one audit; close it when done."""
+    from analysis.models.sandbox import ModelWorker
 
-
-class _InProcess:
-    """Stand-in for ModelWorker until it is on main: same `call`, run in this process."""
-
-    def call(self, target: str, *args, **kwargs):
-        import importlib
-
-        module, function = target.split(":")
-        return getattr(importlib.import_module(module), function)(*args, **kwargs)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    return ModelWorker()
 
 
 @dataclass
@@ -56,7 +39,7 @@ class LanguageModel:
     def open(cls, worker, model: bytes, tokenizer: bytes, *, model_name: str = "model.onnx",
              tokenizer_name: str = "tokenizer.json", max_tokens: int = DEFAULT_MAX_TOKENS) -> "LanguageModel":
         tok = load_tokenizer(tokenizer, tokenizer_name)
-        handle = worker.call(f"{SESSION}:open_causal_lm", model, model_name)
+        handle = worker.call(f"{SESSION}:open_causal_lm", model, model_name, activity="opening the model")
         info = worker.call(f"{SESSION}:describe", handle)
         limit = min(int(max_tokens), info["max_length"] or int(max_tokens))
         vocab = info["vocab_size"]
@@ -92,16 +75,18 @@ class LanguageModel:
     def token_statistics(self, rows: Sequence[Sequence[int]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Per-token log p, mu, sigma (see session.token_statistics) and the number of scored tokens per row."""
         ids, lengths = self.pad(rows)
-        stats = self.worker.call(f"{SESSION}:token_statistics", self.handle, ids, lengths)
+        stats = self.worker.call(f"{SESSION}:token_statistics", self.handle, ids, lengths,
+                                 activity="scoring documents")
         return stats, np.maximum(lengths - 1, 0)
 
     def log_likelihood(self, texts: Sequence[str]) -> np.ndarray:
         """log p(text) in nats, summed over its tokens after the first."""
         ids, lengths = self.pad(self.encode(texts))
-        return self.worker.call(f"{SESSION}:sequence_log_likelihood", self.handle, ids, lengths)
+        return self.worker.call(f"{SESSION}:sequence_log_likelihood", self.handle, ids, lengths,
+                                activity="scoring texts")
 
     def generate(self, prompts: Sequence[Sequence[int]], steps: int, *, seed: int = 0,
                  greedy: bool = False) -> np.ndarray:
         prompts = np.asarray(prompts, dtype=np.int64)
         return self.worker.call(f"{SESSION}:generate", self.handle, prompts, int(steps), seed=int(seed),
-                                greedy=bool(greedy))
+                                greedy=bool(greedy), activity="generating text")

@@ -24,10 +24,6 @@ KNOWN_INPUTS = ("input_ids", "attention_mask", "position_ids")
 SCORE_BATCH = 64
 
 
-def _keep(obj: Any) -> Any:
-    return obj  # TODO(textlm23): analysis.models.sandbox.keep(obj) once the worker is on main
-
-
 @dataclass
 class CausalLMSession:
     session: Any
@@ -39,7 +35,9 @@ class CausalLMSession:
 
 def open_causal_lm(data: bytes, name: str):
     """Check `data` with the ONNX gate, open it in onnxruntime and keep the session in the worker."""
-    return _keep(load_causal_lm(data, name))
+    from analysis.models.sandbox import keep
+
+    return keep(load_causal_lm(data, name))
 
 
 def load_causal_lm(data: bytes, name: str) -> CausalLMSession:
