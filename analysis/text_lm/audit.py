@@ -116,3 +116,22 @@ def run_text_audit(model: bytes, tokenizer: bytes, members: Sequence[str], non_m
                            baseline=baseline, canaries=canary_result, extraction=extraction,
                            reconstruction=reconstruction, verbatim=verbatim,
                            seconds=time.perf_counter() - start, settings=settings.to_dict(), notes=notes)
+
+
+def train_and_audit(texts: Sequence[str], *, epsilon: Optional[float] = None,
+                    canary_repeats: Optional[Sequence[int]] = (1, 4, 16), secret_space_size: int = 10_000,
+                    epochs: int = 8, max_rows: Optional[int] = None, pii: bool = True, max_documents: int = 1000,
+                    seed: int = 0, progress=None) -> TextAuditResult:
+    """Train the small model here on `texts` (a random half, plus canaries) and audit it through the same
+    path an uploaded model takes (ONNX in the model worker). The page and the CI gate's step call this."""
+    from analysis.text_lm.train import TrainSettings, train_text_lm
+
+    trained = train_text_lm(texts, epsilon=epsilon, canary_repeats=canary_repeats or None,
+                            secret_space_size=secret_space_size, seed=seed,
+                            settings=TrainSettings(epochs=int(epochs), max_rows=max_rows),
+                            progress=scaled(progress, 0.0, 0.4))
+    name = "model trained here" + (f" (DP-SGD, epsilon {epsilon:g})" if epsilon is not None else "")
+    return run_text_audit(trained.model_onnx, trained.tokenizer_json.encode(), trained.members, trained.non_members,
+                          canaries=trained.canaries, pii=pii, model_name=name,
+                          settings=AuditSettings(max_documents=int(max_documents), seed=seed),
+                          progress=scaled(progress, 0.4, 1.0))

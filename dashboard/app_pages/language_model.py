@@ -85,23 +85,17 @@ def _lines(data: bytes, name: str) -> list[str]:
 
 
 def _compute(request: dict, progress):
-    from analysis.progress import scaled
-    from analysis.text_lm.audit import AuditSettings, run_text_audit
+    from analysis.text_lm.audit import run_text_audit
     from analysis.text_lm.canaries import read_kit
 
     if request["mode"] == "train":
-        from analysis.text_lm.train import TrainSettings, train_text_lm
+        from analysis.text_lm.audit import train_and_audit
 
-        texts = state.training_frame(table.frame)[0][request["column"]].tolist()
-        trained = train_text_lm(texts, epsilon=request["epsilon"],
-                                canary_repeats=request["repeats"] or None, seed=request["seed"],
-                                secret_space_size=request["space"],
-                                settings=TrainSettings(epochs=request["epochs"], max_rows=request["max_rows"]),
-                                progress=scaled(progress, 0.0, 0.4))
-        return run_text_audit(trained.model_onnx, trained.tokenizer_json.encode(), trained.members,
-                              trained.non_members, canaries=trained.canaries, pii=request["pii"],
-                              settings=AuditSettings(seed=request["seed"]), model_name="model trained here",
-                              progress=scaled(progress, 0.4, 1.0))
+        return train_and_audit(state.training_frame(table.frame)[0][request["column"]].tolist(),
+                               epsilon=request["epsilon"], canary_repeats=request["repeats"],
+                               secret_space_size=request["space"], epochs=request["epochs"],
+                               max_rows=request["max_rows"], pii=request["pii"], seed=request["seed"],
+                               progress=progress)
     files = request["files"]
     kit = read_kit(files["canaries"][1], files["canaries"][0]) if files["canaries"] else None
     return run_text_audit(files["model"][1], files["tokenizer"][1], _lines(*files["members"][::-1]),
