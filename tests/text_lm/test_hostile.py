@@ -92,3 +92,39 @@ def test_canary_file_of_another_kind_exits_2(files, capsys):
     (path / "c.json").write_text(json.dumps({"kind": "something", "canaries": []}))
     code, err = _audit(path, capsys, **{"--canaries": "c.json"})
     assert code == 2 and "not a canary file" in err
+
+
+def test_position_ids_input_is_fed_like_a_hugging_face_export(files, capsys):
+    path, vocab = files
+    (path / "pos.onnx").write_bytes(bigram_onnx([[1, 2]], vocab, extra_inputs=("position_ids",)))
+    code, err = _audit(path, capsys, **{"--model": "pos.onnx"})
+    assert code == 0, err
+
+
+def test_logits_without_a_sequence_axis_exit_2(files, capsys):
+    import onnx
+    from onnx import TensorProto, helper
+
+    path, vocab = files
+    model = onnx.load_from_string(bigram_onnx([[1, 2]], vocab))
+    model.graph.node.append(helper.make_node("ReduceMean", ["logits"], ["pooled"], axes=[1], keepdims=0))
+    del model.graph.output[:]
+    model.graph.output.append(helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", vocab]))
+    model.opset_import[0].version = 17
+    (path / "pooled.onnx").write_bytes(model.SerializeToString())
+    code, err = _audit(path, capsys, **{"--model": "pooled.onnx"})
+    assert code == 2 and "[batch, sequence, vocabulary]" in err
+
+
+def test_short_documents_skip_the_verbatim_test_with_a_note():
+    from tokenizers import Tokenizer
+
+    from analysis.text_lm.audit import AuditSettings, run_text_audit
+
+    docs = [f"order {i} late" for i in range(30)]
+    tokenizer = word_tokenizer_json(docs)
+    tok = Tokenizer.from_str(tokenizer)
+    model = bigram_onnx([e.ids for e in tok.encode_batch(docs[:15])], tok.get_vocab_size())
+    result = run_text_audit(model, tokenizer.encode(), docs[:15], docs[15:], pii=False, settings=AuditSettings())
+    assert result.verbatim is None
+    assert any("Verbatim test skipped" in n for n in result.notes)
