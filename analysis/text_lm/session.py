@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.models.gate import ModelLoadError
+from analysis.models.gate import ModelLoadError, _shown
 
 KNOWN_INPUTS = ("input_ids", "attention_mask", "position_ids")
 SCORE_BATCH = 64
@@ -59,19 +59,19 @@ def load_causal_lm(data: bytes, name: str) -> CausalLMSession:
     inputs = {i.name: i for i in session.get_inputs()}
     if "input_ids" not in inputs:
         raise ModelLoadError(f"'{name}' is not a causal language model: it has no 'input_ids' input "
-                             f"(inputs: {', '.join(sorted(inputs))[:200]}).")
+                             f"(inputs: {', '.join(_shown(n) for n in sorted(inputs)[:5])}).")
     extra = sorted(set(inputs) - set(KNOWN_INPUTS))
     if extra:
         raise ModelLoadError(f"'{name}' takes inputs besides input_ids / attention_mask / position_ids "
-                             f"({', '.join(extra[:5])[:200]}); export it without a KV cache "
+                             f"({', '.join(_shown(n) for n in extra[:5])}); export it without a KV cache "
                              "(optimum-cli export onnx --task text-generation).")
     for input_name, spec in inputs.items():
         if spec.type != "tensor(int64)" or len(spec.shape) != 2:
-            raise ModelLoadError(f"'{name}': input '{input_name}' must be int64 of shape [batch, sequence].")
+            raise ModelLoadError(f"'{name}': input '{_shown(input_name)}' must be int64 of shape [batch, sequence].")
     outputs = session.get_outputs()
     logits = next((o for o in outputs if o.name == "logits"), outputs[0])
     if logits.type not in ("tensor(float)", "tensor(double)", "tensor(float16)") or len(logits.shape) != 3:
-        raise ModelLoadError(f"'{name}': output '{logits.name}' must be float logits of shape "
+        raise ModelLoadError(f"'{name}': output '{_shown(logits.name)}' must be float logits of shape "
                              "[batch, sequence, vocabulary].")
     vocab = logits.shape[2] if isinstance(logits.shape[2], int) else None
     max_length = int(metadata["max_length"]) if metadata.get("max_length", "").isdigit() else None
