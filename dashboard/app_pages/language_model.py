@@ -4,6 +4,8 @@ reconstruction, verbatim memorization."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -111,7 +113,10 @@ if request is not None and request["mode"] == "train" and (table is None or requ
     request = None
 if request is not None:
     fingerprint = table.fingerprint if request["mode"] == "train" else None
-    key = cache.content_key(fingerprint, request, state.consent_key() if request["mode"] == "train" else None)
+    uploads = {name: (f[0], hashlib.sha256(f[1]).hexdigest()) if f else None
+               for name, f in request.get("files", {}).items()}  # the key holds digests, not the files
+    key = cache.content_key(fingerprint, {k: v for k, v in request.items() if k != "files"}, uploads,
+                            state.consent_key() if request["mode"] == "train" else None)
     result = cache.run_once("language_model", key, lambda bar: _compute(request, bar),
                             label="Training and auditing" if request["mode"] == "train" else "Auditing the model",
                             request_key=REQUEST, cancel_key="lm_cancel")
