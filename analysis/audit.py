@@ -12,6 +12,7 @@ A config (YAML or a dict) names the data, the steps to run and the policies to e
       risk: {quasi_identifiers: [zip, age, sex], sensitive: [health_condition], k: 5}
       attack: {model: logistic_regression, attacks: [threshold]}
       memorization: {text_column: notes}
+      language_model: {text_column: notes, epsilon: 8}   # train a small LM here and audit it
       compare: {epsilons: [1, 8]}
     policies: {min_k: 5, "max_tpr_at_0.001_fpr": 0.01, no_direct_identifiers: true}
     consent: {column: consent_training, withdrawn_after: 2024-06-30}   # train on consented rows only
@@ -40,11 +41,11 @@ from analysis.report.assemble import AuditReport, PolicyOutcome, ReportInputs, a
 from analysis.report.ratings import Thresholds, default_thresholds
 
 CONFIG_VERSION = 1
-STEPS = ("scan", "risk", "attack", "memorization", "compare")
+STEPS = ("scan", "risk", "attack", "memorization", "language_model", "compare")
 TOP_LEVEL_KEYS = {"version", "title", "data", "label", "seed", "rows", "steps", "policies", "thresholds",
                   "history", "report", "consent"}
 CONSENT_KEYS = {"column", "include_unknown", "enforce", "withdrawn_after"}
-TRAINING_STEPS = {"attack", "memorization", "compare"}  # they train on consented rows only
+TRAINING_STEPS = {"attack", "memorization", "language_model", "compare"}  # they train on consented rows only
 
 
 class ConfigError(ValueError):
@@ -101,6 +102,11 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
     Policy("max_auc", "no attack has an AUC above this", "max", "attack", _max_section_metric("attack", ".auc")),
     Policy("max_exposure_share", "the highest canary exposure is at most this share of the secret space bits",
            "max", "memorization", _summary_value("memorization_exposure")),
+    Policy("max_pii_extracted", "at most this many PII values of the training text appear in the language "
+           "model's sampled generations", "max", "language_model", _max_section_metric("language_model", "pii_extracted")),
+    Policy("max_text_tpr_at_0.001_fpr", "no attack on the language model recognises more than this share of "
+           "training documents at 0.1% FPR", "max", "language_model",
+           _max_section_metric("language_model", ".tpr_at_0.001_fpr")),
     Policy("min_dp_accuracy_kept", "the recommended DP option keeps at least this share of accuracy", "min",
            "compare", _summary_value("dp_accuracy_kept")),
     Policy("require_consent", "training used only rows with consent for this purpose", "purpose", "consent",
@@ -418,6 +424,20 @@ def _memorization(frame, options, ctx):
     return _call(run_text_memorization, "memorization", (frame[column],), options, seed=ctx["seed"], progress=ctx["progress"])
 
 
+def _language_model(frame, options, ctx):
+    """Train the small language model on `text_column` and audit it (analysis.text_lm.audit.train_and_audit)."""
+    options = dict(options)
+    column = options.pop("text_column", None)
+    if not column:
+        raise ConfigError("steps.language_model.text_column: name the free-text column to train on")
+    if column not in frame.columns:
+        raise ConfigError(f"steps.language_model.text_column: column {column!r} is not in the data")
+    from analysis.text_lm.audit import train_and_audit
+
+    return _call(train_and_audit, "language_model", (frame[column].tolist(),), options, seed=ctx["seed"],
+                 progress=ctx["progress"])
+
+
 def _compare(frame, options, ctx):
     """The privacy-utility step: analysis.strategies.run_strategies, by default the DP-SGD grid with its
     logistic-regression baseline (strategies: [none, dp]); `strategies` names others, `plan` (a path
@@ -444,9 +464,9 @@ def _compare(frame, options, ctx):
 
 
 _STEP_FUNCS = {"scan": _scan, "risk": _risk, "attack": _attack, "memorization": _memorization,
-               "compare": _compare}
+               "language_model": _language_model, "compare": _compare}
 _INPUT_FIELD = {"scan": "scan", "risk": "risk", "attack": "attacks", "memorization": "memorization",
-                "compare": "tradeoff"}
+                "language_model": "language_model", "compare": "tradeoff"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ def run_checks(*, deep: bool = True) -> DoctorReport:
         _version_check("presidio-analyzer", "presidio_analyzer"),
         _version_check("presidio-anonymizer", "presidio_anonymizer"),
         _version_check("dp-accounting", "dp_accounting", "0.4"),
+        _version_check("tokenizers", "tokenizers", "0.22"),  # the language-model audit's tokenizer.json
     ]
     from analysis.pii.engine import model_installed
 

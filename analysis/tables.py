@@ -171,6 +171,7 @@ def list_samples() -> dict[str, str]:
     descriptions = {
         "customers.csv": "Synthetic customers (Faker, seed 42): identifiers, quasi-identifiers, notes, target",
         "adult.csv": "UCI Adult census table (CC BY 4.0): quasi-identifiers and income class",
+        "tickets.csv": "Synthetic support tickets (Faker, seed 23): names, e-mails, phones in free text",
     }
     return {n: d for n, d in descriptions.items() if (SAMPLE_DATA_DIR / n).is_file()}
 

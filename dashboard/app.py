@@ -21,6 +21,7 @@ PAGES = [
     ("anonymize.py", "Anonymize", ":material/shield_person:"),
     ("model_audit.py", "Model audit", ":material/policy:"),
     ("memorization.py", "Memorization", ":material/key:"),
+    ("language_model.py", "Language model", ":material/chat:"),
     ("privacy_utility.py", "Privacy-utility", ":material/balance:"),
     ("report.py", "Report", ":material/summarize:"),
     ("history.py", "History", ":material/history:"),

@@ -34,12 +34,14 @@ CONSENT_ENFORCE = "consent_enforce"            # bool: train only on consented r
 CONSENT_INCLUDE_UNKNOWN = "consent_include_unknown"  # bool: unknown consent counts as consent
 CONSENT_FILTER = "consent_filter"              # the last ConsentFilter a training path applied
 WITHDRAWAL = "withdrawal_check"                # analysis.attacks.withdrawal.WithdrawalCheck
+LANGUAGE_MODEL = "language_model_audit"        # analysis.text_lm.result.TextAuditResult
 
 # Results that describe the current table; dropped when another table is loaded.
 # The anonymization secret is kept on purpose: the same secret gives the same pseudonyms across files.
 DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED, RISK_AFTER, UTILITY,
                       "anonymize_pending_plan", MODEL, ATTACKS, MEMORIZATION, TRADEOFF, FEDERATED, REPORT,
-                      CONSENT_MAPPING, CONSENT_ENFORCE, CONSENT_INCLUDE_UNKNOWN, CONSENT_FILTER, WITHDRAWAL)
+                      CONSENT_MAPPING, CONSENT_ENFORCE, CONSENT_INCLUDE_UNKNOWN, CONSENT_FILTER, WITHDRAWAL,
+                      LANGUAGE_MODEL)
 
 
 def get(key: str, default: Any = None) -> Any:

@@ -194,7 +194,7 @@ def test_bad_setting_value_names_the_variable(monkeypatch):
 
 
 def test_bundled_samples_load_and_profile():
-    assert set(list_samples()) == {"customers.csv", "adult.csv"}
+    assert set(list_samples()) == {"customers.csv", "adult.csv", "tickets.csv"}
     adult = load_sample("adult.csv")
     assert adult.rows == 32561 and len(adult.columns) == 15
     assert adult.frame["sex"].unique().tolist() == ["Male", "Female"]  # padding spaces trimmed

@@ -29,6 +29,7 @@ from analysis.report.ratings import AMBER, GREEN, GREY, RED, Thresholds, default
 from analysis.report.sections.attack import attack_section, strongest_attack  # noqa: F401
 from analysis.report.sections.consent import consent_section
 from analysis.report.sections.federated import federated_section
+from analysis.report.sections.language_model import language_model_section
 from analysis.report.sections.memorization import memorization_section
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
@@ -81,6 +82,10 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     if inputs.memorization is not None:
         section, mem_facts = memorization_section(inputs.memorization, inputs)
         sections.append(section)
+    lm_facts = None
+    if inputs.language_model is not None:
+        section, lm_facts = language_model_section(inputs.language_model, inputs)
+        sections.append(section)
     trade_facts = None
     if inputs.tradeoff is not None:
         section, trade_facts = tradeoff_section(inputs.tradeoff, inputs)
@@ -132,6 +137,11 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
         summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization"))
     else:
         summary.append(_item(t, "memorization_exposure", None, notrun, "memorization"))
+    if lm_facts is not None:  # only when run: a report without a language model keeps its summary
+        summary.append(_item(t, "text_tpr_at_0.001_fpr", lm_facts["tpr"], pct(lm_facts["tpr"], 2), "language_model"))
+        if lm_facts["pii_extracted"] is not None:
+            summary.append(_item(t, "text_pii_extracted", float(lm_facts["pii_extracted"]),
+                                 f"{lm_facts['pii_extracted']} distinct values", "language_model"))
     if trade_facts is not None:
         display = (f"{eps_text(trade_facts['eps'])} keeps {pct(trade_facts['kept'])} of non-private accuracy"
                    if trade_facts["kept"] is not None and trade_facts["eps"] is not None else trade_facts["sentence"])

@@ -35,6 +35,14 @@ _WIRING: dict[str, list[tuple[str, str, Callable[[ReportInputs], Any]]]] = {
         ("Extraction by insertion count", "analysis.figures.memorization:extraction_by_repeats",
          lambda i: i.memorization),
     ],
+    "language_model": [
+        ("Membership inference on documents (log-log ROC)", "analysis.figures.text_lm:roc_log_log",
+         lambda i: i.language_model),
+        ("Canary exposure by insertion count", "analysis.figures.text_lm:exposure_by_repeats",
+         lambda i: i.language_model if i.language_model is not None and i.language_model.canaries else None),
+        ("PII in sampled generations by type", "analysis.figures.text_lm:extracted_pii_by_type",
+         lambda i: i.language_model if i.language_model is not None and i.language_model.extraction else None),
+    ],
     "tradeoff": [
         ("Utility versus measured leakage", "analysis.figures.tradeoff:strategies_figure", lambda i: i.tradeoff),
         ("Attack success against the DP bound", "analysis.figures.tradeoff:attack_vs_bound", lambda i: i.tradeoff),

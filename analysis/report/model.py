@@ -8,8 +8,8 @@ from typing import Any, Mapping, MutableMapping, Optional, Sequence
 from analysis.report.ratings import GREY
 from analysis.results import Result
 
-SCHEMA_VERSION = "1.2.0"  # 1.1: consent section, data-use statement; 1.2: the tradeoff section reads every protection
-SECTION_KEYS = ("scan", "risk", "attack", "memorization", "tradeoff", "federated", "consent")
+SCHEMA_VERSION = "1.3.0"  # 1.1: consent section, data-use statement; 1.2: the tradeoff section reads every protection; 1.3: language_model section
+SECTION_KEYS = ("scan", "risk", "attack", "memorization", "language_model", "tradeoff", "federated", "consent")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,7 @@ class ReportInputs:
     risk: Any = None
     attacks: Any = None
     memorization: Any = None
+    language_model: Any = None   # analysis.text_lm.result.TextAuditResult
     tradeoff: Any = None
     federated: Any = None
     consent: Any = None          # analysis.consent.ConsentReport
@@ -139,7 +140,8 @@ class ReportInputs:
 
     def present(self) -> list[str]:
         keys = {"scan": self.scan, "risk": self.risk, "attack": self.attacks,
-                "memorization": self.memorization, "tradeoff": self.tradeoff, "federated": self.federated,
+                "memorization": self.memorization, "language_model": self.language_model,
+                "tradeoff": self.tradeoff, "federated": self.federated,
                 "consent": self.consent or self.consent_filter or self.withdrawal}
         return [k for k in SECTION_KEYS if keys[k] is not None]
 

@@ -42,7 +42,8 @@ def _global_settings() -> dict[str, Any]:
 
 def build_provenance(inputs: ReportInputs, elapsed: float) -> Provenance:
     results = {"scan": inputs.scan, "risk": inputs.risk, "attack": inputs.attacks,
-               "memorization": inputs.memorization, "tradeoff": inputs.tradeoff, "federated": inputs.federated}
+               "memorization": inputs.memorization, "language_model": inputs.language_model,
+               "tradeoff": inputs.tradeoff, "federated": inputs.federated}
     seeds: dict[str, Any] = {}
     settings: dict[str, Any] = {"global": _global_settings()}
     seconds: dict[str, float] = {}

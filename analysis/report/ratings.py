@@ -82,6 +82,8 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("memorization_exposure", "Memorization: highest canary exposure", "lower", 0.25, 0.5,
          "of the secret space (bits/bits)"),
     Rule("dp_accuracy_kept", "DP option: accuracy kept vs non-private", "higher", 0.97, 0.9, "share"),
+    Rule("text_tpr_at_0.001_fpr", "Language model: strongest attack TPR at 0.1% FPR", "lower", 0.002, 0.01, "share"),
+    Rule("text_pii_extracted", "Language model: training PII values in its generations", "lower", 0, 0, "values"),
 )
 
 

@@ -82,6 +82,7 @@ if state.get(state.ATTACKS) is not None and bundle is not None:  # hashing a mod
 inputs = ReportInputs(
     table=table, scan=pick(state.SCAN, q.scan), risk=pick(state.RISK, q.risk),
     attacks=pick(state.ATTACKS, q.attacks), memorization=state.get(state.MEMORIZATION),
+    language_model=state.get(state.LANGUAGE_MODEL),
     tradeoff=state.get(state.TRADEOFF), federated=state.get(state.FEDERATED),
     model_info=model_info,
     kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
