@@ -46,6 +46,8 @@ class Settings:
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"
     # Global seed used when a caller gives none
     seed: int = 0
+    # PII scan locales (analysis/pii/locales.py): 'all' or a comma list of en-US, en-GB, de, fr, es, it, nl, pl, pt
+    locales: str = "all"
 
 
 def _coerce(raw: str, kind: type):
