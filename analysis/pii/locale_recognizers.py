@@ -9,7 +9,7 @@ for languages without an installed NER model).
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Optional, Sequence
 
 from analysis.pii import locales as loc
 from analysis.pii import national_ids as ids
@@ -89,18 +89,15 @@ def street_recognizer(language: str):
 
 def add_locale_recognizers(registry, locales: Sequence[str], languages: Sequence[str]) -> None:
     """Add the locales' recognizers to `registry` for each analyzer language; languages other than
-    English also get the generic ones English has (e-mail offline, card, formatted phone)."""
-    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, PhoneRecognizer
+    English also get the generic ones English has (e-mail offline, card, formatted phone). Presidio's
+    phone recognizer keeps its default regions (US GB DE FR ...); see `text_phone_recognizers`."""
+    from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
 
     from analysis.pii.engine import formatted_phone_recognizer, offline_email_recognizer
 
     locales = tuple(locales)
-    regions = tuple(dict.fromkeys(list(PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS)
-                                  + [loc.LOCALES[c].region for c in locales]))
-    registry.remove_recognizer("PhoneRecognizer")
     non_english = any(not c.startswith("en-") for c in locales)
     for language in languages:
-        registry.add_recognizer(PhoneRecognizer(supported_regions=regions, supported_language=language))
         for id_type in loc.id_types(locales):
             if not (id_type.entity == "UK_NINO" and language == "en"):  # English has Presidio's
                 registry.add_recognizer(ids.id_recognizer(id_type, language))
@@ -115,3 +112,26 @@ def add_locale_recognizers(registry, locales: Sequence[str], languages: Sequence
             registry.add_recognizer(email)
             registry.add_recognizer(phone)
             registry.add_recognizer(CreditCardRecognizer(supported_language=language))
+
+
+_PHONES: dict = {}
+# Words near a national-format number that make it a phone (Presidio scores bare matches 0.4).
+PHONE_CONTEXT = ("phone", "tel", "telefon", "telefono", "teléfono", "telefoon", "telemóvel", "telemovel", "móvil",
+                 "movil", "cellulare", "mobiel", "komórka", "llamar", "chiamare", "bellen", "ligar", "zadzwonić",
+                 "numer", "número", "numero", "nummer")
+
+
+def text_phone_recognizers(text_language: Optional[str], analyzer_language: str) -> list:
+    """An ad-hoc phone recognizer for the national format of the text's language when Presidio's
+    default regions miss it (es, it, nl, pl, pt): passed per call so other texts do not pay for it."""
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    regions = tuple(loc.LOCALES[c].region for c in loc.LOCALES if loc.LOCALES[c].language == text_language
+                    and loc.LOCALES[c].region not in PhoneRecognizer.DEFAULT_SUPPORTED_REGIONS)
+    if not regions:
+        return []
+    key = (regions, analyzer_language)
+    if key not in _PHONES:  # a recognizer holds no data, only its configuration
+        _PHONES[key] = PhoneRecognizer(supported_regions=regions, supported_language=analyzer_language,
+                                       context=list(PHONE_CONTEXT))
+    return [_PHONES[key]]

@@ -42,7 +42,7 @@ def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, enti
     """Spans for each text (same order). Call with distinct texts: nothing is deduplicated here.
     `language` (detected per column, `analysis.pii.locales.detect_language`): its NER model when
     installed, else the English pipeline without NER plus the pattern and lexicon recognizers."""
-    from analysis.pii.locale_recognizers import method_of
+    from analysis.pii.locale_recognizers import method_of, text_phone_recognizers
 
     engine = engine or get_engine()
     nlps = engine.nlps or ({LANGUAGE: engine.nlp} if engine.nlp is not None else {})
@@ -51,7 +51,8 @@ def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, enti
     disable = TEXT_DISABLE if language in (None, LANGUAGE) or language in nlps else NO_MODEL_DISABLE
     threshold = get_settings().pii_score_threshold if score_threshold is None else float(score_threshold)
     wanted = list(entities or TEXT_ENTITIES)
-    ad_hoc = [deny_recognizer(deny_list)] if deny_list else None
+    ad_hoc = ([deny_recognizer(deny_list)] if deny_list else []) + text_phone_recognizers(language, analyzer_language)
+    ad_hoc = ad_hoc or None
     if deny_list and "DENY_LIST" not in wanted:
         wanted.append("DENY_LIST")
     allow = list(allow_list) or None
