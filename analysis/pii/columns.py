@@ -547,7 +547,8 @@ def _kind(plan: ColumnPlan, stats: dict, entities: list[EntityFinding]) -> str:
             street_share = stats["street"] / max(1, stats["counts"].get("LOCATION", 0))
             return "direct_identifier" if street_share >= 0.5 else "quasi_identifier"
         if top == "DATE_TIME":
-            return "direct_identifier" if lx.is_birth_name(plan.name) else "quasi_identifier"
+            birth = lx.is_birth_name(plan.name) or loc.is_birth_name(plan.name)
+            return "direct_identifier" if birth else "quasi_identifier"
         if top in DIRECT_ENTITIES:
             return "direct_identifier"
         if top in SENSITIVE_ENTITIES:

@@ -73,6 +73,17 @@ ID_HINTS: dict[str, str] = {
 }
 
 
+# Column-name tokens of a birth date (a birth date column is a direct identifier, as in English).
+BIRTH_TOKENS = frozenset({"geburtsdatum", "geburtstag", "geboren", "naissance", "nacimiento", "nascita",
+                          "geboortedatum", "urodzenia", "nascimento"})
+
+
+def is_birth_name(column: str) -> bool:
+    from analysis.pii.lexicons import name_tokens
+
+    return any(t in BIRTH_TOKENS for t in name_tokens(column))
+
+
 class LocaleError(ValueError):
     """PRIVACY_AUDIT_LOCALES names a locale that is not supported."""
 
