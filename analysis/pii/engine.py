@@ -31,7 +31,7 @@ NER_LABEL_MAPPING = {
     "DATE": "DATE_TIME", "TIME": "DATE_TIME",
     "ORG": "ORGANIZATION", "ORGANIZATION": "ORGANIZATION",
 }
-LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "MISC", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
                     "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"]
 # Pipes a structured-value NER pass does not need (the NER of the sm model has its own tok2vec use).
 NER_ONLY_DISABLE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")

@@ -50,7 +50,8 @@ def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, enti
     nlp = nlps.get(analyzer_language)
     disable = TEXT_DISABLE if language in (None, LANGUAGE) or language in nlps else NO_MODEL_DISABLE
     threshold = get_settings().pii_score_threshold if score_threshold is None else float(score_threshold)
-    wanted = list(entities or TEXT_ENTITIES)
+    supported = set(engine.analyzer.get_supported_entities(analyzer_language))
+    wanted = [e for e in (entities or TEXT_ENTITIES) if e in supported]  # a French analyzer has no US_SSN
     ad_hoc = ([deny_recognizer(deny_list)] if deny_list else []) + text_phone_recognizers(language, analyzer_language)
     ad_hoc = ad_hoc or None
     if deny_list and "DENY_LIST" not in wanted:
