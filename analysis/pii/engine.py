@@ -31,7 +31,7 @@ NER_LABEL_MAPPING = {
     "DATE": "DATE_TIME", "TIME": "DATE_TIME",
     "ORG": "ORGANIZATION", "ORGANIZATION": "ORGANIZATION",
 }
-LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
+LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "MISC", "CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "ORDINAL",
                     "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART"]
 # Pipes a structured-value NER pass does not need (the NER of the sm model has its own tok2vec use).
 NER_ONLY_DISABLE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
@@ -41,7 +41,8 @@ TEXT_DISABLE = ("parser", "senter")
 # Entity types searched in free text (the rest of Presidio's recognizers are country-specific or noisy).
 TEXT_ENTITIES = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "CREDIT_CARD",
                  "IBAN_CODE", "IP_ADDRESS", "LOCATION", "DATE_TIME", "URL", "CRYPTO", "MEDICAL_LICENSE",
-                 "US_PASSPORT"]
+                 "US_PASSPORT", "DE_TAX_ID", "FR_NIR", "ES_NIF", "ES_NIE", "IT_FISCAL_CODE", "NL_BSN", "PL_PESEL",
+                 "PT_NIF", "UK_NHS", "EU_VAT"]
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,18 @@ class SpacyModelError(ValueError):
 class Engine:
     """The analyzer plus what the scan needs to know about it.
 
-    `nlp` is the spaCy pipeline; `ner_model` is its package name.
+    `nlp` is the English spaCy pipeline; `ner_model` is its package name. `nlps` holds every
+    language's pipeline ('en' and each enabled locale language with an installed model, e.g. 'fr');
+    `locales` the enabled locales the recognizers were built for.
     """
 
     analyzer: Any
     nlp: Any
     ner_model: Optional[str]
     notes: list[str] = field(default_factory=list)
+    nlps: dict = field(default_factory=dict)
+    ner_models: dict = field(default_factory=dict)
+    locales: tuple = ("en-US",)
 
     @property
     def has_ner(self) -> bool:
@@ -143,11 +149,14 @@ def _missing_model(model_name: str, problem: str) -> SpacyModelError:
         f"PRIVACY_AUDIT_SPACY_MODEL to an installed model package. Models are never downloaded.")
 
 
-def nlp_configuration(model_name: str) -> dict:
-    """The NlpEngineProvider configuration dict for the spaCy engine."""
+def nlp_configuration(model_name: str, extra_models: Optional[dict] = None) -> dict:
+    """The NlpEngineProvider configuration dict for the spaCy engine (`extra_models`: language -> installed
+    model package, for the locales' languages)."""
+    models = [{"lang_code": LANGUAGE, "model_name": model_name}]
+    models += [{"lang_code": lang, "model_name": m} for lang, m in (extra_models or {}).items()]
     return {
         "nlp_engine_name": "spacy",
-        "models": [{"lang_code": LANGUAGE, "model_name": model_name}],
+        "models": models,
         "ner_model_configuration": {
             "model_to_presidio_entity_mapping": NER_LABEL_MAPPING,
             "low_confidence_score_multiplier": 0.4,
@@ -157,22 +166,30 @@ def nlp_configuration(model_name: str) -> dict:
     }
 
 
-def build_engine(model_name: Optional[str] = None) -> Engine:
-    """Build a fresh engine (use `get_engine` for the per-process one)."""
+def build_engine(model_name: Optional[str] = None, locales: Optional[tuple] = None) -> Engine:
+    """Build a fresh engine (use `get_engine` for the per-process one) for the enabled `locales`
+    (default: setting PRIVACY_AUDIT_LOCALES): English plus each locale language whose spaCy model is an
+    installed package, in one multi-language NlpEngineProvider configuration."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+    from analysis.pii import locales as loc
+
     model_name = model_name or get_settings().spacy_model
+    locales = tuple(locales or loc.enabled_locales())
     if not model_installed(model_name):  # Presidio would download it
         raise _missing_model(model_name, "is not an installed package")
+    extra = {lang: m for lang in loc.languages(locales) if lang != LANGUAGE
+             for m in [loc.installed_ner_model(lang)] if m}
     try:
-        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name)).create_engine()
+        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name, extra)).create_engine()
     except Exception as exc:  # noqa: BLE001 - installed, but not a loadable spaCy model
         raise _missing_model(model_name, f"could not be loaded ({type(exc).__name__})") from exc
     nlp = nlp_engine.nlp[LANGUAGE]
+    languages = [LANGUAGE, *extra]
 
-    registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-    registry.load_predefined_recognizers(languages=[LANGUAGE], nlp_engine=nlp_engine)
+    registry = RecognizerRegistry(supported_languages=languages)
+    registry.load_predefined_recognizers(languages=languages, nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")
     registry.add_recognizer(offline_email_recognizer())
     registry.add_recognizer(formatted_phone_recognizer())
@@ -181,16 +198,30 @@ def build_engine(model_name: Optional[str] = None) -> Engine:
 
         registry.add_recognizer(UkNinoRecognizer())
     registry.add_recognizer(lowercase_name_recognizer())
-    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
-    return Engine(analyzer=analyzer, nlp=nlp, ner_model=model_name)
+    from analysis.pii.locale_recognizers import add_locale_recognizers
+
+    add_locale_recognizers(registry, locales, languages)
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=languages)
+    return Engine(analyzer=analyzer, nlp=nlp, ner_model=model_name, nlps=dict(nlp_engine.nlp),
+                  ner_models={LANGUAGE: model_name, **extra}, locales=locales)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
+def _engine_for(model_name: str, locales: tuple) -> Engine:
+    return build_engine(model_name, locales)
+
+
 def get_engine(model_name: Optional[str] = None) -> Engine:
-    """The per-process engine for `model_name` (default: the spacy_model setting), built on first use."""
-    return build_engine(model_name or get_settings().spacy_model)
+    """The per-process engine for `model_name` (default: the spacy_model setting) and the enabled
+    locales, built on first use."""
+    from analysis.pii.locales import enabled_locales
+
+    return _engine_for(model_name or get_settings().spacy_model, enabled_locales())
 
 
-def to_nlp_artifacts(engine: Engine, doc) -> Any:
+get_engine.cache_clear = _engine_for.cache_clear  # type: ignore[attr-defined]
+
+
+def to_nlp_artifacts(engine: Engine, doc, language: str = LANGUAGE) -> Any:
     """Presidio NlpArtifacts for a spaCy Doc we produced with nlp.pipe (batched)."""
-    return engine.analyzer.nlp_engine._doc_to_nlp_artifact(doc, LANGUAGE)
+    return engine.analyzer.nlp_engine._doc_to_nlp_artifact(doc, language)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from analysis.pii.national_ids import ID_BY_ENTITY, ID_ENTITIES
 from analysis.results import Result
 
 KINDS = ("direct_identifier", "quasi_identifier", "sensitive", "free_text", "other")
@@ -16,7 +17,7 @@ CUSTOM_ENTITIES = ("AGE", "ZIP_CODE", "GENDER", "MARITAL_STATUS", "OCCUPATION", 
                    "INCOME", "RELIGION", "DENY_LIST")
 DIRECT_ENTITIES = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "CREDIT_CARD",
                              "IBAN_CODE", "IP_ADDRESS", "US_PASSPORT", "US_DRIVER_LICENSE", "MEDICAL_LICENSE",
-                             "CRYPTO", "DENY_LIST"})
+                             "CRYPTO", "DENY_LIST"} | ID_ENTITIES)  # + European IDs and VAT numbers
 QUASI_ENTITIES = frozenset({"ZIP_CODE", "AGE", "GENDER", "MARITAL_STATUS", "NRP", "OCCUPATION", "EDUCATION",
                             "LOCATION", "DATE_TIME", "URL"})
 SENSITIVE_ENTITIES = frozenset({"HEALTH", "INCOME", "RELIGION"})
@@ -42,7 +43,9 @@ class ColumnFinding(Result):
 
     `mixed_types` is set for a column of mixed direct identifiers (a contact column of e-mails or
     phones, where no type alone reaches its threshold but together they cover most values): each
-    type's share of the non-null values, highest first; empty for a column of one type."""
+    type's share of the non-null values, highest first; empty for a column of one type.
+
+    `language` is the detected language of a free-text column (None for other columns)."""
 
     name: str
     kind: str
@@ -51,6 +54,7 @@ class ColumnFinding(Result):
     examples: list[str]
     kind_overridden: bool = False
     mixed_types: dict[str, float] = field(default_factory=dict)
+    language: Optional[str] = None
 
     @property
     def top_entity(self) -> Optional[str]:
@@ -126,8 +130,10 @@ def mask_value(value: Any, entity_type: Optional[str] = None) -> str:
 
     E-mail: 'john.smith@example.com' -> 'j***@e***.com'; digits: all but the last two become '*'
     ('4111 1111 1111 1234' -> '**** **** **** **34'); words keep their first letter ('Jane Doe' ->
-    'J*** D***'). Short values are masked entirely. For a column of mixed types, mask cell by cell with
-    `mask_value(cell, value_type(cell))` (analysis.pii.columns).
+    'J*** D***'). An IBAN keeps its country code ('DE** **** ... **00'); a national identifier that
+    encodes a birth date (PESEL, NIR, codice fiscale) is masked whole, birth date with it; a VAT number
+    keeps its country prefix. Short values are masked entirely. For a column of mixed types, mask cell by
+    cell with `mask_value(cell, value_type(cell))` (analysis.pii.columns).
     """
     text = str(value).strip()
     if not text:
@@ -141,6 +147,18 @@ def mask_value(value: Any, entity_type: Optional[str] = None) -> str:
         sep = ":" if ":" in text else "."
         pieces = text.split(sep)
         return sep.join(pieces[:1] + ["*" * min(3, len(p)) for p in pieces[1:]])
+    if entity_type in ("IBAN_CODE", "EU_VAT") and text[:2].isalpha():
+        return text[:2] + mask_value(text[2:], "ID_DIGITS")
+    id_type = ID_BY_ENTITY.get(entity_type or "")
+    if id_type is not None and id_type.encodes_birth_date:
+        return re.sub(r"\w", "*", text)
+    if entity_type == "ID_DIGITS" or id_type is not None:  # letters of an identifier are data too
+        n = sum(ch.isalnum() for ch in text)
+        seen, out = 0, []
+        for ch in text:
+            seen += ch.isalnum()
+            out.append(ch if not ch.isalnum() or seen > n - 2 else "*")
+        return "".join(out)
     n_digits = sum(ch.isdigit() for ch in text)
     keep_last = 2 if n_digits >= 6 and entity_type not in ("DATE_TIME", "AGE", "ZIP_CODE") else 0
     out, seen = [], 0

@@ -16,12 +16,15 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from analysis.pii.engine import TEXT_DISABLE, TEXT_ENTITIES, Engine, get_engine, to_nlp_artifacts
+from analysis.pii.engine import LANGUAGE, TEXT_DISABLE, TEXT_ENTITIES, Engine, get_engine, to_nlp_artifacts
 from analysis.pii.findings import TextSpan
 from analysis.progress import ProgressCallback, report
 from analysis.settings import get_settings
 
-Span = tuple  # (entity_type, start, end, score)
+Span = tuple  # (entity_type, start, end, score, method): method 'ner', 'pattern' or 'lexicon'
+# Pipes free text in a language without an installed NER model does not run (English NER on German or
+# Polish text tags capitalised nouns; names there come from the locale name lexicon instead).
+NO_MODEL_DISABLE = TEXT_DISABLE + ("ner",)
 _BATCH = 128
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -34,28 +37,42 @@ def deny_recognizer(deny_list: Sequence[str]):
 
 def analyze_texts(texts: Sequence[str], *, engine: Optional[Engine] = None, entities: Optional[Sequence[str]] = None,
                   score_threshold: Optional[float] = None, allow_list: Sequence[str] = (),
-                  deny_list: Sequence[str] = (), progress: Optional[ProgressCallback] = None) -> list[list[Span]]:
-    """Spans for each text (same order). Call with distinct texts: nothing is deduplicated here."""
+                  deny_list: Sequence[str] = (), progress: Optional[ProgressCallback] = None,
+                  language: Optional[str] = None) -> list[list[Span]]:
+    """Spans for each text (same order). Call with distinct texts: nothing is deduplicated here.
+    `language` (detected per column, `analysis.pii.locales.detect_language`): its NER model when
+    installed, else the English pipeline without NER plus the pattern and lexicon recognizers."""
+    from analysis.pii.locale_recognizers import method_of, text_phone_recognizers
+
     engine = engine or get_engine()
+    nlps = engine.nlps or ({LANGUAGE: engine.nlp} if engine.nlp is not None else {})
+    analyzer_language = language if language in nlps else LANGUAGE
+    nlp = nlps.get(analyzer_language)
+    disable = TEXT_DISABLE if language in (None, LANGUAGE) or language in nlps else NO_MODEL_DISABLE
     threshold = get_settings().pii_score_threshold if score_threshold is None else float(score_threshold)
-    wanted = list(entities or TEXT_ENTITIES)
-    ad_hoc = [deny_recognizer(deny_list)] if deny_list else None
+    supported = set(engine.analyzer.get_supported_entities(analyzer_language))
+    wanted = [e for e in (entities or TEXT_ENTITIES) if e in supported]  # a French analyzer has no US_SSN
+    ad_hoc = ([deny_recognizer(deny_list)] if deny_list else []) + text_phone_recognizers(language, analyzer_language)
+    ad_hoc = ad_hoc or None
     if deny_list and "DENY_LIST" not in wanted:
         wanted.append("DENY_LIST")
     allow = list(allow_list) or None
     out: list[list[Span]] = []
     total = max(1, len(texts))
-    if engine.nlp is not None:
-        docs: Iterable = engine.nlp.pipe((str(t) for t in texts), batch_size=_BATCH, disable=list(TEXT_DISABLE))
+    if nlp is not None:
+        docs: Iterable = nlp.pipe((str(t) for t in texts), batch_size=_BATCH,
+                                  disable=[p for p in disable if p in nlp.pipe_names])
     else:
         docs = (None for _ in texts)
     for i, (text, doc) in enumerate(zip(texts, docs)):
-        artifacts = to_nlp_artifacts(engine, doc) if doc is not None else None
+        artifacts = to_nlp_artifacts(engine, doc, analyzer_language) if doc is not None else None
         kwargs = {"nlp_artifacts": artifacts} if artifacts is not None else {}
-        results = engine.analyzer.analyze(text=str(text), language="en", entities=wanted,
+        results = engine.analyzer.analyze(text=str(text), language=analyzer_language, entities=wanted,
                                           score_threshold=threshold, allow_list=allow,
                                           ad_hoc_recognizers=ad_hoc, **kwargs)
-        out.append(_guard([(r.entity_type, r.start, r.end, float(r.score)) for r in results], str(text)))
+        out.append(_guard([(r.entity_type, r.start, r.end, float(r.score),
+                            method_of((r.recognition_metadata or {}).get("recognizer_name", "")))
+                           for r in results], str(text)))
         if i % 200 == 0:
             report(progress, (i + 1) / total, f"free text {i + 1:,}/{len(texts):,}")
     report(progress, 1.0, "free text done")
@@ -89,7 +106,8 @@ def _texts_job(task: dict) -> list[list[Span]]:
     """Module-level worker for parallel_map: analyze one partition of distinct texts."""
     engine = get_engine(task["model"])
     return analyze_texts(task["texts"], engine=engine, entities=task["entities"],
-                         score_threshold=task["threshold"], allow_list=task["allow"], deny_list=task["deny"])
+                         score_threshold=task["threshold"], allow_list=task["allow"], deny_list=task["deny"],
+                         language=task.get("language"))
 
 
 def find_text_spans(values: pd.Series, *, rows: Union[None, str, int] = None,
@@ -123,12 +141,16 @@ def find_text_spans(values: pd.Series, *, rows: Union[None, str, int] = None,
     positions = positions[mask]
     texts = raw[mask].astype(str).tolist()
     distinct = list(dict.fromkeys(texts))
+    from analysis.pii.locales import detect_language
+
+    language = detect_language(distinct)
     spans_by_text = analyze_distinct(distinct, entities=entities, score_threshold=score_threshold,
-                                     allow_list=allow_list, deny_list=deny_list, backend=backend, progress=progress)
+                                     allow_list=allow_list, deny_list=deny_list, backend=backend, progress=progress,
+                                     language=language)
     found = dict(zip(distinct, spans_by_text))
     out = []
     for pos, text in zip(positions, texts):
-        for kind, start, end, score in found[text]:
+        for kind, start, end, score, _method in found[text]:
             out.append(TextSpan(row=int(pos), entity_type=kind, start=int(start), end=int(end), score=round(score, 4)))
     return out
 
@@ -138,7 +160,8 @@ PARALLEL_MIN_TEXTS = 4000
 
 
 def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None, allow_list=(), deny_list=(),
-                     backend: str = "auto", progress: Optional[ProgressCallback] = None) -> list[list[Span]]:
+                     backend: str = "auto", progress: Optional[ProgressCallback] = None,
+                     language: Optional[str] = None) -> list[list[Span]]:
     """Spans for distinct texts, split into partitions over joblib or Ray when worth it."""
     from analysis.compute import parallel_map, resolve_backend
 
@@ -148,11 +171,12 @@ def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None
         kind = "serial"
     if kind == "serial" or len(distinct) <= 1:
         return analyze_texts(distinct, entities=entities, score_threshold=score_threshold,
-                             allow_list=allow_list, deny_list=deny_list, progress=progress)
+                             allow_list=allow_list, deny_list=deny_list, progress=progress, language=language)
     parts = max(2, settings.n_jobs * 2)
     chunks = [list(c) for c in np.array_split(np.array(distinct, dtype=object), parts) if len(c)]
     tasks = [dict(model=settings.spacy_model, texts=c, entities=list(entities) if entities else None,
-                  threshold=score_threshold, allow=list(allow_list), deny=list(deny_list)) for c in chunks]
+                  threshold=score_threshold, allow=list(allow_list), deny=list(deny_list), language=language)
+             for c in chunks]
     results = parallel_map(_texts_job, tasks, backend=kind, progress=progress, label="free-text partition")
     return [spans for part in results for spans in part]
 

@@ -8,6 +8,7 @@ import streamlit as st
 from analysis.errors import safe_message
 from analysis.figures.pii import entity_counts, entity_heatmap
 from analysis.pii import KINDS, apply_kind_overrides, find_text_spans, scan_table
+from analysis.pii.locales import enabled_locales, language_method
 from analysis.pii.text import highlight_html
 from analysis.settings import get_settings
 from analysis.text_safety import markdown_text
@@ -26,6 +27,7 @@ with st.expander("Scan settings: sample size, allow and deny lists"):
                                   value=int(settings.pii_sample_rows), key="pii_sample_rows")
     allow_text = c1.text_area("Allow list: values never counted as PII (one per line)", key="pii_allow")
     deny_text = c2.text_area("Deny list: terms always flagged as PII (one per line)", key="pii_deny")
+    st.caption("Locales (setting PRIVACY_AUDIT_LOCALES): " + ", ".join(enabled_locales()))
 allow = [line.strip() for line in allow_text.splitlines() if line.strip()]
 deny = [line.strip() for line in deny_text.splitlines() if line.strip()]
 
@@ -39,7 +41,7 @@ def _scan(bar):
 
 
 key = cache.content_key(table.fingerprint, int(sample_rows), allow, deny, settings.pii_score_threshold,
-                        settings.spacy_model)
+                        settings.spacy_model, settings.locales)
 raw = cache.run_auto("pii_scan", key, _scan, label="Scanning columns", cancel_key="pii_cancel", errors=(Exception,))
 
 overrides = {c: k for c, k in (state.get(state.KIND_OVERRIDES) or {}).items()
@@ -76,6 +78,7 @@ for finding in scan.columns:
                  + (" + " if finding.mixed_types else ", ").join(f"{e.type} ({e.prevalence:.0%})" for e in ents),
                  "prevalence": ents[0].prevalence if ents else 0.0, "score": ents[0].score if ents else None,
                  "examples (masked)": " · ".join(finding.examples) if ents else "",
+                 "language": finding.language or "",
                  "evidence": "; ".join(finding.evidence)})
 st.dataframe(
     pd.DataFrame(rows), hide_index=True, width="stretch", key="pii_columns_table",
@@ -113,7 +116,8 @@ else:
     t1, t2 = st.columns([2, 1])
     text_col = t1.selectbox("Text column", text_columns, key="pii_text_column")
     all_rows = t2.toggle("Every row (not only a sample)", value=table.rows <= 5000, key="pii_all_rows")
-    span_key = cache.content_key(table.fingerprint, text_col, all_rows, allow, deny, settings.pii_score_threshold)
+    span_key = cache.content_key(table.fingerprint, text_col, all_rows, allow, deny, settings.pii_score_threshold,
+                                 settings.locales)
 
     def _spans(bar):
         try:
@@ -127,7 +131,9 @@ else:
     spans = [s for s in spans if s.entity_type in chosen or s.entity_type == "DENY_LIST"]
     spans = [s for s in spans if s.score >= min_score]
     rows_with = sorted({s.row for s in spans})
-    st.caption(f"{len(spans):,} spans in {len(rows_with):,} rows of {markdown_text(text_col)}.")
+    language = scan.column(text_col).language
+    st.caption(f"{len(spans):,} spans in {len(rows_with):,} rows of {markdown_text(text_col)}"
+               + (f" (language {language}, read with {language_method(language)})." if language else "."))
     if spans:
         st.plotly_chart(entity_counts(spans), width="stretch")
         by_row: dict[int, list] = {}

