@@ -13,8 +13,11 @@ from analysis.pii.columns import classify_column, needs_confirmation, plan_colum
 from analysis.pii.distributed import scan_partitions
 from analysis.pii.engine import get_engine
 from analysis.pii.findings import ScanResult
+from analysis.pii.refine import refine_findings
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.settings import get_settings
+
+REFINE_MAX_ROWS = 2_000_000  # record keys are judged on every row up to this size (on the sample above it)
 
 
 def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_list: Sequence[str] = (),
@@ -74,6 +77,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     findings = [classify_column(p, stats[p.name], sampled=sampled and p.name not in confirmed,
                                 score_threshold=threshold, total_nonnull=int(nonnull[p.name]),
                                 confirmed=p.name in confirmed) for p in plans]
+    findings = refine_findings(frame if rows <= REFINE_MAX_ROWS else sample, findings)  # record keys, names, Art. 9/10
     report(progress, 1.0, "scan done")
     return ScanResult(
         columns=findings, rows=rows, seconds=round(time.perf_counter() - start, 3),
