@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.attacks.audit import run_audit
+from analysis.pii.masking import columns_to_mask
 from analysis.errors import safe_message
 from analysis.figures import attacks as figures
 from analysis.models.loading import (ModelLoadError, RefusedTypesError, UntrustedTypesError, inspect_model,
@@ -143,7 +144,12 @@ if run_clicked:
     if not families:
         st.error("Choose at least one attack.")
         st.stop()
-    settings = dict(attacks=tuple(families), reference_models=n_ref, slice_column=slice_col, seed=0)
+    # the one masking rule: every column the scan classes as a direct identifier (or free text) is masked
+    identifiers = tuple(c for c in columns_to_mask(table.frame, scan=state.get(state.SCAN),
+                                                   overrides=state.get(state.KIND_OVERRIDES))
+                        if c in bundle["members"].columns and c != label)
+    settings = dict(attacks=tuple(families), reference_models=n_ref, slice_column=slice_col, seed=0,
+                    identifier_columns=identifiers)
     key = cache.content_key(bundle["key"], table.fingerprint, settings)
     try:
         result = cache.memo("audit", key, lambda: run_audit(
