@@ -30,6 +30,7 @@ from analysis.report.sections.attack import attack_section, strongest_attack  # 
 from analysis.report.sections.consent import consent_section
 from analysis.report.sections.federated import federated_section
 from analysis.report.sections.memorization import memorization_section
+from analysis.report.sections.released import comparison_table, released_facts, released_sentence
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
 from analysis.report.sections.statement import statement
@@ -70,8 +71,16 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
                 f"{guard.remasked} example(s) still held a raw identifier and were masked again by the report."])
         sections.append(section)
     risk_facts = None
-    if inputs.risk is not None:
-        section, risk_facts = risk_section(inputs.risk, inputs)
+    released = released_facts(inputs, scan_facts)  # after a plan: the released table is what is judged
+    if inputs.risk is not None or (released and released.get("k") is not None):
+        section, risk_facts = risk_section(inputs.risk if inputs.risk is not None else inputs.released_risk, inputs)
+        if released is not None and released.get("k") is not None:
+            raw_k = risk_facts["k"] if inputs.risk is not None else None
+            section = replace(section, sentence=released_sentence(released, raw_k) + " Raw table: " + section.sentence,
+                              tables=[comparison_table(inputs.risk, released)] + section.tables,
+                              metrics={**section.metrics, "released.k": released["k"],
+                                       "released.records_below_k_share": released["share"],
+                                       "released.sample_uniques": released["uniques"]})
         sections.append(section)
     attack_facts = None
     if inputs.attacks is not None:
@@ -94,15 +103,35 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     summary = []
     if scan_facts is not None:
         d, leaks = scan_facts["direct"], scan_facts["leaks"]
-        summary.append(_item(t, "direct_identifiers", float(len(d)),
-                             f"{len(d)}: {', '.join(d)}" if d else "none found", "scan"))
+        if released is not None and "direct_in_clear" in released:
+            left = released["direct_in_clear"]
+            summary.append(_item(t, "direct_identifiers", float(len(left)),
+                                 (f"{len(left)} in clear in the released table: {', '.join(left)}" if left else
+                                  "none in clear in the released table")
+                                 + f" (raw table: {len(d)}{': ' + ', '.join(d) if d else ''})", "scan"))
+        else:
+            summary.append(_item(t, "direct_identifiers", float(len(d)),
+                                 f"{len(d)}: {', '.join(d)}" if d else "none found", "scan"))
         summary.append(_item(t, "free_text_leaks", float(len(leaks)),
                              "; ".join(f"{n} ({', '.join(ts[:4])})" for n, ts in leaks) if leaks else "none found",
                              "scan"))
     else:
         summary += [_item(t, "direct_identifiers", None, notrun, "scan"),
                     _item(t, "free_text_leaks", None, notrun, "scan")]
-    if risk_facts is not None and risk_facts["k"] is not None:
+    if released is not None and released.get("k") is not None and risk_facts is not None:
+        qis = ", ".join(released["qis"])
+        raw = f" (raw table: k = {int(risk_facts['k'])})" if inputs.risk is not None and risk_facts["k"] is not None else ""
+        summary.append(_item(t, "k_anonymity", released["k"], f"k = {int(released['k'])}"
+                             + (f" on {qis}" if qis else "") + " in the released table" + raw, "risk"))
+        if released["share"] is not None:
+            raw_share = risk_facts["share"] if inputs.risk is not None else None
+            summary.append(_item(t, "records_at_risk", released["share"],
+                                 f"{pct(released['share'])} ({int(released['below']):,} of {int(released['rows']):,}) "
+                                 "in the released table" + (f" (raw table: {pct(raw_share)})" if raw_share is not None
+                                                            else ""), "risk"))
+        else:
+            summary.append(_item(t, "records_at_risk", None, notrun, "risk"))
+    elif risk_facts is not None and risk_facts["k"] is not None:
         qis = ", ".join(risk_facts["qis"])
         summary.append(_item(t, "k_anonymity", risk_facts["k"], f"k = {int(risk_facts['k'])}"
                              + (f" on {qis}" if qis else ""), "risk"))
