@@ -57,3 +57,20 @@ def other_quasi_dates(frame: pd.DataFrame, columns: Optional[Iterable[str]], cho
     """The quasi-identifier columns outside the k search that hold dates."""
     taken = set(chosen)
     return [c for c in (columns or []) if c in frame.columns and c not in taken and looks_like_dates(frame[c])]
+
+
+def restrict_plan(plan: Any, columns: Iterable[str]) -> Any:
+    """`plan` with only the rules (and suppression quasi-identifiers) on `columns`: the plan as it applies to
+    a table of those columns (the features a user chose); None when nothing is left."""
+    from analysis.anonymize.plan import Plan, Suppression
+
+    keep = set(columns)
+    rules = {c: r for c, r in plan.columns.items() if c in keep}
+    suppression = plan.suppression
+    if suppression is not None:
+        qis = [q for q in suppression.quasi_identifiers if q in keep]
+        suppression = Suppression(k=suppression.k, quasi_identifiers=qis, method=suppression.method,
+                                  marker=suppression.marker) if qis else None
+    if not rules and suppression is None:
+        return None
+    return Plan(columns=rules, suppression=suppression, description=plan.description)

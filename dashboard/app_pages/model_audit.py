@@ -13,6 +13,7 @@ from analysis.models.loading import (ModelLoadError, RefusedTypesError, Untruste
                                      load_model)
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
+from dashboard.sections.features import choose_features
 from dashboard.sections.withdrawal import render_withdrawal_section
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
@@ -31,6 +32,7 @@ st.caption(f"Dataset **{table.name}** · label **{label}**")
 source = st.radio("Model", ["Train here", "Load a file"], horizontal=True, key="audit_source")
 if source == "Train here":
     recipes = available_recipes()
+    features = choose_features(table, label, key="audit_features")  # dashboard/sections/features.py
     with st.form("audit_train"):
         c1, c2, c3 = st.columns(3)
         recipe_name = c1.selectbox("Model", list(recipes), format_func=recipes.get, key="audit_recipe")
@@ -40,9 +42,10 @@ if source == "Train here":
                                        step=1000, key="audit_rows"))
         train_clicked = st.form_submit_button("Train model")
     if train_clicked:
-        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows, state.consent_key())
+        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows, state.consent_key(), features)
         try:
             frame, consent_filter = state.training_frame(table.frame)  # consented rows only (Data page switch)
+            frame = frame[[c for c in frame.columns if c in features or c == label]]
             frame = frame.sample(max_rows, random_state=0) if 0 < max_rows < len(frame) else frame
             trained = cache.memo("audit_model", key, lambda: train_model(
                 frame.reset_index(drop=True), label, recipe=get_recipe(recipe_name), member_share=share, seed=0,
