@@ -38,11 +38,22 @@ from analysis.report.sections.tradeoff import tradeoff_section
 from analysis.report.values import eps_text, fmt, get, pct  # noqa: F401  (get: re-exported)
 
 
-def _item(thresholds: Thresholds, metric: str, value: Optional[float], display: str, section: str) -> SummaryItem:
+# A secret space this small (2 or 3 values) cannot tell memorization from a lucky guess: exposure tops out
+# at 1-2 bits, so a "recoverable" secret is rated grey (not resolved), never "Act".
+MIN_RESOLVABLE_SECRET_BITS = 3.0
+
+
+def _item(thresholds: Thresholds, metric: str, value: Optional[float], display: str, section: str, *,
+          unresolved: Optional[str] = None, unresolved_ratings: Sequence[str] = (AMBER, RED)) -> SummaryItem:
+    """A summary line; `unresolved` (why the test cannot resolve the value) turns the ratings in
+    `unresolved_ratings` grey and says why."""
     rule = thresholds.rule(metric)
+    rating = rule.rate(value)
+    if unresolved and rating in unresolved_ratings:
+        rating, display = GREY, f"{display} — not rated: {unresolved}"
     return SummaryItem(metric=metric, label=rule.label, value=value,
                        display=display if value is not None or display != "" else "not run",
-                       rating=rule.rate(value), rule=rule.describe(), section=section)
+                       rating=rating, rule=rule.describe(), section=section)
 
 
 def _overall(items: Sequence[SummaryItem]) -> str:
@@ -147,7 +158,9 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     if attack_facts is not None and attack_facts.get("best"):
         rough = " — rough: too few non-members to resolve 0.1% FPR" if attack_facts.get("rough") else ""
         summary.append(_item(t, "attack_tpr_at_0.001_fpr", attack_facts["tpr"],
-                             f"{pct(attack_facts['tpr'], 2)} ({attack_facts['best']}){rough}", "attack"))
+                             f"{pct(attack_facts['tpr'], 2)} ({attack_facts['best']}){rough}", "attack",
+                             unresolved="0.1% FPR cannot be resolved with this many non-members"
+                             if attack_facts.get("rough") else None, unresolved_ratings=(AMBER,)))
         summary.append(_item(t, "attack_auc", attack_facts["auc"],
                              f"{fmt(attack_facts['auc'])} ({attack_facts['best']})", "attack"))
     else:
@@ -158,7 +171,10 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
                    if mem_facts["exposure"] is not None else "no exposure measured")
         if mem_facts["verdict"]:
             display += f" — {mem_facts['verdict']}"
-        summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization"))
+        small = mem_facts["bits"] is not None and mem_facts["bits"] < MIN_RESOLVABLE_SECRET_BITS
+        summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization",
+                             unresolved=f"a secret of {fmt(mem_facts['bits'])} bit(s) is too small to tell memorization "
+                                        "from a guess (choose a secret with 8 or more values)" if small else None))
     else:
         summary.append(_item(t, "memorization_exposure", None, notrun, "memorization"))
     if trade_facts is not None:
