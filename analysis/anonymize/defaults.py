@@ -15,23 +15,11 @@ from typing import Any, Iterable, Optional
 
 import pandas as pd
 
+from analysis.anonymize.search import looks_like_dates
+
 DIRECT_DATE_RULE = {"operator": "date_truncate", "to": "year"}
 QUASI_DATE_RULE = {"operator": "date_truncate", "to": "month"}
 PSEUDONYM_RULE = {"operator": "pseudonymize"}
-
-
-def looks_like_dates(series: pd.Series) -> bool:
-    """Most values parse as calendar dates (ISO or other common layouts), numbers excluded."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return True
-    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return False
-    sample = series.dropna().astype("str").head(200)
-    if not len(sample):
-        return False
-    from analysis.pii.validators import date_valid
-
-    return float(sample.map(date_valid).mean()) >= 0.9
 
 
 def direct_identifier_rule(series: pd.Series) -> dict[str, Any]:

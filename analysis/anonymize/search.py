@@ -31,7 +31,8 @@ def _nice(x: float) -> float:
     return float(10 ** int(np.ceil(np.log10(x))))
 
 
-def _looks_like_dates(series: pd.Series) -> bool:
+def looks_like_dates(series: pd.Series) -> bool:
+    """Date or datetime values (ISO layout for text): the columns a date ladder and date rules apply to."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
     if pd.api.types.is_numeric_dtype(series):
@@ -46,7 +47,7 @@ def ladder(frame: pd.DataFrame, column: str, *, k: int) -> list[dict[str, Any]]:
     n = max(1, len(series))
     distinct = series.nunique(dropna=True)
     rungs: list[dict[str, Any]] = []
-    if _looks_like_dates(series):
+    if looks_like_dates(series):
         rungs = [{"operator": "date_truncate", "to": "month"}, {"operator": "date_truncate", "to": "year"}]
     elif _ZIP_NAME.search(column):
         rungs = [{"operator": "zip_truncate", "keep": keep} for keep in (4, 3, 2, 1)]

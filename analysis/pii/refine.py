@@ -29,7 +29,7 @@ from typing import Optional
 import pandas as pd
 
 from analysis.pii import lexicons as lx
-from analysis.pii.findings import ColumnFinding, EntityFinding
+from analysis.pii.findings import ColumnFinding, EntityFinding, mask_value
 
 RECORD_MIN_UNIQUE = 0.95      # share of distinct values among non-null ones
 RECORD_MIN_VALUES = 20
@@ -171,15 +171,9 @@ def _as_record_key(series: pd.Series, strings: pd.Series, tokens: set[str],
     evidence = [e for e in finding.evidence if not e.startswith("column name suggests")] + [
         f"record key: {unique:.1%} of {n:,} non-null values are distinct, shaped like IDs or case numbers, "
         "and the column is named like a key of a person or case"]
-    examples = [_mask_id(s) for s in strings.head(3)]
+    examples = [mask_value(s, "RECORD_ID") for s in strings.head(3)]
     return dataclasses.replace(finding, kind="direct_identifier", entities=[entity], evidence=evidence,
                                examples=examples)
-
-
-def _mask_id(value: str) -> str:
-    from analysis.pii.findings import mask_value
-
-    return mask_value(value, "RECORD_ID")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -212,8 +206,6 @@ def _as_names(strings: pd.Series, tokens: set[str], finding: ColumnFinding) -> O
     score = round(0.7 + 0.3 * common / max(1, hits), 4)  # frequent names make it likelier a name column
     entity = EntityFinding(type="PERSON", prevalence=round(share, 4), score=score, ci_low=round(share, 4),
                            ci_high=round(share, 4))
-    from analysis.pii.findings import mask_value
-
     examples = [mask_value(v, "PERSON") for v in counts.index[:3]]
     evidence = finding.evidence + [
         f"PERSON: {share:.0%} of rows are first names or surnames of the US Census lists "
