@@ -17,8 +17,6 @@ from analysis.pii.refine import refine_findings
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.settings import get_settings
 
-REFINE_MAX_ROWS = 2_000_000  # record keys are judged on every row up to this size (on the sample above it)
-
 
 def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_list: Sequence[str] = (),
                deny_list: Sequence[str] = (), score_threshold: Optional[float] = None, backend: str = "auto",
@@ -77,7 +75,9 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     findings = [classify_column(p, stats[p.name], sampled=sampled and p.name not in confirmed,
                                 score_threshold=threshold, total_nonnull=int(nonnull[p.name]),
                                 confirmed=p.name in confirmed) for p in plans]
-    findings = refine_findings(frame if rows <= REFINE_MAX_ROWS else sample, findings)  # record keys, names, Art. 9/10
+    # record keys, one-word names, Art. 9/10, shapes: on the rows read (a key of a person is unique in a
+    # sample too; a column repeating a person's key across rows still identifies that person)
+    findings = refine_findings(sample, findings)
     report(progress, 1.0, "scan done")
     return ScanResult(
         columns=findings, rows=rows, seconds=round(time.perf_counter() - start, 3),
