@@ -6,8 +6,8 @@ There is no network at run time, so the real file cannot be fetched; this genera
 shapes (column names, value formats, missing patterns, rough distributions) so that the scan, the
 plan and the report are tried on a table that looks like the one users upload, not only on the
 synthetic evaluation sets. Names come from Faker (en_US mostly, es_MX for a fifth, so not every name is
-in the en_US lexicons the scan reads). `compas_like(rows, seed)` returns an `EvalSet` with the truth
-per column (entity type and kind), the `real` variant of `make_eval_set`.
+in the en_US lexicons the scan reads). `compas_like(rows, seed)` returns the table and the truth per
+column ({column: (entity type, kind)}); `make_eval_set(variant="real")` wraps them in an `EvalSet`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from analysis.pii.evalset import ColumnTruth, EvalSet
 
 RACES = (["African-American", "Caucasian", "Hispanic", "Other", "Asian", "Native American"],
          [0.51, 0.34, 0.088, 0.053, 0.0044, 0.0025])
@@ -44,7 +43,7 @@ def _stamp(day: dt.date, rng) -> str:
     return f"{day.isoformat()} {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def _truth() -> dict[str, ColumnTruth]:
+def _truth() -> dict[str, tuple[Optional[str], str]]:
     direct, quasi, sens, other = "direct_identifier", "quasi_identifier", "sensitive", "other"
     t = {"id": ("RECORD_ID", direct), "name": ("PERSON", direct), "first": ("PERSON", direct),
          "last": ("PERSON", direct), "compas_screening_date": ("DATE_TIME", quasi), "sex": ("GENDER", quasi),
@@ -60,10 +59,7 @@ def _truth() -> dict[str, ColumnTruth]:
          "vr_charge_desc": ("CRIMINAL_OFFENCE", sens), "screening_date": ("DATE_TIME", quasi),
          "v_screening_date": ("DATE_TIME", quasi), "in_custody": ("DATE_TIME", quasi),
          "out_custody": ("DATE_TIME", quasi)}
-    out = {c: ColumnTruth(e, k) for c, (e, k) in t.items()}
-    for column in COLUMNS:
-        out.setdefault(column, ColumnTruth(None, other))
-    return {c: out[c] for c in COLUMNS}
+    return {c: t.get(c, (None, other)) for c in COLUMNS}
 
 
 COLUMNS = ["id", "name", "first", "last", "compas_screening_date", "sex", "dob", "age", "age_cat", "race",
@@ -77,8 +73,8 @@ COLUMNS = ["id", "name", "first", "last", "compas_screening_date", "sex", "dob",
            "start", "end", "event", "two_year_recid"]
 
 
-def compas_like(rows: int = 1000, *, seed: int = 7) -> EvalSet:
-    """A COMPAS-shaped table of `rows` people with its column truth (see the module docstring)."""
+def compas_like(rows: int = 1000, *, seed: int = 7) -> tuple[pd.DataFrame, dict[str, tuple[Optional[str], str]]]:
+    """A COMPAS-shaped table of `rows` people and its column truth (see the module docstring)."""
     from faker import Faker
 
     if rows < 10:
@@ -149,4 +145,4 @@ def compas_like(rows: int = 1000, *, seed: int = 7) -> EvalSet:
     for column in ("days_b_screening_arrest", "r_days_from_arrest"):
         frame[column] = frame[column].astype("Float64").astype(float)
     frame["violent_recid"] = frame["violent_recid"].astype(float)
-    return EvalSet(frame=frame, columns=_truth())
+    return frame, _truth()

@@ -169,7 +169,8 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
     if variant == "real":  # a COMPAS-shaped table: lower-case names, IDs, case numbers, coded columns
         from analysis.pii.compas_like import compas_like
 
-        return compas_like(rows, seed=seed)
+        frame, truth = compas_like(rows, seed=seed)
+        return EvalSet(frame=frame, columns={c: ColumnTruth(e, k) for c, (e, k) in truth.items()})
     if variant not in ("known", "unseen"):
         raise ValueError(f"variant must be 'known', 'unseen' or 'real', got {variant!r}")
     if rows < 10:
