@@ -3,7 +3,8 @@
 Each quasi-identifier gets a ladder of ever coarser rules (numbers: wider bins; dates: month, year;
 zip codes: fewer digits; categories: rare values grouped as Other with rising thresholds; finally
 `*`). Starting from no generalization, the step that leaves the fewest records in classes below k
-is taken (a step to `*` only when no coarser value helps), one rung on one column at a time, until at most `max_suppression` of the records would
+is taken (a step to `*` only when no coarser value helps), one rung on one column at a time,
+until at most `max_suppression` of the records would
 have to be suppressed (or every column is at `*`). This is a small, fast cousin of ARX's lattice
 search: it does not guarantee the optimum, but it avoids over-generalizing columns that do not need
 it. Each evaluation is one integer-code combination (see `analysis.risk.classes`).

@@ -131,7 +131,8 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
                     _item(t, "free_text_leaks", None, notrun, "scan")]
     if released is not None and released.get("k") is not None and risk_facts is not None:
         qis = ", ".join(released["qis"])
-        raw = f" (raw table: k = {int(risk_facts['k'])})" if inputs.risk is not None and risk_facts["k"] is not None else ""
+        raw = (f" (raw table: k = {int(risk_facts['k'])})"
+               if inputs.risk is not None and risk_facts["k"] is not None else "")
         summary.append(_item(t, "k_anonymity", released["k"], f"k = {int(released['k'])}"
                              + (f" on {qis}" if qis else "") + " in the released table" + raw, "risk"))
         if released["share"] is not None:
@@ -172,9 +173,10 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
         if mem_facts["verdict"]:
             display += f" — {mem_facts['verdict']}"
         small = mem_facts["bits"] is not None and mem_facts["bits"] < MIN_RESOLVABLE_SECRET_BITS
+        why = (f"a secret of {fmt(mem_facts['bits'])} bit(s) is too small to tell memorization from a guess "
+               "(choose a secret with 8 or more values)") if small else None
         summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization",
-                             unresolved=f"a secret of {fmt(mem_facts['bits'])} bit(s) is too small to tell memorization "
-                                        "from a guess (choose a secret with 8 or more values)" if small else None))
+                             unresolved=why))
     else:
         summary.append(_item(t, "memorization_exposure", None, notrun, "memorization"))
     if trade_facts is not None:

@@ -33,7 +33,8 @@ if qi_key not in st.session_state:
     scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
     if state.get(QI_STORE) is None:
         reserved = reserved_columns(frame, state.get(state.CONSENT_MAPPING))  # consent columns: read, not released
-        state.put(QI_STORE, [c for c in suggest_quasi_identifiers(frame, scan, overrides=overrides) if c not in reserved])
+        state.put(QI_STORE, [c for c in suggest_quasi_identifiers(frame, scan, overrides=overrides)
+                             if c not in reserved])
         state.put(SENS_STORE, [c for c in suggest_sensitive(frame, scan, overrides=overrides)
                                if c not in state.get(QI_STORE)])
     st.session_state[qi_key], st.session_state[sens_key] = list(state.get(QI_STORE)), list(state.get(SENS_STORE))
