@@ -41,10 +41,13 @@ def _by_rules(frame: pd.DataFrame) -> list[str]:
     return found
 
 
+SAMPLE_ROWS = 5000  # the rules read the first rows (a page calls this on a whole upload)
+
+
 def columns_to_mask(frame: pd.DataFrame, *, scan: Any = None, overrides: Optional[dict] = None,
                     extra: Optional[Iterable[str]] = None) -> list[str]:
     """The columns of `frame` to mask when its records are shown, in table order (see the module doc)."""
-    wanted = set(_by_rules(frame)) | {str(c) for c in (extra or [])}
+    wanted = set(_by_rules(frame.head(SAMPLE_ROWS))) | {str(c) for c in (extra or [])}
     if scan is not None:
         kinds = {str(f.name): str(f.kind) for f in getattr(scan, "columns", [])}
         kinds.update({str(k): str(v) for k, v in (overrides or {}).items()})
