@@ -653,7 +653,11 @@ def infer_column_type(series: pd.Series) -> str:
 
 
 def suggest_label_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns that can serve as a classification target: 2 to 20 distinct values, likely names first."""
+    """Columns that can serve as a classification target: 2 to 20 distinct values, likely names first,
+    protected attributes left out (`analysis.labels`)."""
+    from analysis.labels import order_label_candidates
+
     candidates = [str(c) for c in frame.columns if 2 <= frame[c].nunique(dropna=True) <= 20]
-    return sorted(candidates, key=lambda c: (not any(h == c.lower() or c.lower().startswith(h)
-                                                     for h in _LABEL_NAME_HINTS), candidates.index(c)))
+    ordered = sorted(candidates, key=lambda c: (not any(h == c.lower() or c.lower().startswith(h)
+                                                        for h in _LABEL_NAME_HINTS), candidates.index(c)))
+    return order_label_candidates(ordered)  # never a protected attribute (sex, race, ...); outcomes first

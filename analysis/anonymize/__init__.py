@@ -124,10 +124,17 @@ def frequency_hierarchy(series: pd.Series, *, min_count: int = 100, other: str =
 
 def suggest_plan(frame: pd.DataFrame, quasi_identifiers: list[str], *, k: int = 5,
                  direct_identifiers: Optional[list[str]] = None, free_text: Optional[list[str]] = None,
-                 max_suppression: float = 0.02, method: str = "record") -> Plan:
-    """A first plan to edit: pseudonymize direct identifiers, redact spans in free text, generalize
-    the quasi-identifiers just enough (greedy search, see `search.py`) that at most `max_suppression`
-    of the records fall in classes below k, and suppress those."""
+                 max_suppression: float = 0.02, method: str = "record",
+                 other_quasi_identifiers: Optional[list[str]] = None,
+                 reserved: Optional[list[str]] = None) -> Plan:
+    """A first plan to edit, whose output is meant to be anonymous (see `defaults.py`): transform every
+    direct identifier (dates to their year, the rest pseudonymized), redact spans in free text, generalize
+    the chosen quasi-identifiers just enough (greedy search, see `search.py`: coarser values before `*`)
+    that at most `max_suppression` of the records fall in classes below k and suppress those, and
+    generalize the other quasi-identifier dates to their month. `reserved` columns (default: the consent
+    columns the tool reads, `defaults.reserved_columns`) are never in the plan."""
+    from analysis.anonymize.defaults import (QUASI_DATE_RULE, direct_identifier_rule, other_quasi_dates,
+                                             reserved_columns)
     from analysis.anonymize.search import greedy_generalization
 
     if not 0.0 <= max_suppression <= 1.0:
@@ -135,16 +142,20 @@ def suggest_plan(frame: pd.DataFrame, quasi_identifiers: list[str], *, k: int = 
     missing = [c for c in quasi_identifiers if c not in frame.columns]
     if missing:
         raise ValueError(f"quasi-identifier(s) not in the table: {', '.join(missing)}")
+    kept_out = set(reserved_columns(frame) if reserved is None else reserved)
+    quasi = [c for c in quasi_identifiers if c not in kept_out]
     columns: dict[str, Any] = {}
     for column in direct_identifiers or []:
-        if column not in quasi_identifiers:
-            columns[column] = {"operator": "pseudonymize"}
+        if column not in quasi and column not in kept_out and column in frame.columns:
+            columns[column] = direct_identifier_rule(frame[column])
     for column in free_text or []:
-        if column not in quasi_identifiers:
+        if column not in quasi and column not in kept_out and column in frame.columns:
             columns[column] = {"operator": "text_redact"}
-    if quasi_identifiers:
-        columns.update(greedy_generalization(frame, list(quasi_identifiers), k=int(k),
-                                             max_suppression=float(max_suppression)))
+    for column in other_quasi_dates(frame, other_quasi_identifiers, [*quasi, *columns, *kept_out]):
+        columns[column] = dict(QUASI_DATE_RULE)
+    if quasi:
+        columns.update(greedy_generalization(frame, list(quasi), k=int(k), max_suppression=float(max_suppression)))
+    left = sorted(kept_out & (set(quasi_identifiers) | set(direct_identifiers or [])))
     return Plan.from_dict({"columns": columns, "suppression": {
-        "k": int(k), "quasi_identifiers": list(quasi_identifiers), "method": method}
-        if quasi_identifiers else None})
+        "k": int(k), "quasi_identifiers": list(quasi), "method": method} if quasi else None,
+        "description": f"left out (read by the tool): {', '.join(left)}" if left else ""})

@@ -3,7 +3,8 @@
 Each quasi-identifier gets a ladder of ever coarser rules (numbers: wider bins; dates: month, year;
 zip codes: fewer digits; categories: rare values grouped as Other with rising thresholds; finally
 `*`). Starting from no generalization, the step that leaves the fewest records in classes below k
-is taken, one rung on one column at a time, until at most `max_suppression` of the records would
+is taken (a step to `*` only when no coarser value helps), one rung on one column at a time,
+until at most `max_suppression` of the records would
 have to be suppressed (or every column is at `*`). This is a small, fast cousin of ARX's lattice
 search: it does not guarantee the optimum, but it avoids over-generalizing columns that do not need
 it. Each evaluation is one integer-code combination (see `analysis.risk.classes`).
@@ -31,7 +32,8 @@ def _nice(x: float) -> float:
     return float(10 ** int(np.ceil(np.log10(x))))
 
 
-def _looks_like_dates(series: pd.Series) -> bool:
+def looks_like_dates(series: pd.Series) -> bool:
+    """Date or datetime values (ISO layout for text): the columns a date ladder and date rules apply to."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return True
     if pd.api.types.is_numeric_dtype(series):
@@ -46,7 +48,7 @@ def ladder(frame: pd.DataFrame, column: str, *, k: int) -> list[dict[str, Any]]:
     n = max(1, len(series))
     distinct = series.nunique(dropna=True)
     rungs: list[dict[str, Any]] = []
-    if _looks_like_dates(series):
+    if looks_like_dates(series):
         rungs = [{"operator": "date_truncate", "to": "month"}, {"operator": "date_truncate", "to": "year"}]
     elif _ZIP_NAME.search(column):
         rungs = [{"operator": "zip_truncate", "keep": keep} for keep in (4, 3, 2, 1)]
@@ -54,6 +56,8 @@ def ladder(frame: pd.DataFrame, column: str, *, k: int) -> list[dict[str, Any]]:
         span = float(series.max() - series.min()) or 1.0
         widths = sorted({_nice(span / parts) for parts in (40, 20, 8, 4, 2)})
         rungs = [{"operator": "bin", "width": w} for w in widths]
+    elif _small_counts(series, distinct):
+        rungs = _top_codes(series, k=k)
     elif distinct > 2:
         counts = series.astype("str").value_counts()
         seen = set()
@@ -64,6 +68,40 @@ def ladder(frame: pd.DataFrame, column: str, *, k: int) -> list[dict[str, Any]]:
                 seen.add(key)
                 rungs.append({"operator": "hierarchy", "mapping": mapping, "default": "Other"})
     return rungs + [dict(_STAR)]
+
+
+def _small_counts(series: pd.Series, distinct: int) -> bool:
+    """Whole numbers with few values (counts of priors, children, visits): ordered, so a tail is grouped."""
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series) or not 2 < distinct <= 20:
+        return False
+    values = series.dropna()
+    return bool((values % 1 == 0).all())
+
+
+def _top_codes(series: pd.Series, *, k: int) -> list[dict[str, Any]]:
+    """Rungs that group the upper tail ('3+'), each wider than the last, down to 'min' vs 'above min'."""
+    values = series.dropna()
+    n = max(1, len(values))
+    distinct = sorted(values.unique().tolist())
+    tail = {t: int((values >= t).sum()) for t in distinct[1:]}
+    cuts: list = []
+    for need in (max(2, k), 0.01 * n, 0.05 * n, 0.2 * n):
+        fitting = [t for t in distinct[1:] if tail[t] >= need]
+        if fitting and fitting[-1] not in cuts:
+            cuts.append(fitting[-1])
+    if distinct[1] not in cuts:
+        cuts.append(distinct[1])
+    rungs = []
+    for t in sorted(set(cuts), reverse=True):
+        label = f"{_num(t)}+"
+        mapping = {_num(v): (_num(v) if v < t else label) for v in distinct}
+        rungs.append({"operator": "hierarchy", "mapping": mapping, "default": label})
+    return rungs
+
+
+def _num(value: Any) -> str:
+    """The string a whole number prints as in the table's text form ('3', not '3.0')."""
+    return str(int(value))
 
 
 def _apply_rule(series: pd.Series, rule: Optional[dict]) -> pd.Series:
@@ -106,6 +144,9 @@ def greedy_generalization(frame: pd.DataFrame, quasi_identifiers: list[str], *, 
                 options.append((gain, cost, c))
         if not options:
             break
+        # a coarser value before a blank: steps to `*` only once no column has a coarser value left
+        finer = [o for o in options if ladders[o[2]][level[o[2]]] != _STAR]
+        options = finer or options
         useful = [o for o in options if o[0] > 0]
         if useful:  # the best reduction of records below k per unit of information lost
             gain, _, chosen = max(useful, key=lambda o: (o[0] / (o[1] + 0.05), o[0]))
@@ -113,6 +154,14 @@ def greedy_generalization(frame: pd.DataFrame, quasi_identifiers: list[str], *, 
             gain, _, chosen = min(options, key=lambda o: (o[1], o[2]))
         level[chosen] += 1
         current -= gain
+    # steps taken on the way that the end result does not need are undone (finest first)
+    changed = True
+    while changed:
+        changed = False
+        for c in sorted(quasi_identifiers, key=lambda c: -loss(c, level[c])):
+            while level[c] > 0 and below(dict(level, **{c: level[c] - 1})) <= max(max_suppression, current):
+                level[c] -= 1
+                changed = True
     return {c: ladders[c][level[c] - 1] for c in quasi_identifiers if level[c] > 0}
 
 

@@ -14,7 +14,6 @@ Single variants ("loss", "lira_online", ...) are accepted too.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -44,10 +43,6 @@ NEEDS_REFERENCE = {"lira_offline", "lira_online", "rmia_offline", "rmia_online"}
 MOST_EXPOSED = 10
 MIN_SLICE = 5
 MAX_SLICE_VALUES = 12
-_IDENTIFIER_NAME = re.compile(
-    r"(^|_|\b)(name|first_?name|last_?name|full_?name|email|e_?mail|phone|mobile|ssn|social|passport|"
-    r"card|card_number|iban|account|address|street|ip|ip_address|user_?id|customer_?id|patient_?id|id)($|_|\b)",
-    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -147,7 +142,8 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
 
     members / non_members / population: raw rows including the `label` column, same columns.
     recipe: how the target was trained (required for LiRA and RMIA, which retrain it).
-    identifier_columns: columns to mask in `most_exposed`; None detects them by name and uniqueness.
+    identifier_columns: columns to mask in `most_exposed` (the scan's direct identifiers), on top of those
+    `analysis.pii.masking.columns_to_mask` finds by name, uniqueness and the real-table rules.
     fair_coin: for a model trained here (`TrainedModel.fair_coin`), which audited records (members first,
     then non-members) had their membership decided by a fair coin; each attack then gets the one-run
     epsilon lower bound at `delta`. None (a declared split): no bound, and the reason.
@@ -184,8 +180,10 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     best = strongest(results)
     strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
     slices = _slices(scored, data.labels, members, non_members, label, slice_column)
-    masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
-        members.drop(columns=[label]))
+    from analysis.pii.masking import columns_to_mask
+
+    # the scan's identifiers (when given) and every column the one rule finds: never only some of them
+    masked = columns_to_mask(members.drop(columns=[label]), extra=identifier_columns)
     exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
     warnings = attributed_warnings(((r.name, r.warnings) for r in results), every="Every attack")
     if train_acc - test_acc > 0.1:
@@ -302,19 +300,11 @@ def _slices(scored: list[AttackScores], labels: np.ndarray, members: pd.DataFram
 
 
 def detect_identifier_columns(features: pd.DataFrame) -> list[str]:
-    """Columns masked in reports: identifier-like names, text columns unique for > 90% of rows, and free
-    text (which can carry e-mails or names inside sentences)."""
-    from analysis.tables import infer_column_type
+    """Columns masked in reports without a scan: the one rule of `analysis.pii.masking` (identifier-like
+    names, near-unique text, free text, one-word names, record keys)."""
+    from analysis.pii.masking import columns_to_mask
 
-    found = []
-    for col in features.columns:
-        series = features[col]
-        if _IDENTIFIER_NAME.search(str(col)) or infer_column_type(series) == "text":
-            found.append(col)
-        elif not pd.api.types.is_numeric_dtype(series) and len(series) and \
-                series.nunique(dropna=True) > 0.9 * series.notna().sum() and series.notna().sum() >= 20:
-            found.append(col)
-    return found
+    return columns_to_mask(features)
 
 
 def _mask(value: Any) -> str:

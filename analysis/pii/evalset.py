@@ -4,7 +4,8 @@ Two variants:
 - "known": column names and formats like the ones the rules were written for (en_US Faker data).
 - "unseen": new column names (no name hint for most), other locales (British, German, French names
   and phones, German cities, IBANs with spaces, IPv6, dates as '31 Jan 1980'), other layouts.
-Both carry columns that mix kinds of direct identifiers (a `contact` of e-mails or phones; their
+A third, "real", is a table shaped like ProPublica's COMPAS release (`compas_like.py`).
+The first two carry columns that mix kinds of direct identifiers (a `contact` of e-mails or phones; their
 truth is the types sorted and joined by '|', as `ColumnFinding.entity_label`), tricky decoys (order
 and ticket numbers, EAN barcodes and tracking numbers that sometimes pass Luhn, 9-digit serials
 shaped like SSNs, 10-digit references, versions, amounts, counts, ratings, lower-case product and
@@ -165,8 +166,13 @@ def make_eval_set(rows: int = 400, *, variant: str = "known", seed: int = 7) -> 
     """A labelled table of `rows` rows (see the module docstring for the two variants)."""
     from faker import Faker
 
+    if variant == "real":  # a COMPAS-shaped table: lower-case names, IDs, case numbers, coded columns
+        from analysis.pii.compas_like import compas_like
+
+        frame, truth = compas_like(rows, seed=seed)
+        return EvalSet(frame=frame, columns={c: ColumnTruth(e, k) for c, (e, k) in truth.items()})
     if variant not in ("known", "unseen"):
-        raise ValueError(f"variant must be 'known' or 'unseen', got {variant!r}")
+        raise ValueError(f"variant must be 'known', 'unseen' or 'real', got {variant!r}")
     if rows < 10:
         raise ValueError(f"rows must be at least 10, got {rows}")
     rng = np.random.default_rng(seed)

@@ -14,13 +14,13 @@ KINDS = ("direct_identifier", "quasi_identifier", "sensitive", "free_text", "oth
 
 # Entity types beyond Presidio's own names (documented in docs/pii.md).
 CUSTOM_ENTITIES = ("AGE", "ZIP_CODE", "GENDER", "MARITAL_STATUS", "OCCUPATION", "EDUCATION", "HEALTH",
-                   "INCOME", "RELIGION", "DENY_LIST")
+                   "INCOME", "RELIGION", "DENY_LIST", "RECORD_ID", "CRIMINAL_OFFENCE")
 DIRECT_ENTITIES = frozenset({"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "CREDIT_CARD",
                              "IBAN_CODE", "IP_ADDRESS", "US_PASSPORT", "US_DRIVER_LICENSE", "MEDICAL_LICENSE",
-                             "CRYPTO", "DENY_LIST"} | ID_ENTITIES)  # + European IDs and VAT numbers
+                             "CRYPTO", "DENY_LIST", "RECORD_ID"} | ID_ENTITIES)  # + European IDs and VAT numbers
 QUASI_ENTITIES = frozenset({"ZIP_CODE", "AGE", "GENDER", "MARITAL_STATUS", "NRP", "OCCUPATION", "EDUCATION",
                             "LOCATION", "DATE_TIME", "URL"})
-SENSITIVE_ENTITIES = frozenset({"HEALTH", "INCOME", "RELIGION"})
+SENSITIVE_ENTITIES = frozenset({"HEALTH", "INCOME", "RELIGION", "CRIMINAL_OFFENCE"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,9 @@ class ColumnFinding(Result):
     phones, where no type alone reaches its threshold but together they cover most values): each
     type's share of the non-null values, highest first; empty for a column of one type.
 
-    `language` is the detected language of a free-text column (None for other columns)."""
+    `language` is the detected language of a free-text column (None for other columns).
+    `special_category` names the GDPR special category the column holds ("racial or ethnic origin
+    (GDPR Art. 9)", "criminal convictions and offences (GDPR Art. 10)"), whatever its kind; "" for none."""
 
     name: str
     kind: str
@@ -55,6 +57,7 @@ class ColumnFinding(Result):
     kind_overridden: bool = False
     mixed_types: dict[str, float] = field(default_factory=dict)
     language: Optional[str] = None
+    special_category: str = ""
 
     @property
     def top_entity(self) -> Optional[str]:

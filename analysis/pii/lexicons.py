@@ -217,3 +217,17 @@ def looks_like_person_name(value: str) -> bool:
         return False
     first, last = person_names()
     return words[0] in first and words[-1] in last
+
+
+@lru_cache(maxsize=1)
+def common_person_names(top: int = 200) -> frozenset[str]:
+    """The `top` most frequent first names (each sex) and surnames of Faker's en_US lists (US Census
+    frequencies), lower-case: real name columns are dominated by them, coincidental words are not."""
+    try:
+        from faker.providers.person.en_US import Provider
+
+        lists = (Provider.first_names_male, Provider.first_names_female, Provider.last_names)
+        return frozenset(n.lower() for weights in lists
+                         for n, _ in sorted(weights.items(), key=lambda x: -x[1])[:top])
+    except Exception:
+        return frozenset()

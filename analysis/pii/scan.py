@@ -13,6 +13,7 @@ from analysis.pii.columns import classify_column, needs_confirmation, plan_colum
 from analysis.pii.distributed import scan_partitions
 from analysis.pii.engine import get_engine
 from analysis.pii.findings import ScanResult
+from analysis.pii.refine import refine_findings
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.settings import get_settings
 
@@ -74,6 +75,9 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     findings = [classify_column(p, stats[p.name], sampled=sampled and p.name not in confirmed,
                                 score_threshold=threshold, total_nonnull=int(nonnull[p.name]),
                                 confirmed=p.name in confirmed) for p in plans]
+    # record keys, one-word names, Art. 9/10, shapes: on the rows read (a key of a person is unique in a
+    # sample too; a column repeating a person's key across rows still identifies that person)
+    findings = refine_findings(sample, findings)
     report(progress, 1.0, "scan done")
     return ScanResult(
         columns=findings, rows=rows, seconds=round(time.perf_counter() - start, 3),

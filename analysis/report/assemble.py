@@ -31,6 +31,7 @@ from analysis.report.sections.consent import consent_section
 from analysis.report.sections.federated import federated_section
 from analysis.report.sections.language_model import language_model_section
 from analysis.report.sections.memorization import memorization_section
+from analysis.report.sections.released import comparison_table, released_facts, released_sentence
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
 from analysis.report.sections.statement import statement
@@ -38,11 +39,22 @@ from analysis.report.sections.tradeoff import tradeoff_section
 from analysis.report.values import eps_text, fmt, get, pct  # noqa: F401  (get: re-exported)
 
 
-def _item(thresholds: Thresholds, metric: str, value: Optional[float], display: str, section: str) -> SummaryItem:
+# A secret space this small (2 or 3 values) cannot tell memorization from a lucky guess: exposure tops out
+# at 1-2 bits, so a "recoverable" secret is rated grey (not resolved), never "Act".
+MIN_RESOLVABLE_SECRET_BITS = 3.0
+
+
+def _item(thresholds: Thresholds, metric: str, value: Optional[float], display: str, section: str, *,
+          unresolved: Optional[str] = None, unresolved_ratings: Sequence[str] = (AMBER, RED)) -> SummaryItem:
+    """A summary line; `unresolved` (why the test cannot resolve the value) turns the ratings in
+    `unresolved_ratings` grey and says why."""
     rule = thresholds.rule(metric)
+    rating = rule.rate(value)
+    if unresolved and rating in unresolved_ratings:
+        rating, display = GREY, f"{display} — not rated: {unresolved}"
     return SummaryItem(metric=metric, label=rule.label, value=value,
                        display=display if value is not None or display != "" else "not run",
-                       rating=rule.rate(value), rule=rule.describe(), section=section)
+                       rating=rating, rule=rule.describe(), section=section)
 
 
 def _overall(items: Sequence[SummaryItem]) -> str:
@@ -71,8 +83,16 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
                 f"{guard.remasked} example(s) still held a raw identifier and were masked again by the report."])
         sections.append(section)
     risk_facts = None
-    if inputs.risk is not None:
-        section, risk_facts = risk_section(inputs.risk, inputs)
+    released = released_facts(inputs, scan_facts)  # after a plan: the released table is what is judged
+    if inputs.risk is not None or (released and released.get("k") is not None):
+        section, risk_facts = risk_section(inputs.risk if inputs.risk is not None else inputs.released_risk, inputs)
+        if released is not None and released.get("k") is not None:
+            raw_k = risk_facts["k"] if inputs.risk is not None else None
+            section = replace(section, sentence=released_sentence(released, raw_k) + " Raw table: " + section.sentence,
+                              tables=[comparison_table(inputs.risk, released)] + section.tables,
+                              metrics={**section.metrics, "released.k": released["k"],
+                                       "released.records_below_k_share": released["share"],
+                                       "released.sample_uniques": released["uniques"]})
         sections.append(section)
     attack_facts = None
     if inputs.attacks is not None:
@@ -99,15 +119,36 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     summary = []
     if scan_facts is not None:
         d, leaks = scan_facts["direct"], scan_facts["leaks"]
-        summary.append(_item(t, "direct_identifiers", float(len(d)),
-                             f"{len(d)}: {', '.join(d)}" if d else "none found", "scan"))
+        if released is not None and "direct_in_clear" in released:
+            left = released["direct_in_clear"]
+            summary.append(_item(t, "direct_identifiers", float(len(left)),
+                                 (f"{len(left)} in clear in the released table: {', '.join(left)}" if left else
+                                  "none in clear in the released table")
+                                 + f" (raw table: {len(d)}{': ' + ', '.join(d) if d else ''})", "scan"))
+        else:
+            summary.append(_item(t, "direct_identifiers", float(len(d)),
+                                 f"{len(d)}: {', '.join(d)}" if d else "none found", "scan"))
         summary.append(_item(t, "free_text_leaks", float(len(leaks)),
                              "; ".join(f"{n} ({', '.join(ts[:4])})" for n, ts in leaks) if leaks else "none found",
                              "scan"))
     else:
         summary += [_item(t, "direct_identifiers", None, notrun, "scan"),
                     _item(t, "free_text_leaks", None, notrun, "scan")]
-    if risk_facts is not None and risk_facts["k"] is not None:
+    if released is not None and released.get("k") is not None and risk_facts is not None:
+        qis = ", ".join(released["qis"])
+        raw = (f" (raw table: k = {int(risk_facts['k'])})"
+               if inputs.risk is not None and risk_facts["k"] is not None else "")
+        summary.append(_item(t, "k_anonymity", released["k"], f"k = {int(released['k'])}"
+                             + (f" on {qis}" if qis else "") + " in the released table" + raw, "risk"))
+        if released["share"] is not None:
+            raw_share = risk_facts["share"] if inputs.risk is not None else None
+            summary.append(_item(t, "records_at_risk", released["share"],
+                                 f"{pct(released['share'])} ({int(released['below']):,} of {int(released['rows']):,}) "
+                                 "in the released table" + (f" (raw table: {pct(raw_share)})" if raw_share is not None
+                                                            else ""), "risk"))
+        else:
+            summary.append(_item(t, "records_at_risk", None, notrun, "risk"))
+    elif risk_facts is not None and risk_facts["k"] is not None:
         qis = ", ".join(risk_facts["qis"])
         summary.append(_item(t, "k_anonymity", risk_facts["k"], f"k = {int(risk_facts['k'])}"
                              + (f" on {qis}" if qis else ""), "risk"))
@@ -123,7 +164,9 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     if attack_facts is not None and attack_facts.get("best"):
         rough = " — rough: too few non-members to resolve 0.1% FPR" if attack_facts.get("rough") else ""
         summary.append(_item(t, "attack_tpr_at_0.001_fpr", attack_facts["tpr"],
-                             f"{pct(attack_facts['tpr'], 2)} ({attack_facts['best']}){rough}", "attack"))
+                             f"{pct(attack_facts['tpr'], 2)} ({attack_facts['best']}){rough}", "attack",
+                             unresolved="0.1% FPR cannot be resolved with this many non-members"
+                             if attack_facts.get("rough") else None, unresolved_ratings=(AMBER,)))
         summary.append(_item(t, "attack_auc", attack_facts["auc"],
                              f"{fmt(attack_facts['auc'])} ({attack_facts['best']})", "attack"))
     else:
@@ -134,7 +177,11 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
                    if mem_facts["exposure"] is not None else "no exposure measured")
         if mem_facts["verdict"]:
             display += f" — {mem_facts['verdict']}"
-        summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization"))
+        small = mem_facts["bits"] is not None and mem_facts["bits"] < MIN_RESOLVABLE_SECRET_BITS
+        why = (f"a secret of {fmt(mem_facts['bits'])} bit(s) is too small to tell memorization from a guess "
+               "(choose a secret with 8 or more values)") if small else None
+        summary.append(_item(t, "memorization_exposure", mem_facts["share"], display, "memorization",
+                             unresolved=why))
     else:
         summary.append(_item(t, "memorization_exposure", None, notrun, "memorization"))
     if lm_facts is not None:  # only when run: a report without a language model keeps its summary

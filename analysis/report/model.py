@@ -130,6 +130,7 @@ class ReportInputs:
     consent_filter: Any = None   # analysis.consent.ConsentFilter of the training rows
     withdrawal: Any = None       # analysis.attacks.withdrawal.WithdrawalCheck
     anonymization: Any = None    # analysis.anonymize.plan.Plan applied (for the statement)
+    released_risk: Any = None    # RiskReport of the anonymized table (the plan's output): what is released
     model_info: Optional[Mapping[str, Any]] = None
     kind_overrides: Optional[Mapping[str, str]] = None
     seeds: Mapping[str, Any] = field(default_factory=dict)

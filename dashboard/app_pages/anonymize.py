@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.anonymize import (OPERATORS, Plan, Suppression, apply_plan, frequency_hierarchy, generate_secret,
                                 parse_params, suggest_plan)
+from analysis.anonymize.defaults import reserved_columns
 from analysis.csv_export import safe_csv_bytes
 from analysis.errors import safe_message
 from analysis.figures import risk as figures
@@ -32,7 +33,9 @@ QI_STORE, SENS_STORE = f"anonymize_qis_{fp[:12]}", f"anonymize_sensitive_{fp[:12
 if qi_key not in st.session_state:
     scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
     if state.get(QI_STORE) is None:
-        state.put(QI_STORE, suggest_quasi_identifiers(frame, scan, overrides=overrides))
+        reserved = reserved_columns(frame, state.get(state.CONSENT_MAPPING))  # consent columns: read, not released
+        state.put(QI_STORE, [c for c in suggest_quasi_identifiers(frame, scan, overrides=overrides)
+                             if c not in reserved])
         state.put(SENS_STORE, [c for c in suggest_sensitive(frame, scan, overrides=overrides)
                                if c not in state.get(QI_STORE)])
     st.session_state[qi_key], st.session_state[sens_key] = list(state.get(QI_STORE)), list(state.get(SENS_STORE))
@@ -103,14 +106,17 @@ if risk.population_uniqueness:
 st.subheader("Plan")
 p1, p2, p3 = st.columns([2, 2, 3])
 max_suppression = p1.number_input("Suppress at most (% of records)", 0.0, 100.0, 2.0, 0.5, key="anon_max_sup")
-if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct identifiers and redact free text "
-             "(from the PII scan), generalize the quasi-identifiers, suppress until k holds."):
+if p1.button("Suggest a plan", key="anon_suggest", help="Pseudonymize direct identifiers (dates of birth to "
+             "their year) and redact free text (from the PII scan), generalize the quasi-identifiers (other dates to "
+             "their month), suppress until k holds. Consent columns are left out."):
     scan, overrides = state.get(state.SCAN), state.get(state.KIND_OVERRIDES)
     try:
         state.put(PENDING, suggest_plan(
             frame, qis, k=k, max_suppression=max_suppression / 100,
             direct_identifiers=columns_of_kind(frame, scan, "direct_identifier", overrides=overrides),
-            free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides)))
+            free_text=columns_of_kind(frame, scan, "free_text", overrides=overrides),
+            other_quasi_identifiers=columns_of_kind(frame, scan, "quasi_identifier", overrides=overrides),
+            reserved=reserved_columns(frame, state.get(state.CONSENT_MAPPING))))
         st.rerun()
     except ValueError as exc:
         st.error(markdown_text(safe_message(exc)))

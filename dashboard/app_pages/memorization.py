@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.figures.memorization import exposure_vs_repeats, extraction_by_repeats
+from analysis.memorization.defaults import default_secret_column, default_text_column
 from analysis.tables import infer_column_type
 from analysis.text_safety import markdown_text
 from dashboard import cache, state
@@ -35,8 +36,8 @@ with left:
         if not options:
             st.error("This table has no text column to train a character model on.")
             st.stop()
-        column = st.selectbox("Text column", options, key="mem_text_column",
-                              index=options.index("notes") if "notes" in options else 0)
+        preferred = default_text_column(frame, options)  # real free text, never a name column
+        column = st.selectbox("Text column", options, key="mem_text_column", index=options.index(preferred))
         space_size = st.selectbox("Secret space size |R|", SPACE_CHOICES, index=1, key="mem_space",
                                   format_func=lambda n: f"{n:,} ({len(str(n - 1))}-digit secrets)")
     else:
@@ -44,10 +45,11 @@ with left:
         if not labels:
             st.error("This table has no column with 2 to 200 distinct values to use as the secret.")
             st.stop()
-        current = state.label_column()
-        column = st.selectbox("Sensitive attribute (the model's label)", labels,
-                              index=labels.index(current) if current in labels else 0, key="mem_label",
-                              help="Canary records carry a random value of this column; its values are R.")
+        preferred = default_secret_column(frame, labels, state.label_column())  # 8+ values: 3+ bits
+        column = st.selectbox("Sensitive attribute (the model's label)", labels, index=labels.index(preferred),
+                              key="mem_label",
+                              help="Canary records carry a random value of this column; its values are R. "
+                                   "A secret with few values (2 values: 1 bit) cannot show memorization.")
     repeats = st.multiselect("Times each secret is inserted", REPEAT_CHOICES, default=[1, 4, 16, 64],
                              key="mem_repeats")
 with right:

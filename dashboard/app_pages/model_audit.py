@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.attacks.audit import run_audit
+from analysis.pii.masking import columns_to_mask
 from analysis.errors import safe_message
 from analysis.figures import attacks as figures
 from analysis.models.loading import ModelLoadError, RefusedTypesError, UntrustedTypesError
@@ -14,6 +15,7 @@ from analysis.tables import bytes_fingerprint
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from analysis.text_safety import markdown_text
 from dashboard import cache, state
+from dashboard.sections.features import choose_features
 from dashboard.sections.withdrawal import render_withdrawal_section
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
@@ -32,6 +34,7 @@ st.caption(f"Dataset **{markdown_text(table.name)}** · label **{markdown_text(l
 source = st.radio("Model", ["Train here", "Load a file"], horizontal=True, key="audit_source")
 if source == "Train here":
     recipes = available_recipes()
+    features = choose_features(table, label, key="audit_features")  # dashboard/sections/features.py
     with st.form("audit_train"):
         c1, c2, c3 = st.columns(3)
         recipe_name = c1.selectbox("Model", list(recipes), format_func=recipes.get, key="audit_recipe")
@@ -41,9 +44,10 @@ if source == "Train here":
                                        step=1000, key="audit_rows"))
         train_clicked = st.form_submit_button("Train model")
     if train_clicked:
-        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows, state.consent_key())
+        key = cache.content_key(table.fingerprint, label, recipe_name, share, max_rows, state.consent_key(), features)
         try:
             frame, consent_filter = state.training_frame(table.frame)  # consented rows only (Data page switch)
+            frame = frame[[c for c in frame.columns if c in features or c == label]]
             frame = frame.sample(max_rows, random_state=0) if 0 < max_rows < len(frame) else frame
             trained = cache.memo("audit_model", key, lambda: train_model(
                 frame.reset_index(drop=True), label, recipe=get_recipe(recipe_name), member_share=share, seed=0,
@@ -152,7 +156,12 @@ if run_clicked:
     if not families:
         st.error("Choose at least one attack.")
         st.stop()
-    settings = dict(attacks=tuple(families), reference_models=n_ref, slice_column=slice_col, seed=0)
+    # the one masking rule: every column the scan classes as a direct identifier (or free text) is masked
+    identifiers = tuple(c for c in columns_to_mask(table.frame, scan=state.get(state.SCAN),
+                                                   overrides=state.get(state.KIND_OVERRIDES))
+                        if c in bundle["members"].columns and c != label)
+    settings = dict(attacks=tuple(families), reference_models=n_ref, slice_column=slice_col, seed=0,
+                    identifier_columns=identifiers)
     key = cache.content_key(bundle["key"], table.fingerprint, settings)
     try:
         result = cache.memo("audit", key, lambda: run_audit(

@@ -74,6 +74,7 @@ rows = []
 for finding in scan.columns:
     ents = _shown(finding)
     rows.append({"column": finding.name, "kind": finding.kind,
+                 "special category": finding.special_category,  # GDPR Art. 9 / Art. 10
                  "entities": ("mixed: " if finding.mixed_types else "")
                  + (" + " if finding.mixed_types else ", ").join(f"{e.type} ({e.prevalence:.0%})" for e in ents),
                  "prevalence": ents[0].prevalence if ents else 0.0, "score": ents[0].score if ents else None,

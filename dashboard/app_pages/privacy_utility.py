@@ -9,13 +9,16 @@ import streamlit as st
 
 from analysis.figures import tradeoff as figures
 from analysis.privacy.training import TrainingCancelled
+from analysis.anonymize.defaults import restrict_plan
 from analysis.strategies import STRATEGIES, TITLES, run_strategies
 from analysis.text_safety import markdown_text
 from analysis.tradeoff import DEFAULT_EPSILONS, budget_label
 from dashboard import cache, state
 from dashboard.sections.federated import FEDERATED_STRATEGIES, federated_notes, federated_settings
+from dashboard.sections.features import choose_features
 
 REQUEST = "tradeoff_request"  # the settings of the comparison the user asked for (survives reruns)
+REQUEST_FEATURES = "tradeoff_request_features"  # the feature columns chosen with it
 BUDGETS = [e for e in DEFAULT_EPSILONS if math.isfinite(e)]
 HELP = {"none": "the MLP on the raw rows", "anonymized": "the Anonymize page's plan applied to the training rows",
         "dp": "DP-SGD at each budget", "federated": "FedAvg over simulated clients",
@@ -37,6 +40,8 @@ label_default = state.label_column()
 for widget in ("tradeoff_label", "tradeoff_group"):  # a choice from a previously loaded table
     if st.session_state.get(widget) is not None and st.session_state[widget] not in columns:
         del st.session_state[widget]
+features = choose_features(table, st.session_state.get("tradeoff_label") or label_default or columns[-1],
+                           key="tradeoff_features")  # dashboard/sections/features.py
 with st.form("tradeoff_form"):
     c1, c2 = st.columns(2)
     label = c1.selectbox("Label column", columns, index=columns.index(label_default) if label_default in columns else 0,
@@ -85,16 +90,27 @@ if submitted:
     request = dict(label=label, strategies=chosen, group_column=group, epsilons=sorted(budgets), seeds=seeds,
                    hidden=widths, epochs=epochs, batch_size=batch, learning_rate=lr, clip_norm=clip,
                    max_rows=max_rows or None, reference_models=references)
+    feature_columns = [c for c in features if c != label]
     if any(s in FEDERATED_STRATEGIES for s in chosen):
         request.update(fl)
     state.put(REQUEST, request)
+    state.put(REQUEST_FEATURES, feature_columns)
 
 request = state.get(REQUEST)
 if request is not None:
+    kept = [*(state.get(REQUEST_FEATURES) or [c for c in columns if c != request["label"]]), request["label"]]
+    if request.get("group_column") and request["group_column"] not in kept:
+        kept.append(request["group_column"])
+    plan = restrict_plan(plan, kept) if plan is not None else None  # the plan's rules on the chosen columns
     plan_dict = plan.to_dict() if plan is not None else None
+
+    def _training_rows():
+        rows = state.training_frame(table.frame)[0]  # consented rows, without the consent columns
+        return rows[[c for c in rows.columns if c in kept]]
+
     result = cache.run_once(
-        "tradeoff", cache.content_key(table.fingerprint, request, plan_dict, state.consent_key()),
-        lambda bar: run_strategies(state.training_frame(table.frame)[0], plan=plan, progress=bar, **request),
+        "tradeoff", cache.content_key(table.fingerprint, request, plan_dict, state.consent_key(), kept),
+        lambda bar: run_strategies(_training_rows(), plan=plan, progress=bar, **request),
         label=f"Training {len(request['strategies'])} protection(s) x {request['seeds']} seed(s)",
         request_key=REQUEST, cancel_key="tradeoff_cancel", errors=(ValueError, RuntimeError, TrainingCancelled))
     state.put(state.TRADEOFF, result)

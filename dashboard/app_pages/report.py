@@ -88,6 +88,7 @@ inputs = ReportInputs(
     kind_overrides=state.get(state.KIND_OVERRIDES), title=f"Privacy audit of {table.name}",
     consent=consent_coverage(table, q.consent), consent_filter=pick(state.CONSENT_FILTER, q.consent_filter),
     withdrawal=state.get(state.WITHDRAWAL), anonymization=state.get(state.PLAN),
+    released_risk=state.get(state.RISK_AFTER) if state.get(state.PLAN) is not None else None,
     identifier_memo=cache.session_store("report_identifier_values"),
     seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
                                                      ("attack", state.ATTACKS))

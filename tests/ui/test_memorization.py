@@ -52,7 +52,8 @@ def test_text_test_on_notes_shows_verdict_both_models_and_canaries():
 def test_tabular_mode_and_empty_repeats_warning():
     at = _page()
     at.radio(key="mem_mode").set_value("Table (tabular model)").run()
-    assert at.selectbox(key="mem_label").value == "churned"
+    # the 2-value label (1 bit) cannot show memorization: the default is a secret with 8+ values
+    assert at.selectbox(key="mem_label").value == "tenure_months"
     at.multiselect(key="mem_repeats").set_value([]).run()
     assert any("at least one" in w.value for w in at.warning)
     assert at.button(key="mem_run").disabled

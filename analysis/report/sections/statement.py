@@ -8,6 +8,7 @@ numbers and units, under a topic.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from analysis.report.model import AuditReport, ReportInputs, Statement, StatementLine
@@ -22,7 +23,9 @@ def _personal_data(inputs: ReportInputs) -> list[StatementLine]:
     if inputs.scan is None:
         return [StatementLine("personal data", "No PII scan was run, so the personal data categories are not stated.")]
     overrides = dict(inputs.kind_overrides or {})
-    lines = []
+    lines: list[StatementLine] = []
+    found: list[str] = []
+    specials: list[str] = []
     for column in as_list(get(inputs.scan, "columns", default=[])):
         name = str(get(column, "name"))
         kind = overrides.get(name, str(get(column, "kind", default="other")))
@@ -34,8 +37,16 @@ def _personal_data(inputs: ReportInputs) -> list[StatementLine]:
         if kind == "other" and not types:
             continue
         kind_text = _KIND_WORDS.get(kind, "a column")
+        special = str(get(column, "special_category", default="") or "")
         lines.append(StatementLine("personal data", f"Column {name} is {kind_text}" +
-                                   (f" holding {', '.join(types[:4])}." if types else ".")))
+                                   (f" holding {', '.join(types[:4])}" if types else "") +
+                                   (f"; special category: {special}" if special else "") + "."))
+        found.extend(t for t in types if t not in found)
+        if special and special not in specials:
+            specials.append(special)
+    if found or specials:  # every category, in one line a reader can check against the columns above
+        lines.append(StatementLine("personal data", "Categories found: " + (", ".join(found) or "none")
+                                   + (f"; special categories: {'; '.join(specials)}" if specials else "") + "."))
     return lines or [StatementLine("personal data", "The PII scan found no personal data column.")]
 
 
@@ -74,14 +85,18 @@ def _protections(report: AuditReport, inputs: ReportInputs) -> list[StatementLin
     trade = report.section("tradeoff")
     if trade is not None and trade.metrics.get("recommended_epsilon") is not None:
         delta = num(get(inputs.tradeoff, "delta"))
-        lines.append(StatementLine("protections", f"DP-SGD was compared; the recommended budget is "
+        # DP is a property of a model trained with it: the comparison's models, never the audited one
+        # unless its description says so
+        lines.append(StatementLine("protections", "In the protection comparison, models trained with DP-SGD at "
                                                   f"{eps_text(trade.metrics['recommended_epsilon'])}"
                                                   + (f", δ = {delta:.2g}" if delta else "") +
-                                                  ". One unit of privacy is one training row (record-level)."))
-        kept = trade.metrics.get("recommended_accuracy_kept")
-        if kept is not None:
-            lines.append(StatementLine("protections", f"At that budget the model keeps {pct(kept)} of non-private "
-                                                      "accuracy."))
+                                                  " (the recommended budget; one unit of privacy is one training row)"
+                                                  + (f" keep {pct(trade.metrics['recommended_accuracy_kept'])} of "
+                                                     "non-private accuracy" if trade.metrics.get(
+                                                         "recommended_accuracy_kept") is not None else "") + "."))
+        if inputs.attacks is not None and not _model_has_dp(inputs.model_info):
+            lines.append(StatementLine("protections", "The audited model was not trained with differential "
+                                                      "privacy: no ε applies to it."))
     federated = inputs.federated
     if federated is not None:
         runs = [r for r in as_list(get(federated, "runs", default=[])) if get(r, "mode") == "federated"]
@@ -95,6 +110,11 @@ def _protections(report: AuditReport, inputs: ReportInputs) -> list[StatementLin
             lines.append(StatementLine("protections", text + "."))
     return lines or [StatementLine("protections", "No protection (anonymization, DP, federated training) was "
                                                   "applied in this audit.")]
+
+
+def _model_has_dp(info: Any) -> bool:
+    text = " ".join(f"{k}={v}" for k, v in dict(info or {}).items()).lower()
+    return bool(re.search(r"epsilon|noise_multiplier|dp[-_ ]?sgd|differential", text))
 
 
 def _risks(report: AuditReport) -> list[StatementLine]:
