@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Optional
 
+from analysis.pii.locales import model_installed  # noqa: F401  (doctor and the engine ask it)
 from analysis.settings import get_settings
 
 LANGUAGE = "en"
@@ -135,13 +136,6 @@ def lowercase_name_recognizer():
     return LowercaseNameRecognizer(supported_entities=["PERSON"], name="LowercaseNameRecognizer")
 
 
-def model_installed(model_name: str) -> bool:
-    """True when `model_name` is an installed package: the test Presidio makes before downloading."""
-    import spacy.util
-
-    return bool(model_name) and spacy.util.is_package(model_name)
-
-
 def _missing_model(model_name: str, problem: str) -> SpacyModelError:
     return SpacyModelError(
         f"the spaCy model '{model_name}' (setting PRIVACY_AUDIT_SPACY_MODEL) {problem}; install the package "
@@ -200,7 +194,8 @@ def build_engine(model_name: Optional[str] = None, locales: Optional[tuple] = No
     registry.add_recognizer(lowercase_name_recognizer())
     from analysis.pii.locale_recognizers import add_locale_recognizers
 
-    add_locale_recognizers(registry, locales, languages)
+    add_locale_recognizers(registry, locales, languages,
+                           lambda: [offline_email_recognizer(), formatted_phone_recognizer()])
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=languages)
     return Engine(analyzer=analyzer, nlp=nlp, ner_model=model_name, nlps=dict(nlp_engine.nlp),
                   ner_models={LANGUAGE: model_name, **extra}, locales=locales)

@@ -9,7 +9,7 @@ for languages without an installed NER model).
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from analysis.pii import locales as loc
 from analysis.pii import national_ids as ids
@@ -87,13 +87,13 @@ def street_recognizer(language: str):
                              global_regex_flags=re.IGNORECASE | re.UNICODE)
 
 
-def add_locale_recognizers(registry, locales: Sequence[str], languages: Sequence[str]) -> None:
+def add_locale_recognizers(registry, locales: Sequence[str], languages: Sequence[str],
+                           generic_recognizers: Callable[[], list]) -> None:
     """Add the locales' recognizers to `registry` for each analyzer language; languages other than
-    English also get the generic ones English has (e-mail offline, card, formatted phone). Presidio's
+    English also get the generic ones English has (`generic_recognizers()`, the engine's offline e-mail and
+    formatted phone, and a card recognizer). Presidio's
     phone recognizer keeps its default regions (US GB DE FR ...); see `text_phone_recognizers`."""
     from presidio_analyzer.predefined_recognizers import CreditCardRecognizer
-
-    from analysis.pii.engine import formatted_phone_recognizer, offline_email_recognizer
 
     locales = tuple(locales)
     non_english = any(not c.startswith("en-") for c in locales)
@@ -105,12 +105,9 @@ def add_locale_recognizers(registry, locales: Sequence[str], languages: Sequence
             registry.add_recognizer(street_recognizer(language))
             registry.add_recognizer(locale_name_recognizer(language, locales))
         if language != "en":
-            email = offline_email_recognizer()
-            email.supported_language = language
-            phone = formatted_phone_recognizer()
-            phone.supported_language = language
-            registry.add_recognizer(email)
-            registry.add_recognizer(phone)
+            for recognizer in generic_recognizers():
+                recognizer.supported_language = language
+                registry.add_recognizer(recognizer)
             registry.add_recognizer(CreditCardRecognizer(supported_language=language))
 
 

@@ -133,7 +133,6 @@ def id_types(locales: Sequence[str]) -> tuple[ids.IdType, ...]:
 
 def installed_ner_model(language: str) -> Optional[str]:
     """The installed spaCy package for `language` (English: the configured model), or None."""
-    from analysis.pii.engine import model_installed
     from analysis.settings import get_settings
 
     if language == "en":
@@ -381,3 +380,10 @@ def column_hint(column: str) -> Optional[str]:
                                                  for i in range(len(tokens) - len(parts) + 1)):
             return entity
     return None
+
+
+def model_installed(model_name: str) -> bool:
+    """True when `model_name` is an installed package: the test Presidio makes before downloading."""
+    import spacy.util
+
+    return bool(model_name) and spacy.util.is_package(model_name)

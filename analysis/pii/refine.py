@@ -116,13 +116,15 @@ def _gibberish_share(strings: pd.Series) -> float:
 
 
 def _drop_false_kinds(finding: ColumnFinding, strings: pd.Series, tokens: set[str]) -> ColumnFinding:
-    if not len(strings) or not finding.entities:
+    if not len(strings):
+        return finding
+    if finding.kind == "free_text" and _gibberish_share(strings) >= 0.5:  # with or without spans found in it
+        return dataclasses.replace(finding, kind="other", entities=[], examples=[], evidence=finding.evidence + [
+            "not free text: most tokens are not words (random characters), so the spans found in it are dropped"])
+    if not finding.entities:
         return finding
     keep = list(finding.entities)
     note = None
-    if finding.kind == "free_text" and _gibberish_share(strings) >= 0.5:
-        return dataclasses.replace(finding, kind="other", entities=[], examples=[], evidence=finding.evidence + [
-            "not free text: most tokens are not words (random characters), so the spans found in it are dropped"])
     top = keep[0].type
     if top == "GENDER" and lx.name_hint(finding.name) != "GENDER" and strings.str.len().max() <= 1:
         keep = [e for e in keep if e.type != "GENDER"]

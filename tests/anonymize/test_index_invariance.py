@@ -15,6 +15,8 @@ FRAME = pd.DataFrame({
     "name": ["Ada Byron", "Bo Li", "Cy Ng", "Di Ma", "Ed Wu", "Fa Xu", "Ada Byron", "Gi Yo", None, "Hu Zi"],
     "dob": ["1959-08-11", "1997-08-17", "2001-01-31", "1980-12-01", "1975-03-03", "1960-06-06",
             "1959-08-11", "1990-02-02", None, "1985-05-05"],
+    "pesel": ["44051401359", "02070803628", "44051401359", None, "85010112346", "90090515836",
+              "44051401359", "02070803628", "00000000000", "85010112346"],
     "zip": [29757, 2134, 10001, 94110, 60614, 30301, 29757, 2134, 10001, 94110],
     "job": ["nurse", "clerk", "nurse", "pilot", "clerk", "nurse", "nurse", "pilot", None, "clerk"],
     "note": ["mail ada@example.com", "call 555-123-4567", "nothing here", "ssn 123-45-6789", "ok",
@@ -35,6 +37,7 @@ RULES = {
     "top_bottom_code": ("age", {"lower_quantile": 0.2, "upper_quantile": 0.8}),
     "surrogate": ("name", {}),
     "text_redact": ("note", {"finder": "patterns"}),
+    "id_birth_date": ("pesel", {"to": "year"}),
 }
 
 INDICES = {
