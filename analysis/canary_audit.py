@@ -33,6 +33,7 @@ from analysis.results import Result
 
 DEFAULT_CANARIES = 1000
 MIN_CANARIES = 20
+MAX_CANARY_SHARE = 0.1   # canaries at most this share of the members, so they barely move the model's utility
 DESIGN = ("out-of-distribution synthetic rows (a feature combination found in no real row, numbers uniform in "
           "their observed range) with a label drawn uniformly at random; each in training by an independent "
           "fair coin")
@@ -85,6 +86,21 @@ def draw_canaries(rows: pd.DataFrame, label: str, count: int = DEFAULT_CANARIES,
     canaries = make_canary_records(rows, label, int(count), seed=seed)
     included = np.random.default_rng([seed, 2023, 22]).random(int(count)) < 0.5
     return CanarySet(rows=canaries.reset_index(drop=True), included=included, seed=int(seed))
+
+
+def canary_count(requested: int, n_members: int) -> tuple[int, str]:
+    """(canaries to draw, a warning or ""): at most MAX_CANARY_SHARE of the members (about half of them
+    enter training), none when fewer than MIN_CANARIES would remain."""
+    if requested <= 0:
+        return 0, ""
+    count = min(int(requested), int(MAX_CANARY_SHARE * n_members))
+    if count < MIN_CANARIES:
+        return 0, (f"no canary audit: {n_members} members allow {count} canaries (at most "
+                   f"{MAX_CANARY_SHARE:.0%} of the members), fewer than {MIN_CANARIES}")
+    if count < requested:
+        return count, (f"canaries: {count} instead of {requested} (at most {MAX_CANARY_SHARE:.0%} of the "
+                       f"{n_members} members, so they barely change the model)")
+    return count, ""
 
 
 def skipped_audit(canaries: CanarySet, reason: str) -> CanaryAudit:

@@ -46,6 +46,9 @@ class Settings:
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"
     # Global seed used when a caller gives none
     seed: int = 0
+    canaries: int = 1000                 # coin-flip canaries per seed in `privacy-audit compare` (0: off)
+    comparison_reference_models: int = 2  # same-strategy RMIA reference models in the comparison (0: off)
+    anonymity_attacks: int = 500         # attacks per GDPR criterion (singling out, linkability, inference)
 
 
 def _coerce(raw: str, kind: type):

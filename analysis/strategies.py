@@ -269,15 +269,18 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     jobs_per_seed = len(options) + (1 if baseline else 0) + (1 if shared_reference else 0)
     canary_sets: dict[int, Any] = {}
     anonymity_memo: dict = {}
+    from analysis.canary_audit import canary_count
+
+    canary_total, canary_warning = canary_count(int(canaries), n_train)
     n_jobs = max(1, jobs_per_seed * training.seeds)
     runs: list[StrategyRun] = []
     done = 0
     for s in range(training.seed, training.seed + training.seeds):
         members, non_members = _split(rows, training.member_share, s)
-        if canaries:
+        if canary_total:
             from analysis.canary_audit import draw_canaries
 
-            canary_sets[s] = draw_canaries(rows, label, int(canaries), seed=s)
+            canary_sets[s] = draw_canaries(rows, label, canary_total, seed=s)
         reference = None
         if shared_reference:
             report(progress, done / n_jobs, f"seed {s}: {reference_models} reference models for RMIA")
@@ -307,7 +310,7 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     summary = summarize(runs)
     exposure = _exposure(runs, rows, training, plan_obj)
     pick, reference_row, _ = choose_budget(summary)
-    warnings: list[str] = []
+    warnings: list[str] = [canary_warning] if canary_warning else []
     if delta is not None and delta >= 1.0 / n_train:
         warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
                         "use delta <= 1/(10 n).")

@@ -30,6 +30,7 @@ from analysis.report.sections.attack import attack_section, strongest_attack  # 
 from analysis.report.sections.consent import consent_section
 from analysis.report.sections.federated import federated_section
 from analysis.report.sections.memorization import memorization_section
+from analysis.report.sections.model_anonymity import model_anonymity_section
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
 from analysis.report.sections.statement import statement
@@ -85,6 +86,10 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     if inputs.tradeoff is not None:
         section, trade_facts = tradeoff_section(inputs.tradeoff, inputs)
         sections.append(section)
+    if inputs.tradeoff is not None:
+        anonymity_section = model_anonymity_section(inputs.tradeoff, inputs)
+        if anonymity_section is not None:
+            sections.append(anonymity_section)
     if inputs.federated is not None:
         sections.append(federated_section(inputs.federated, inputs))
     if "consent" in inputs.present():
