@@ -12,10 +12,11 @@ a label drawn uniformly at random. Why these:
 Each canary enters training by an independent fair coin (what makes the bound sound). A protected
 strategy's canaries go through the same protection as the rows (the anonymization plan, DP-SGD).
 
-Scoring (`audit_canaries`): the attacks available for the run - the loss (the target alone) and, when the
-run has reference models, RMIA offline (Zarifzadeh et al. 2024) with a population of held-out real
-rows - each turned into a one-run bound at 95% confidence, Bonferroni-corrected over the attacks tried
-and the guess counts (`analysis.attacks.one_run`); the largest is the run's bound. A DP run's bound above
+Scoring (`audit_canaries`): the strongest attack available for the run - RMIA offline (Zarifzadeh et
+al. 2024; reference models trained with the run's own strategy, held-out real rows as population) when
+the run has reference models, else the loss (the target alone) - turned into the one-run bound at 95%
+confidence, Bonferroni-corrected over the guess counts (`analysis.attacks.one_run`). One attack only:
+every extra attack tried would cost its own Bonferroni factor. A DP run's bound above
 its accounted ε means the implementation or the accounting is broken.
 """
 
@@ -126,12 +127,16 @@ def audit_canaries(model, canaries: CanarySet, label: str, *, delta: float, refe
     if np.asarray(model.classes_).dtype.kind in "OUT":
         labels = labels.astype(str)
     target = model_outputs(model, features, labels)
-    scored = {"loss": target.log_p}  # higher log p of the canary's (random) label = more member-like
+    # The strongest attack available, and only it (each extra attack would cost a Bonferroni factor):
+    # RMIA offline when the run has reference models, else the loss (higher log p of the canary's random
+    # label = more member-like).
     if reference is not None and population_log_p is not None:
         data = AuditData(features=features, labels=labels, is_member=canaries.included)
         pool_log_p = np.concatenate([target.log_p, np.asarray(population_log_p, dtype=float)])
-        rmia = rmia_attacks(target, data, reference, pool_log_p, variants=("offline",), seed=seed)[0]
-        scored["rmia_offline"] = rmia.scores
+        scored = {"rmia_offline": rmia_attacks(target, data, reference, pool_log_p, variants=("offline",),
+                                               seed=seed)[0].scores}
+    else:
+        scored = {"loss": target.log_p}
     coin = np.ones(canaries.count, dtype=bool)
     bounds = {name: one_run_bound(scores, canaries.included, coin, delta=delta, tests=len(scored), seed=seed)
               for name, scores in scored.items()}

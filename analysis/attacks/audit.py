@@ -88,6 +88,9 @@ class AuditResult(Result):
     seed: int
     warnings: list[str] = field(default_factory=list)
     versions: dict = field(default_factory=package_versions)
+    # the most exposed members by quasi-identifier group and the share of members with an individual
+    # LiRA / RMIA p-value below 1% (analysis.attacks.exposed); None without a calibrated attack
+    exposure: Optional[Any] = None
 
     def attack(self, name: str) -> AttackResult:
         for result in self.attacks:
@@ -187,6 +190,10 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
         members.drop(columns=[label]))
     exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
+    from analysis.attacks.exposed import most_exposed
+
+    exposure = most_exposed(members, label, [("this model", "none", {s.name: (s.scores, s.settings) for s in scored})],
+                            quasi_identifiers=[slice_column] if slice_column else None, seed=seed)
     warnings = sorted({w for r in results for w in r.warnings})
     if train_acc - test_acc > 0.1:
         warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")
@@ -204,7 +211,7 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     }
     return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
                        most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
-                       settings=settings, seed=seed, warnings=warnings)
+                       settings=settings, seed=seed, warnings=warnings, exposure=exposure)
 
 
 def score_records(model: FittedModel, data: AuditData, label: str, variants: Sequence[str], *,

@@ -12,6 +12,7 @@ from analysis.models.loading import (ModelLoadError, RefusedTypesError, Untruste
                                      load_model)
 from analysis.models.recipes import available_recipes, declared_members, get_recipe, train_model
 from dashboard import cache, state
+from dashboard.sections.privacy_axis import exposed_records
 from dashboard.sections.withdrawal import render_withdrawal_section
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
@@ -196,3 +197,4 @@ st.markdown(f"**Most exposed members** (by {result.strongest_attack}, the strong
             f"{', '.join(result.masked_columns) or 'none detected'})")
 st.dataframe(pd.DataFrame([{"rank": r.rank, "score": r.score, "loss": r.loss, **r.values}
                            for r in result.most_exposed]), hide_index=True, width="stretch")
+exposed_records(getattr(result, "exposure", None))
