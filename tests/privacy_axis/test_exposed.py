@@ -75,3 +75,25 @@ def test_p_value_shares_compare_members_with_chance():
     assert np.allclose(p_values("rmia_offline", np.array([0.0, 0.5, 0.9995]), {"population_size": 1000}),
                        [1.0, 0.5, 0.001])
     assert p_values("loss", np.array([1.0])) is None
+
+
+def test_model_audit_reports_exposure_by_group_without_identifiers():
+    """The Model audit's result carries the same exposure view (RMIA p-values, groups, no identifiers)."""
+    from analysis.attacks.audit import run_audit
+    from analysis.models.recipes import get_recipe, train_model
+    from analysis.tables import load_sample
+
+    customers = load_sample("customers.csv").frame.sample(400, random_state=0).reset_index(drop=True)
+    trained = train_model(customers, "churned", recipe="logistic_regression", seed=0)
+    result = run_audit(trained.model, trained.members, trained.non_members, "churned",
+                       recipe=get_recipe("logistic_regression"), attacks=("threshold", "rmia"),
+                       reference_models=2, slice_column="plan", seed=1, backend="serial")
+    exposure = result.exposure
+    assert exposure is not None and exposure.attack == "rmia_offline" and len(exposure.people) == 10
+    assert exposure.quasi_identifiers == ["plan"]
+    text = json.dumps(exposure.to_dict())
+    for column in ("customer_name", "email", "ssn"):
+        assert column in exposure.hidden_columns
+        assert not any(str(v) in text for v in trained.members[column])
+    share = exposure.runs[0]
+    assert 0.0 <= share.members_below["rmia_offline"] <= 1.0
