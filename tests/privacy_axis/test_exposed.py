@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from analysis.attacks.exposed import MIN_SHOWN, most_exposed, p_values
 
@@ -77,8 +78,8 @@ def test_p_value_shares_compare_members_with_chance():
     assert p_values("loss", np.array([1.0])) is None
 
 
-def test_model_audit_reports_exposure_by_group_without_identifiers():
-    """The Model audit's result carries the same exposure view (RMIA p-values, groups, no identifiers)."""
+@pytest.fixture(scope="module")
+def audited():
     from analysis.attacks.audit import run_audit
     from analysis.models.recipes import get_recipe, train_model
     from analysis.tables import load_sample
@@ -88,6 +89,12 @@ def test_model_audit_reports_exposure_by_group_without_identifiers():
     result = run_audit(trained.model, trained.members, trained.non_members, "churned",
                        recipe=get_recipe("logistic_regression"), attacks=("threshold", "rmia"),
                        reference_models=2, slice_column="plan", seed=1, backend="serial")
+    return trained, result
+
+
+def test_model_audit_reports_exposure_by_group_without_identifiers(audited):
+    """The Model audit's result carries the same exposure view (RMIA p-values, groups, no identifiers)."""
+    trained, result = audited
     exposure = result.exposure
     assert exposure is not None and exposure.attack == "rmia_offline" and len(exposure.people) == 10
     assert exposure.quasi_identifiers == ["plan"]
@@ -97,3 +104,20 @@ def test_model_audit_reports_exposure_by_group_without_identifiers():
         assert not any(str(v) in text for v in trained.members[column])
     share = exposure.runs[0]
     assert 0.0 <= share.members_below["rmia_offline"] <= 1.0
+
+
+def test_report_attack_section_lists_the_most_exposed_members(audited):
+    from analysis.report import ReportInputs, assemble_report
+    from analysis.report.export import report_json, validate_report
+    from analysis.report.html import render_html
+
+    trained, result = audited
+    report = assemble_report(ReportInputs(attacks=result))
+    validate_report(json.loads(report_json(report)))
+    section = next(s for s in report.sections if s.key == "attack")
+    table = next(t for t in section.tables if t.title.startswith("Most exposed members"))
+    assert len(table.rows) == 10 and "members_p_below_1pct" in section.metrics
+    assert any("p-value below 1%" in n for n in section.notes)
+    html = render_html(report)
+    assert "Most exposed members (quasi-identifier group only)" in html
+    assert not any(str(v) in html for v in trained.members["email"])
