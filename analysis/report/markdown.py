@@ -10,20 +10,13 @@ from pathlib import Path
 from typing import Union
 
 from analysis.report.model import AuditReport
+from analysis.report.sections.model_anonymity import anonymity_markdown
 
 _LIGHTS = {"green": "🟢 OK", "amber": "🟠 Watch", "red": "🔴 Act", "grey": "⚪ Not run"}
 
 
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3g}"
-    return _cell(value)
 
 
 def render_markdown(report: AuditReport) -> str:
@@ -38,15 +31,7 @@ def render_markdown(report: AuditReport) -> str:
             out.append(f"- {line.text}")
     out += ["", "### Measured risks", "", "| rating | what | measured |", "|---|---|---|"]
     out += [f"| {_LIGHTS.get(i.rating, i.rating)} | {_cell(i.label)} | {_cell(i.display)} |" for i in report.summary]
-    anonymity = next((s for s in report.sections if s.key == "model_anonymity"), None)
-    if anonymity is not None:
-        out += ["", f"### {_cell(anonymity.title)}", "", _cell(anonymity.sentence), ""]
-        out += [f"- {_cell(note)}" for note in anonymity.notes]
-        if anonymity.tables:
-            table = anonymity.tables[0]
-            out += ["", "| " + " | ".join(_cell(c) for c in table.columns) + " |",
-                    "|" + "---|" * len(table.columns)]
-            out += ["| " + " | ".join(_value(v) for v in row) + " |" for row in table.rows]
+    out += anonymity_markdown(report, _cell)
     if report.policies:
         out += ["", "### Policies", ""]
         out += [f"- {'pass' if p.passed else 'FAIL'}: `{p.name}` — {_cell(p.message)}" for p in report.policies]

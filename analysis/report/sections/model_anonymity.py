@@ -14,7 +14,7 @@ tried and what was not tried. It states evidence, never a legal conclusion.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from analysis.report.model import ReportInputs, ReportTable, Section
 from analysis.report.values import as_list, get, num
@@ -129,8 +129,20 @@ def model_anonymity_section(tradeoff: Any, inputs: ReportInputs) -> Optional[Sec
                    tables, notes)
 
 
-def statement_lines(section: Section) -> list[str]:
-    """The section as lines for the Markdown export."""
-    return [section.sentence] + list(section.notes[:3])
+def anonymity_markdown(report, escape: Callable[[str], str]) -> list[str]:
+    """The model_anonymity section as Markdown lines: its sentence, notes and first table. `escape` is the
+    exporter's text escaping (table-derived strings such as quasi-identifier values pass through it)."""
+    section = next((s for s in report.sections if s.key == "model_anonymity"), None)
+    if section is None:
+        return []
 
+    def value(v: Any) -> str:
+        return "–" if v is None else f"{v:.3g}" if isinstance(v, float) else escape(str(v))
 
+    out = ["", f"### {escape(section.title)}", "", escape(section.sentence), ""]
+    out += [f"- {escape(note)}" for note in section.notes]
+    if section.tables:
+        table = section.tables[0]
+        out += ["", "| " + " | ".join(escape(str(c)) for c in table.columns) + " |", "|" + "---|" * len(table.columns)]
+        out += ["| " + " | ".join(value(v) for v in row) + " |" for row in table.rows]
+    return out
