@@ -78,14 +78,18 @@ def test_anonymized_singling_out_is_below_the_raw_tables(full_adult):
 
 
 def test_bound_stays_below_accounted_epsilon_over_seeds(adult):
-    """20 seeds of DP-SGD ε = 1 on 4,000 rows with 200 canaries each: a sound implementation keeps the
-    95%-confidence bound below ε in at least 95% of runs (a broken one, e.g. without noise, would not)."""
-    result = run_strategies(adult, "class", ["dp"], epsilons=[1], seeds=20, max_rows=4000, epochs=3,
-                            canaries=200)
+    """20 seeds on 4,000 rows with 200 canaries each, trained hard enough to memorize (10 epochs at learning
+    rate 0.01): the non-private runs' bounds are above ε = 0.5 (so a DP-SGD that added no noise would be
+    caught), and DP-SGD ε = 0.5 keeps the 95%-confidence bound at or below its accounted ε in at least 95%
+    of the runs."""
+    result = run_strategies(adult, "class", ["none", "dp"], epsilons=[0.5], seeds=20, max_rows=4000, epochs=10,
+                            learning_rate=0.01, canaries=200)
     rows = canary_rows(result)
-    assert len(rows) == 20 and all(r["canaries"] == 200 for r in rows)
-    below = [r["ε lower bound"] <= r["accounted ε"] for r in rows]
-    assert np.mean(below) >= 0.95
+    dp = [r for r in rows if r["strategy"] == "dp"]
+    none = [r for r in rows if r["strategy"] == "none"]
+    assert len(dp) == 20 and all(r["canaries"] == 200 for r in rows)
+    assert np.median([r["ε lower bound"] for r in none]) > 0.5
+    assert np.mean([r["ε lower bound"] <= r["accounted ε"] for r in dp]) >= 0.95
 
 
 def test_canary_count_caps_and_refuses():
