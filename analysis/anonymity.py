@@ -332,3 +332,32 @@ def _inference(enc: _Encoded, aux, secret: str, n_attacks: int, rng) -> Risk:
     targets = _targets(enc, "ori", n_attacks, rng)
     baseline = correct(released[rng.integers(len(released), size=len(targets))], enc.column("ori", secret)[targets])
     return residual_risk(n_attacks, counts["ori"], counts["control"], baseline)
+
+
+def release_anonymity(frame: pd.DataFrame, plan, *, secret: Optional[str] = None, n_attacks: int = DEFAULT_ATTACKS,
+                      seed: int = 0, secret_key: Optional[bytes] = None, max_rows: int = 20_000
+                      ) -> tuple[AnonymityRisks, AnonymityRisks]:
+    """(raw, anonymized) risks of releasing a table, the Anonymize page's view: a seeded half of the rows
+    (at most `max_rows`) plays the released people, the other half the control set (never released)."""
+    rows = frame.reset_index(drop=True)
+    if len(rows) > max_rows:
+        rows = rows.sample(n=max_rows, random_state=seed).reset_index(drop=True)
+    order = np.random.default_rng([seed, 2014]).permutation(len(rows))
+    half = len(rows) // 2
+    released, control = rows.iloc[np.sort(order[:half])], rows.iloc[np.sort(order[half:])]
+    raw = table_anonymity(released, control, secret=secret, n_attacks=n_attacks, seed=seed, release="raw")
+    anonymized = table_anonymity(released, control, plan=plan, secret=secret, n_attacks=n_attacks, seed=seed,
+                                 release="anonymized", secret_key=secret_key)
+    return raw, anonymized
+
+
+def risk_rows(*tables: AnonymityRisks) -> list[dict]:
+    """One row per table and criterion, for pages and reports."""
+    out = []
+    for risks in tables:
+        for name in ("singling_out_univariate", "singling_out_multivariate", "linkability", "inference"):
+            r = getattr(risks, name)
+            out.append({"table": risks.release, "criterion": name.replace("_", " "), "risk": r.risk,
+                        "95% low": r.ci_low, "95% high": r.ci_high, "attack rate": r.attack_rate,
+                        "control rate": r.control_rate, "beats baseline": r.trustworthy})
+    return out
