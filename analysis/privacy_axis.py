@@ -19,7 +19,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from analysis.canary_audit import CanaryAudit, CanarySet, audit_canaries, skipped_audit
+from analysis.canary_audit import CanaryAudit, CanarySet, audit_canaries, skipped_audit  # noqa: F401 (strategies)
 
 FEDERATED_CANARIES = ("not measured: the federated simulation draws its own client partition, so canaries "
                       "cannot yet be placed in one client; this run has no canary bound")

@@ -17,8 +17,7 @@ From per-record attack scores of every run (one seed, one members / non-members 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
