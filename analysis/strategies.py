@@ -70,6 +70,8 @@ class StrategyConfig(Result):
     fl_clip_norm: float = 1.0
     partition: str = "iid"
     plan: Optional[dict] = None        # the anonymization plan (analysis.anonymize.Plan.to_dict())
+    canaries: int = 0                  # coin-flip canaries per seed for the one-run ε bound (0: off)
+    anonymity_attacks: int = 0         # GDPR anonymity attacks per criterion (0: off)
 
     def key(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True, default=str).encode()).hexdigest()
@@ -104,6 +106,8 @@ class StrategyRun(AttackColumns, Result):
     split_hash: str = ""            # equal for every run of a seed
     details: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    canary_audit: Optional[Any] = None  # analysis.canary_audit.CanaryAudit (the one-run ε lower bound)
+    anonymity: Optional[Any] = None     # analysis.anonymity.AnonymityRisks of the table it trained on
 
     @property
     def budget_label(self) -> str:
@@ -118,6 +122,12 @@ class StrategyRun(AttackColumns, Result):
     def with_model(self, model) -> "StrategyRun":
         object.__setattr__(self, "_model", model)
         return self
+
+    @property
+    def record_scores(self) -> Optional[dict]:
+        """Per-record attack scores (attack -> (scores, settings), members then non-members), kept off the
+        JSON; None on copies and for runs scored before they were kept."""
+        return self.__dict__.get("_record_scores")
 
     @property
     def private(self) -> bool:
@@ -153,6 +163,7 @@ class StrategyComparison(Result):
     recommended_accuracy_kept: Optional[float] = None
     warnings: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    exposure: Optional[Any] = None      # analysis.attacks.exposed.ExposureReport (first seed)
 
     def runs_of(self, strategy: str) -> list[StrategyRun]:
         return [r for r in self.runs if r.strategy == strategy]
@@ -226,8 +237,8 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
                    reference_models: int = 0, baseline: bool = False, group_column: Optional[str] = None,
                    member_share: float = 0.5, hidden: Sequence[int] = (64, 32), epochs: int = 10,
                    batch_size: int = 256, learning_rate: float = 1e-3, clip_norm: float = 1.0,
-                   delta: Optional[float] = None, max_rows: Optional[int] = None,
-                   progress: Optional[ProgressCallback] = None,
+                   delta: Optional[float] = None, max_rows: Optional[int] = None, canaries: int = 0,
+                   anonymity_attacks: int = 0, progress: Optional[ProgressCallback] = None,
                    cancel: Optional[Callable[[], bool]] = None) -> StrategyComparison:
     """Run each of `strategies` (see the module doc) for seeds seed, seed+1, ... on the same split.
 
@@ -237,6 +248,11 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     fl_batch_size, fl_clip_norm (DP-FedAvg's update clip), partition: the federated settings.
     attacks: threshold attack kinds ("threshold" = the loss family); reference_models > 0 adds RMIA.
     baseline: also a logistic regression per seed (same preprocessing and split), scored like the rest.
+    canaries: m coin-flip canaries per seed in every centralized run's training rows, for the one-run ε
+    lower bound (`analysis.canary_audit`; 0: off). With reference_models, the centralized strategies'
+    RMIA uses reference models trained with the same strategy (`analysis.attacks.same_strategy`).
+    anonymity_attacks: > 0 measures GDPR's singling out, linkability and inference for the raw and the
+    anonymized training table (`analysis.anonymity`).
     cancel: polled during training (raises analysis.privacy.training.TrainingCancelled).
     """
     from analysis.privacy.dp import default_delta
@@ -265,7 +281,8 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
                             reference_models=int(reference_models), clients=int(clients), rounds=int(rounds),
                             local_epochs=int(local_epochs), fl_batch_size=int(fl_batch_size),
                             fl_clip_norm=float(fl_clip_norm), partition=str(partition),
-                            plan=plan_obj.to_dict() if plan_obj is not None else None)
+                            plan=plan_obj.to_dict() if plan_obj is not None else None, canaries=int(canaries),
+                            anonymity_attacks=int(anonymity_attacks))
     rows = _labelled_rows(frame, label, training)
     classes = sorted(rows[label].astype(str).unique().tolist())
     n_train = int(round(training.member_share * len(rows)))
@@ -273,14 +290,26 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
 
     skipped: dict[str, str] = {}
     options = _options(chosen, finite, client_eps, plan_obj, skipped)
-    jobs_per_seed = len(options) + (1 if baseline else 0) + (1 if reference_models else 0)
+    from analysis.attacks.same_strategy import CENTRALIZED
+
+    shared_reference = bool(reference_models) and (baseline or any(s not in CENTRALIZED for s, _ in options))
+    jobs_per_seed = len(options) + (1 if baseline else 0) + (1 if shared_reference else 0)
+    canary_sets: dict[int, Any] = {}
+    anonymity_memo: dict = {}
+    from analysis.canary_audit import canary_count
+
+    canary_total, canary_warning = canary_count(int(canaries), n_train)
     n_jobs = max(1, jobs_per_seed * training.seeds)
     runs: list[StrategyRun] = []
     done = 0
     for s in range(training.seed, training.seed + training.seeds):
         members, non_members = _split(rows, training.member_share, s)
+        if canary_total:
+            from analysis.canary_audit import draw_canaries
+
+            canary_sets[s] = draw_canaries(rows, label, canary_total, seed=s)
         reference = None
-        if reference_models:
+        if shared_reference:
             report(progress, done / n_jobs, f"seed {s}: {reference_models} reference models for RMIA")
             reference = _reference(members, non_members, training, reference_models, s,
                                    scaled(progress, done / n_jobs, (done + 1) / n_jobs))
@@ -295,7 +324,8 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
             sub = None if sub is None else (lambda f, m, tag=tag, sub=sub: sub(f, f"{tag}: {m}"))
             try:
                 runs.append(_run_one(strategy, eps, members, non_members, rows, training, config, plan_obj,
-                                     run_delta, s, reference, progress=sub, cancel=cancel))
+                                     run_delta, s, reference, progress=sub, cancel=cancel,
+                                     canaries=canary_sets.get(s), anonymity_memo=anonymity_memo))
             except (ValueError, _FlowerFailed) as exc:
                 if not raised_here(exc):  # a library's error is a crash, not a reason to skip
                     raise
@@ -305,8 +335,9 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
             runs.append(_baseline(members, non_members, training, s, reference))
     report(progress, 1.0, f"{len(runs)} runs done")
     summary = summarize(runs)
+    exposure = _exposure(runs, rows, training, plan_obj)
     pick, reference_row, _ = choose_budget(summary)
-    warnings: list[str] = []
+    warnings: list[str] = [canary_warning] if canary_warning else []
     if delta is not None and delta >= 1.0 / n_train:
         warnings.append(f"delta = {delta:g} is at least 1/n = {1.0 / n_train:.3g} (n = {n_train} training rows); "
                         "use delta <= 1/(10 n).")
@@ -320,7 +351,27 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
         recommended_strategy=pick.strategy if pick else None,
         recommended_epsilon=pick.epsilon_target if pick else None,
         recommended_accuracy_kept=accuracy_kept(pick, reference_row), warnings=warnings,
-        versions=package_versions())
+        versions=package_versions(), exposure=exposure)
+
+
+def _exposure(runs, rows, training, plan):
+    """The most exposed records of the first seed (analysis.attacks.exposed), when runs kept scores."""
+    from analysis.attacks.exposed import most_exposed
+
+    first = [r for r in runs if r.seed == training.seed and r.record_scores]
+    if not first:
+        return None
+    members, _ = _split_of(rows, training)
+    qis = list(plan.suppression.quasi_identifiers) if plan is not None and plan.suppression else None
+    return most_exposed(members, training.label,
+                        [(r.name, r.strategy, {k: v for k, v in r.record_scores.items() if k != "log_p"})
+                         for r in first], quasi_identifiers=qis, seed=training.seed)
+
+
+def _split_of(rows, training):
+    from analysis.tradeoff import _split
+
+    return _split(rows, training.member_share, training.seed)
 
 
 def _plan(plan: Any):
@@ -384,15 +435,21 @@ class _FlowerFailed(Exception):
 
 
 def _run_one(strategy, eps, members, non_members, rows, training, config, plan, delta, seed, reference, *,
-             progress, cancel) -> StrategyRun:
+             progress, cancel, canaries=None, anonymity_memo=None) -> StrategyRun:
+    from analysis import privacy_axis as axis
+
     if strategy.startswith("federated") or strategy == "dp-federated":
-        return _federated(strategy, eps, members, non_members, rows, training, config, delta, seed, reference,
-                          progress=progress, cancel=cancel)
+        row = _federated(strategy, eps, members, non_members, rows, training, config, delta, seed, reference,
+                         progress=progress, cancel=cancel)
+        return axis.attach(row, row.model_object, canary=None if canaries is None else axis.skipped_audit(
+            canaries, axis.FEDERATED_CANARIES))
     from analysis.tradeoff import train_mlp
 
-    train_rows, served, k, anon = members, None, None, None
+    train_rows, served, k, anon = axis.with_canaries(members, canaries), None, None, None
     if strategy.startswith("anonymized"):
-        train_rows, served, k, anon = _anonymize(members, plan, training.label, seed)
+        train_rows, served, k, anon = _anonymize(train_rows, plan, training.label, seed)
+    # canaries that reached the model (suppression may drop some); their index follows the members'
+    canaries_trained = int((np.asarray(train_rows.index) >= len(members)).sum()) if canaries is not None else 0
     model, recipe = train_mlp(train_rows, training, eps, seed, delta,
                               validation=non_members if served is None else None, progress=progress, cancel=cancel)
     seconds = float(model.training.seconds)
@@ -413,23 +470,48 @@ def _run_one(strategy, eps, members, non_members, rows, training, config, plan, 
         details["per_person"] = person
         warnings.append(f"ε = {acc.rdp_epsilon:.3g} is per anonymized row, not per person: {person['statement']}.")
     unit = "record" if acc is not None else "none"
-    return _row(strategy, eps, seed, model, members, non_members, training, reference,
-                epsilon=acc.rdp_epsilon if acc else math.inf, pld=acc.pld_epsilon if acc else math.inf,
-                run_delta=acc.delta if acc else None, unit=unit, k=k,
-                noise=acc.noise_multiplier if acc else 0.0, seconds=seconds, n_train=len(train_rows),
-                protects=_protects(strategy, k=k, plan=plan), details=details, warnings=warnings)
+    pool_reference = None
+    if config.reference_models:
+        import time
+
+        start = time.perf_counter()
+        pool_reference = axis.same_strategy_reference(strategy, eps, members, non_members, canaries, training,
+                                                      config.reference_models, plan, delta, seed)
+        details["reference_models"] = {"models": config.reference_models, "trained_like": "this strategy",
+                                       "seconds": round(time.perf_counter() - start, 1)}
+        reference = axis.audited_reference(pool_reference, len(members) + len(non_members))
+    if canaries is not None:
+        details["canaries_in_training"] = canaries_trained
+    scores: dict = {}
+    row = _row(strategy, eps, seed, model, members, non_members, training, reference,
+               epsilon=acc.rdp_epsilon if acc else math.inf, pld=acc.pld_epsilon if acc else math.inf,
+               run_delta=acc.delta if acc else None, unit=unit, k=k,
+               noise=acc.noise_multiplier if acc else 0.0, seconds=seconds, n_train=len(train_rows),
+               protects=_protects(strategy, k=k, plan=plan), details=details,
+               warnings=warnings, scores_out=scores)
+    canary = None
+    if canaries is not None:
+        canary = axis.canary_audit(model, canaries, training.label, pool_reference=pool_reference,
+                                   audited_log_p=scores.get("log_p"), n_members=len(members),
+                                   n_non_members=len(non_members), delta=acc.delta if acc else delta,
+                                   trained_on=canaries_trained, seed=seed)
+    anonymity = None
+    if config.anonymity_attacks and anonymity_memo is not None:
+        anonymity = axis.released_anonymity(strategy, members, non_members, plan, training.label, seed,
+                                            anonymity_memo, config.anonymity_attacks)
+    return axis.attach(row, model, canary=canary, scores=scores, anonymity=anonymity)
 
 
 def _row(strategy, eps, seed, model, members, non_members, training, reference, *, epsilon, pld, run_delta,
          unit, k, noise, seconds, n_train, protects, details, warnings, name=None, accountant=None,
-         model_kind: str = KERAS_MODEL) -> StrategyRun:
+         model_kind: str = KERAS_MODEL, scores_out: Optional[dict] = None) -> StrategyRun:
     """Utility on the raw non-members and the attack set on the raw members vs non-members."""
     from analysis.tradeoff import _attacks, _split_hash, _utility
 
     utility = _utility(model, non_members, training)
     private = unit in ("record", "client") and math.isfinite(epsilon)
     attack_results = _attacks(model, members, non_members, training, (run_delta or 0.0) if unit == "record" else 0.0,
-                              reference=reference, seed=seed)
+                              reference=reference, seed=seed, scores_out=scores_out)
     return StrategyRun(
         strategy=strategy, name=name or _name(strategy, eps), seed=int(seed), epsilon=float(epsilon),
         delta=run_delta, unit=unit, k=k, attacks=attack_results, train_seconds=float(seconds), protects=protects,

@@ -198,10 +198,12 @@ def _utility(model, non_members: pd.DataFrame, config: TradeoffConfig) -> dict[s
 
 
 def _attacks(model, members, non_members, config: TradeoffConfig, delta: float, *, reference=None,
-             seed: int = 0) -> list:
+             seed: int = 0, scores_out: Optional[dict] = None) -> list:
     """The attack set every run gets: the threshold attacks of `config.attacks` on all members against all
     non-members, plus RMIA (offline and online) when `reference` holds reference-model outputs on the
-    same records (members then non-members, `analysis.attacks.reference.train_reference_models`)."""
+    same records (members then non-members, `analysis.attacks.reference.train_reference_models`).
+    scores_out: filled with attack name -> (per-record scores, settings) and "log_p" -> the target's
+    log p_y on the same records, for the most exposed records (`analysis.attacks.exposed`)."""
     from analysis.attacks.metrics import membership_metrics
     from analysis.attacks.scores import audit_data, model_outputs
     from analysis.attacks.threshold import threshold_attacks
@@ -221,6 +223,8 @@ def _attacks(model, members, non_members, config: TradeoffConfig, delta: float, 
         from analysis.attacks.rmia import rmia_attacks
 
         scores += rmia_attacks(outputs, data, reference, outputs.log_p, variants=("offline", "online"), seed=seed)
+    if scores_out is not None:
+        scores_out.update({s.name: (s.scores, s.settings) for s in scores}, log_p=outputs.log_p)
     return [membership_metrics(s.scores, s.is_member, name=s.name, description=s.description,
                                settings=s.settings, delta=delta) for s in scores]
 

@@ -83,6 +83,9 @@ class AuditResult(Result):
     seed: int
     warnings: list[str] = field(default_factory=list)
     versions: dict = field(default_factory=package_versions)
+    # the most exposed members by quasi-identifier group and the share of members with an individual
+    # LiRA / RMIA p-value below 1% (analysis.attacks.exposed); None without a calibrated attack
+    exposure: Optional[Any] = None
 
     def attack(self, name: str) -> AttackResult:
         for result in self.attacks:
@@ -177,6 +180,10 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     results = [_with_bound(s.metrics(fprs=fprs), one_run_bound(s.scores, s.is_member, fair_coin, delta=delta,
                                                                tests=len(scored), seed=seed))
                for s in scored]
+    from analysis.attacks.exposed import most_exposed
+
+    exposure = most_exposed(members, label, [("this model", "none", {s.name: (s.scores, s.settings) for s in scored})],
+                            quasi_identifiers=[slice_column] if slice_column else None, seed=seed)
     best = strongest(results)
     strongest_scores = scored[next(i for i, r in enumerate(results) if r is best)]
     slices = _slices(scored, data.labels, members, non_members, label, slice_column)
@@ -202,7 +209,7 @@ def run_audit(model: FittedModel, members: pd.DataFrame, non_members: pd.DataFra
     }
     return AuditResult(attacks=results, train_accuracy=train_acc, test_accuracy=test_acc, slices=slices,
                        most_exposed=exposed, strongest_attack=best.name, masked_columns=masked,
-                       settings=settings, seed=seed, warnings=warnings)
+                       settings=settings, seed=seed, warnings=warnings, exposure=exposure)
 
 
 def score_records(model: FittedModel, data: AuditData, label: str, variants: Sequence[str], *,

@@ -26,6 +26,7 @@ from analysis.cli.common import (CliError, input_error, read_table, require_colu
 from analysis.cli.consent import add_consent_options, apply_consent
 from analysis.cli.federated import add_federated_options
 from analysis.errors import safe_message
+from analysis.settings import get_settings
 
 MAX_PLAN_BYTES = 1_000_000
 
@@ -59,8 +60,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--hidden", default="64,32", help="hidden layer widths (default: %(default)s)")
     parser.add_argument("--group", metavar="COL", help="report accuracy per value of this column")
     parser.add_argument("--max-rows", type=int, help="use a seeded sample of this many labelled rows")
-    parser.add_argument("--reference-models", type=int, default=0, metavar="N",
-                        help="add RMIA with N reference models per seed to every run's attacks (default: off)")
+    parser.add_argument("--reference-models", type=int, default=None, metavar="N",
+                        help="RMIA beside the threshold attacks: N reference models trained with each run's own "
+                             "strategy (about N x that run's training time; default: %d; 0: off)"
+                             % get_settings().comparison_reference_models)
+    parser.add_argument("--canaries", type=int, default=None, metavar="M",
+                        help="M coin-flip canaries per seed for each run's one-run ε lower bound (Steinke et al. "
+                             "2023; default: %d; 0: off)" % get_settings().canaries)
+    parser.add_argument("--anonymity-attacks", type=int, default=None, metavar="N",
+                        help="GDPR singling out, linkability and inference of the raw and anonymized training "
+                             "table, N attacks each (default: %d; 0: off)" % get_settings().anonymity_attacks)
     parser.add_argument("--no-baseline", action="store_true", help="skip the logistic-regression baseline")
     parser.add_argument("--json", metavar="OUT", help="write the result as JSON ('-' for stdout)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -160,7 +169,10 @@ def run(args: argparse.Namespace) -> int:
             group_column=args.group, hidden=hidden, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, clip_norm=args.clip_norm, delta=args.delta,
             baseline=args.strategies is None and not args.no_baseline, max_rows=args.max_rows,
-            reference_models=args.reference_models, progress=None if args.quiet else stderr_progress, **fl)
+            reference_models=_count(args.reference_models, "comparison_reference_models", "--reference-models"),
+            canaries=_count(args.canaries, "canaries", "--canaries"),
+            anonymity_attacks=_count(args.anonymity_attacks, "anonymity_attacks", "--anonymity-attacks"),
+            progress=None if args.quiet else stderr_progress, **fl)
     except ValueError as exc:
         raise input_error(exc) from exc
     if args.json:
@@ -175,7 +187,18 @@ def run(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=stream)
     print(result.recommendation, file=stream)
+    from analysis.comparison_privacy import broken_bounds
+
+    for line in broken_bounds(result):
+        print(f"ALERT: {line}", file=stream)
     return 0
+
+
+def _count(value, setting: str, flag: str) -> int:
+    value = getattr(get_settings(), setting) if value is None else value
+    if value < 0:
+        raise CliError(f"{flag} must be >= 0, got {value}")
+    return int(value)
 
 
 def format_table(result) -> str:
@@ -187,13 +210,18 @@ def format_table(result) -> str:
         return "–" if missing else format(value, fmt)
 
     lines = ["| strategy | guarantee | ε (PLD) | noise σ | accuracy (± sd) | ROC AUC | F1 | TPR@0.1% FPR | "
-             "TPR@1% FPR | attack AUC | train s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "TPR@1% FPR | attack AUC | strongest attack | canary ε ≥ | singling out | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    from analysis.comparison_privacy import privacy_columns
+
+    extra = privacy_columns(result)
     for s in result.summary:
+        more = extra.get(s.label, {})
         lines.append(
             f"| {s.label} | {guarantee_text(s.unit, s.epsilon, s.k)} | {num(s.pld_epsilon, '.2f')} | "
             f"{num(s.noise_multiplier, '.2f') if s.noise_multiplier else '–'} | "
             f"{s.accuracy:.3f}{f' ± {s.accuracy_std:.3f}' if s.runs > 1 else ''} | {num(s.roc_auc, '.3f')} | {num(s.f1, '.3f')} | "
             f"{num(s.tpr_at_0_1pct * 100, '.2f')}% | {num(s.tpr_at_1pct * 100, '.2f')}% | "
-            f"{num(s.attack_auc, '.3f')} | {s.train_seconds:.1f} |")
+            f"{num(s.attack_auc, '.3f')} | {more.get('strongest', '–')} | {more.get('canary', '–')} | "
+            f"{more.get('singling_out', '–')} | {s.train_seconds:.1f} |")
     return "\n".join(lines)

@@ -32,6 +32,7 @@ from analysis.report.sections.federated import federated_section
 from analysis.report.sections.language_model import language_model_section
 from analysis.report.sections.memorization import memorization_section
 from analysis.report.sections.released import comparison_table, released_facts, released_sentence
+from analysis.report.sections.model_anonymity import model_anonymity_section
 from analysis.report.sections.risk import risk_section
 from analysis.report.sections.scan import scan_section
 from analysis.report.sections.statement import statement
@@ -110,6 +111,10 @@ def assemble_report(inputs: ReportInputs, *, thresholds: Optional[Thresholds] = 
     if inputs.tradeoff is not None:
         section, trade_facts = tradeoff_section(inputs.tradeoff, inputs)
         sections.append(section)
+    if inputs.tradeoff is not None:
+        anonymity_section = model_anonymity_section(inputs.tradeoff, inputs)
+        if anonymity_section is not None:
+            sections.append(anonymity_section)
     if inputs.federated is not None:
         sections.append(federated_section(inputs.federated, inputs))
     if "consent" in inputs.present():

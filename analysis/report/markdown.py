@@ -13,6 +13,7 @@ from typing import Union
 
 from analysis.report.model import AuditReport
 from analysis.text_safety import markdown_text as _md
+from analysis.report.sections.model_anonymity import anonymity_markdown
 
 _LIGHTS = {"green": "🟢 OK", "amber": "🟠 Watch", "red": "🔴 Act", "grey": "⚪ Not run"}
 
@@ -29,6 +30,7 @@ def render_markdown(report: AuditReport) -> str:
             out.append(f"- {_md(line.text)}")
     out += ["", "### Measured risks", "", "| rating | what | measured |", "|---|---|---|"]
     out += [f"| {_LIGHTS.get(i.rating) or _md(i.rating)} | {_md(i.label)} | {_md(i.display)} |" for i in report.summary]
+    out += anonymity_markdown(report, _md)
     if report.policies:
         out += ["", "### Policies", ""]
         out += [f"- {'pass' if p.passed else 'FAIL'}: {_md(p.name)} — {_md(p.message)}" for p in report.policies]

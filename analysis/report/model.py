@@ -8,7 +8,10 @@ from typing import Any, Mapping, MutableMapping, Optional, Sequence
 from analysis.report.ratings import GREY
 from analysis.results import Result
 
-SCHEMA_VERSION = "1.3.0"  # 1.1: consent section, data-use statement; 1.2: the tradeoff section reads every protection; 1.3: language_model section
+# 1.1: consent section, data-use statement; 1.2: the tradeoff section reads every protection;
+# 1.3: language_model section; 1.4: the model_anonymity section (canary bounds, most exposed members, GDPR
+# anonymity, EDPB evidence)
+SCHEMA_VERSION = "1.4.0"
 SECTION_KEYS = ("scan", "risk", "attack", "memorization", "language_model", "tradeoff", "federated", "consent")
 
 
@@ -34,7 +37,7 @@ class ReportTable(Result):
 
 @dataclass(frozen=True)
 class Section(Result):
-    key: str  # scan | risk | attack | memorization | tradeoff | federated
+    key: str  # scan | risk | attack | memorization | tradeoff | model_anonymity | federated | consent
     title: str
     sentence: str  # what the numbers mean for this data, in plain words
     metrics: dict[str, Any]  # flat name -> number or short string (what history compares)

@@ -16,6 +16,7 @@ from analysis.models.recipes import available_recipes, declared_members, get_rec
 from analysis.text_safety import markdown_text
 from dashboard import cache, state
 from dashboard.sections.features import choose_features
+from dashboard.sections.privacy_axis import exposed_records
 from dashboard.sections.withdrawal import render_withdrawal_section
 
 ATTACK_FAMILIES = {"threshold": "Loss / confidence threshold", "lira": "LiRA (offline + online)",
@@ -214,3 +215,4 @@ st.markdown(f"**Most exposed members** (by {result.strongest_attack}, the strong
             f"{markdown_text(', '.join(result.masked_columns)) or 'none detected'})")
 st.dataframe(pd.DataFrame([{"rank": r.rank, "score": r.score, "loss": r.loss, **r.values}
                            for r in result.most_exposed]), hide_index=True, width="stretch")
+exposed_records(getattr(result, "exposure", None))

@@ -14,8 +14,10 @@ from analysis.strategies import STRATEGIES, TITLES, run_strategies
 from analysis.text_safety import markdown_text
 from analysis.tradeoff import DEFAULT_EPSILONS, budget_label
 from dashboard import cache, state
+from analysis.settings import get_settings
 from dashboard.sections.federated import FEDERATED_STRATEGIES, federated_notes, federated_settings
 from dashboard.sections.features import choose_features
+from dashboard.sections.privacy_axis import privacy_axis
 
 REQUEST = "tradeoff_request"  # the settings of the comparison the user asked for (survives reruns)
 REQUEST_FEATURES = "tradeoff_request_features"  # the feature columns chosen with it
@@ -68,9 +70,20 @@ with st.form("tradeoff_form"):
         lr = float(m1.number_input("Learning rate (Adam)", 1e-5, 1.0, 1e-3, format="%.4f", key="tradeoff_lr"))
         clip = float(m2.number_input("Clipping norm", 0.01, 100.0, 1.0, key="tradeoff_clip"))
         max_rows = int(m3.number_input("Use at most N rows (0: all)", 0, 10_000_000, 0, step=1000, key="tradeoff_rows"))
-        references = int(m4.number_input("RMIA reference models (0: off)", 0, 64, 0, key="tradeoff_refs",
-                                         help="Adds RMIA to every run's attacks; the reference models train once "
-                                              "per seed and are shared by every protection."))
+        references = int(m4.number_input("RMIA reference models (0: off)", 0, 64,
+                                         get_settings().comparison_reference_models, key="tradeoff_refs",
+                                         help="Adds RMIA (offline and online) to every run's attacks. Each "
+                                              "centralized protection trains its own reference models the same "
+                                              "way (same DP-SGD budget, same plan): about N x its training time."))
+        a1, a2 = st.columns(2)
+        canaries = int(a1.number_input("Canaries (0: off)", 0, 100_000, get_settings().canaries, step=100,
+                                       key="tradeoff_canaries",
+                                       help="Coin-flip canaries for each run's one-run ε lower bound (at most 10% "
+                                            "of the training rows); they never enter the utility figures."))
+        anonymity_attacks = int(a2.number_input("Anonymity attacks per criterion (0: off)", 0, 10_000,
+                                                get_settings().anonymity_attacks, step=100, key="tradeoff_anonymity",
+                                                help="Singling out, linkability and inference of the raw and the "
+                                                     "anonymized training table against held-out rows."))
         st.caption("delta = min(1/(10 n), 1e-5) for n training rows; half the rows train (members), half are "
                    "held out (non-members) for utility and the attacks, the same for every protection.")
     fl = federated_settings(columns)
@@ -89,7 +102,8 @@ if submitted:
         st.stop()
     request = dict(label=label, strategies=chosen, group_column=group, epsilons=sorted(budgets), seeds=seeds,
                    hidden=widths, epochs=epochs, batch_size=batch, learning_rate=lr, clip_norm=clip,
-                   max_rows=max_rows or None, reference_models=references)
+                   max_rows=max_rows or None, reference_models=references, canaries=canaries,
+                   anonymity_attacks=anonymity_attacks)
     feature_columns = [c for c in features if c != label]
     if any(s in FEDERATED_STRATEGIES for s in chosen):
         request.update(fl)
@@ -151,4 +165,5 @@ with st.expander("Every run"):
                    "trained on rows": r.n_train, "train s": r.train_seconds, "protects": r.protects}
                   for r in result.runs], hide_index=True, width="stretch")
     st.plotly_chart(figures.attack_vs_bound(result), width="stretch")
+privacy_axis(result)
 st.download_button("Download JSON", result.to_json(), file_name="strategies.json", mime="application/json")

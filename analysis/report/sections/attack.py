@@ -113,4 +113,20 @@ def attack_section(audit: Any, inputs: ReportInputs) -> tuple[Section, dict[str,
         notes.append(f"Members: {fmt(n_members)}; non-members: {fmt(n_non)}.")
     table = ReportTable("Attacks", ["attack", "AUC", "advantage", "TPR at 0.1% FPR", "TPR at 1% FPR",
                                     "ε lower bound"], rows)
-    return Section("attack", "Membership inference on the model", sentence, metrics, [table], notes), facts
+    tables = [table]
+    exposure = get(audit, "exposure")
+    if exposure is not None:  # the most exposed members by quasi-identifier group (analysis.attacks.exposed)
+        for share in as_list(get(exposure, "runs", default=[])):
+            attack = get(share, "attack")
+            below = num((get(share, "members_below") or {}).get(attack))
+            chance = num((get(share, "non_members_below") or {}).get(attack))
+            metrics["members_p_below_1pct"] = below
+            notes.append(f"{pct(below, 2)} of members have an individual {attack} p-value below 1% "
+                         f"(non-members: {pct(chance, 2)}, what chance gives).")
+        tables.append(ReportTable(
+            "Most exposed members (quasi-identifier group only)", ["rank", "group", "members in group", "stands out",
+                                                                   "p-value"],
+            [[get(p, "rank"), "; ".join(f"{k}: {v}" for k, v in (get(p, "group") or {}).items()), get(p, "group_size"),
+              "; ".join(get(p, "stands_out") or []) or "–", num(next(iter((get(p, "p_values") or {}).values()), None))]
+             for p in as_list(get(exposure, "people", default=[]))]))
+    return Section("attack", "Membership inference on the model", sentence, metrics, tables, notes), facts
