@@ -12,7 +12,7 @@ From per-record attack scores of every run (one seed, one members / non-members 
   shown part describes at least `MIN_SHOWN` members), the size of the full group
   among the members, and the columns that make it stand out (a category shared by < 1% of the
   members, a number beyond the 1st / 99th percentile) - never a cell of an identifier column
-  (`analysis.attacks.audit.detect_identifier_columns`) and never a raw number.
+  (`analysis.pii.masking.columns_to_mask`, the one masking rule) and never a raw number.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def most_exposed(members: pd.DataFrame, label: str, runs: Sequence[tuple[str, st
                  quasi_identifiers: Optional[Sequence[str]] = None, top: int = TOP, seed: int = 0) -> Optional[ExposureReport]:
     """runs: (run name, strategy, {attack: (scores, settings)}) of ONE seed, scores over members then
     non-members. The reference run is the first non-private one ("none"), else the first."""
-    from analysis.attacks.audit import detect_identifier_columns
+    from analysis.pii.masking import columns_to_mask
 
     usable = [r for r in runs if any(a in r[2] for a in P_VALUE_ATTACKS)]
     if not usable:
@@ -121,7 +121,7 @@ def most_exposed(members: pd.DataFrame, label: str, runs: Sequence[tuple[str, st
     ref_p = p_values(attack, ref_scores, ref_settings)[:n]
     order = np.lexsort((-np.asarray(ref_scores)[:n], ref_p))[:top]
     features = members.drop(columns=[label])
-    hidden = detect_identifier_columns(features)
+    hidden = columns_to_mask(features)
     qis = [c for c in (quasi_identifiers or _default_qis(features, hidden)) if c in features.columns and c not in hidden]
     people = []
     for rank, row in enumerate(order, start=1):

@@ -50,7 +50,7 @@ class StrategyRecipe:
 
     def fit(self, features: pd.DataFrame, labels: np.ndarray, *, seed: int, **_: Any):
         from analysis.anonymize import Plan
-        from analysis.strategies import _anonymize
+        from analysis.anonymize.training import anonymize_training_rows
         from analysis.tradeoff import TradeoffConfig, train_mlp
 
         rows = features.copy()
@@ -60,7 +60,7 @@ class StrategyRecipe:
                                 clip_norm=self.clip_norm, baseline=False)
         served = None
         if self.plan is not None:
-            rows, served, _, _ = _anonymize(rows, Plan.from_dict(self.plan), self.label, seed)
+            rows, served, _, _ = anonymize_training_rows(rows, Plan.from_dict(self.plan), self.label, seed)
         delta = self.delta if self.delta is not None else 1.0 / (10 * len(rows))
         model, _ = train_mlp(rows, config, self.epsilon, seed, delta)
         return served(model) if served is not None else model
