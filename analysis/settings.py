@@ -41,6 +41,8 @@ class Settings:
     pii_sample_rows: int = 2000
     # Where work runs: n_jobs for joblib, ray_address (also read from RAY_ADDRESS) for a cluster
     n_jobs: int = 2
+    # Dashboard: heavy jobs running at once across all sessions; the others wait in line (dashboard/jobs.py)
+    max_concurrent_jobs: int = 2
     ray_address: str = ""
     # Audit history: any SQLAlchemy URL; default is a SQLite file in the user's home
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"

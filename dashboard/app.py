@@ -8,7 +8,8 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.tables import DataError, load_sample
-from dashboard import state
+from dashboard import run_marker, state
+from dashboard.server_compat import fix_static_responses
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 DEFAULT_SAMPLE = "customers.csv"
@@ -37,16 +38,17 @@ def _init_session() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=":material/shield:", layout="wide")
+    fix_static_responses()  # GET /favicon.png must not fail (see the module)
+    # The icon as an emoji: the page asks for no file and no font from the network.
+    st.set_page_config(page_title="Privacy Audit Dashboard", page_icon="🛡️", layout="wide")
+    with st.sidebar:
+        run_marker.draw()
+        st.caption("Privacy Audit Dashboard")
+        state.bind_dataset_caption(st.empty())  # redrawn in the same run when a page loads another table
     _init_session()
     # Paths relative to this entry file, as st.Page resolves them (AppTest too).
     pages = [st.Page(f"app_pages/{f}", title=t, icon=i, default=(f == "data.py"))
              for f, t, i in PAGES if (PAGES_DIR / f).is_file()]
-    table = state.table()
-    with st.sidebar:
-        st.caption("Privacy Audit Dashboard")
-        if table is not None:
-            st.caption(f"Dataset: **{table.name}** · {table.rows:,} rows · {len(table.columns)} columns")
     st.navigation(pages).run()
 
 
