@@ -37,8 +37,7 @@ def app_url():
     env = {**os.environ, "PRIVACY_AUDIT_HISTORY_URL": f"sqlite:///{home}/history.db"}
     log = open(Path(home) / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "dashboard.serve", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.time() + 60
@@ -88,10 +87,11 @@ def open_page(page, app_url: str, title: str) -> None:
 
 
 def wait_idle(page, timeout_ms: int = 120_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running...' status widget)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    """Wait until the app's run has ended: its own "Ready" marker (dashboard/run_marker.py) is visible, which
+    the app shows only while Streamlit's front end says no script is running (the status widget is hidden by
+    toolbarMode = "minimal", so it cannot be waited for)."""
+    page.wait_for_timeout(200)  # a click's rerun request reaches the front end's state
+    page.locator(".st-key-app_run_done").wait_for(state="visible", timeout=timeout_ms)
 
 
 def screenshot(page, name: str) -> Path:
