@@ -62,6 +62,25 @@ def progress_bar(label: str) -> Callable[[float, str], None]:
     return update
 
 
+def memo_job(namespace: str, key: str, compute: Callable[[], T], *, label: str) -> T:
+    """`memo` for heavy work a button starts (no Cancel of its own): on a miss, a status names the work, shows
+    its place in the job line (dashboard/jobs.py) and holds the progress bars `compute` draws."""
+    if key in session_store(namespace):
+        return memo(namespace, key, compute)
+    slot = st.empty()
+    status = slot.status(f"{label}: starting…", expanded=True)
+    try:
+        with jobs.job_line().slot(lambda ahead: status.update(label=f"{label}: {jobs.waiting_text(ahead)}")):
+            status.update(label=f"{label}: running…")
+            with status:
+                value = memo(namespace, key, compute)
+    except Exception:  # the caller shows the error; no status is left behind
+        slot.empty()
+        raise
+    slot.empty()
+    return value
+
+
 def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str], None]], T], *,
              label: str, request_key: str, cancel_key: str, errors: tuple[type[BaseException], ...] = (ValueError,)
              ) -> T:
