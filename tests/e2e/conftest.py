@@ -16,6 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Every expect() waits up to 30 s for its condition (5 s by default): on a machine whose cores are busy the
+# app's next run can take that long, and an assertion on it must wait for it, not fail.
+expect.set_options(timeout=30_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -90,8 +95,11 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
     """Wait until the app's run has ended: its own "Ready" marker (dashboard/run_marker.py) is visible, which
     the app shows only while Streamlit's front end says no script is running (the status widget is hidden by
     toolbarMode = "minimal", so it cannot be waited for)."""
+    ready = page.locator(".st-key-app_run_done")
     page.wait_for_timeout(200)  # a click's rerun request reaches the front end's state
-    page.locator(".st-key-app_run_done").wait_for(state="visible", timeout=timeout_ms)
+    ready.wait_for(state="visible", timeout=timeout_ms)
+    page.wait_for_timeout(500)  # a rerun the front end asks for right after a run (widgets settling) ...
+    ready.wait_for(state="visible", timeout=timeout_ms)  # ... has ended too
 
 
 def screenshot(page, name: str) -> Path:
