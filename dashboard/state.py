@@ -42,10 +42,11 @@ DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED
                       CONSENT_MAPPING, CONSENT_ENFORCE, CONSENT_INCLUDE_UNKNOWN, CONSENT_FILTER, WITHDRAWAL)
 # What pages keep across reruns for the current table: pending requests (a page must never start one made
 # for the previous table), the Report's quick audit and "Saved as run" notice, and every memoized result
-# (dashboard/cache.py). Dropped with the table; keys starting with a prefix below go too.
-PAGE_KEYS_FROM_TABLE = ("tradeoff_request", "report_quick_request", "report_quick_audit", "report_saved_run",
-                        "_memo_store")
+# (dashboard/cache.py). Dropped with the table; so is every key with a prefix or suffix below (a page's
+# pending request is named "..._request", e.g. tradeoff_request).
+PAGE_KEYS_FROM_TABLE = ("report_quick_audit", "report_saved_run", "_memo_store")
 PAGE_KEY_PREFIXES_FROM_TABLE = ("_auto_request_", "_auto_seen_")
+PAGE_KEY_SUFFIXES_FROM_TABLE = ("_request",)
 DATASET_CAPTION_SLOT = "_dataset_caption_slot"  # this run's sidebar slot naming the dataset
 
 
@@ -87,7 +88,7 @@ def forget_table() -> None:
     """Drop every result, request and notice that belonged to the current table (the table stays)."""
     stale = [key for key in list(st.session_state.keys())
              if key in DERIVED_FROM_TABLE or key in PAGE_KEYS_FROM_TABLE
-             or str(key).startswith(PAGE_KEY_PREFIXES_FROM_TABLE)]
+             or str(key).startswith(PAGE_KEY_PREFIXES_FROM_TABLE) or str(key).endswith(PAGE_KEY_SUFFIXES_FROM_TABLE)]
     for key in stale:
         st.session_state.pop(key, None)
 

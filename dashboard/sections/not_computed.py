@@ -26,7 +26,8 @@ def render_not_computed(failures: Sequence[StepFailure], table: Table) -> Option
                 st.warning(f"**{title} not computed.** The scan recognised no quasi-identifier in this table "
                            "(columns such as age, postcode or job that, together, can single a person out), so "
                            "there is nothing to measure the risk on yet. Choose them here:")
-                chosen = st.multiselect("Quasi-identifiers", table.columns, key=f"report_fix_qis_{table.fingerprint[:12]}")
+                chosen = st.multiselect("Quasi-identifiers", table.columns,
+                                        key=f"report_fix_qis_{table.fingerprint[:12]}")
                 if st.button("Run the quick audit with these", key="report_fix_qis_run", disabled=not chosen):
                     request = _config(state.label_column(), chosen)
             elif failure.fix == "label":

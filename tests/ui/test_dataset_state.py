@@ -16,7 +16,8 @@ def test_loading_another_table_drops_requests_results_and_notices():
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert "customers.csv" in _sidebar_text(at)
     stale = {"tradeoff_request": {"label": "churned"}, "report_quick_request": {"label": "churned"},
-             "report_saved_run": "abc12345", "_auto_request_pii_scan": "k", "_memo_store": {"profile": {}}}
+             "report_saved_run": "abc12345", "_auto_request_pii_scan": "k", "_memo_store": {"profile": {}},
+             "lm_request": {"column": "notes"}}  # any page's "..._request"
     for key, value in stale.items():
         at.session_state[key] = value
     at.selectbox[0].select("adult.csv").run()
