@@ -28,7 +28,7 @@ $(STAMP): requirements.txt pyproject.toml | check-python
 install: check-python $(STAMP)
 
 run: install
-	$(BIN)/streamlit run dashboard/app.py --server.port $(PORT) $(STREAMLIT_FLAGS)
+	$(BIN)/python -m dashboard.serve --server.port $(PORT) $(STREAMLIT_FLAGS)
 
 # Chromium for the browser tests: Debian's package when missing and running as root, else how to get it.
 chromium:

@@ -39,6 +39,7 @@ from analysis.errors import raised_here, safe_message
 from analysis.progress import ProgressCallback, report, scaled
 from analysis.report.assemble import AuditReport, PolicyOutcome, ReportInputs, assemble_report
 from analysis.report.ratings import Thresholds, default_thresholds
+from analysis.results import Result
 
 CONFIG_VERSION = 1
 STEPS = ("scan", "risk", "attack", "memorization", "language_model", "compare")
@@ -118,6 +119,27 @@ POLICIES: dict[str, Policy] = {p.name: p for p in (
 )}
 
 
+# What the user changes to fix a step that could not run (a partial audit names it for the page's control).
+STEP_FIXES = {"risk": "quasi_identifiers", "attack": "label", "compare": "label", "memorization": "options",
+              "consent": "consent", "scan": "options"}
+
+
+@dataclass(frozen=True)
+class StepFailure(Result):
+    """A step a partial audit could not compute: which, why (the message names keys and columns, never
+    values), and what the user changes to fix it (STEP_FIXES)."""
+
+    step: str
+    message: str
+    fix: str
+
+    @property
+    def reason(self) -> str:
+        """The message without its config key ("steps.risk.quasi_identifiers: "), for a page."""
+        head, sep, tail = self.message.partition(": ")
+        return tail if sep and (head.startswith("steps.") or head in {"label", "consent"}) else self.message
+
+
 @dataclass
 class AuditOutcome:
     """What `run_audit_config` returns: the report (with policies), the raw results, and the verdict."""
@@ -125,6 +147,7 @@ class AuditOutcome:
     report: AuditReport
     inputs: ReportInputs = field(repr=False)
     config: dict[str, Any] = field(default_factory=dict)
+    failures: tuple[StepFailure, ...] = ()  # steps a partial audit could not compute
 
     @property
     def passed(self) -> bool:
@@ -529,37 +552,70 @@ def run_audit_config(config: Union[Mapping[str, Any], str, Path], *,
 
 
 def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optional[ProgressCallback] = None,
-                       started: Optional[float] = None) -> AuditOutcome:
-    """Run a validated (or raw) config's steps on an already loaded `analysis.tables.Table`."""
+                       started: Optional[float] = None, partial: bool = False) -> AuditOutcome:
+    """Run a validated (or raw) config's steps on an already loaded `analysis.tables.Table`.
+
+    With `partial`, a step that cannot run on this table (no quasi-identifier found, a label with one class,
+    ...) is left out and named in `AuditOutcome.failures`; the report holds every step that could run (the
+    dashboard's quick audit). Without it, the first such step raises ConfigError (the CI gate)."""
     cfg = config if "_thresholds" in config else validate_config({"data": table.name, **config})
     started = time.perf_counter() if started is None else started
     frame = table.frame
     seed = int(cfg.get("seed", 0))
     if cfg.get("rows") and cfg["rows"] < len(frame):
         frame = frame.sample(n=int(cfg["rows"]), random_state=seed).reset_index(drop=True)
+    steps = [s for s in STEPS if s in cfg["steps"]]
+    failures: list[StepFailure] = []
+
+    def fail(step: str, exc: ConfigError) -> None:
+        if not partial:
+            raise exc
+        failures.append(StepFailure(step, safe_message(exc), STEP_FIXES.get(step, "options")))
+
     label = cfg.get("label")
     if label is not None and label not in frame.columns:
-        raise ConfigError(f"label: column {label!r} is not in {table.name} (columns: {', '.join(table.columns)})")
+        error = ConfigError(f"label: column {label!r} is not in {table.name} (columns: {', '.join(table.columns)})")
+        if not partial:
+            raise error
+        for step in [s for s in steps if s in ("attack", "compare")]:
+            fail(step, error)
+            steps.remove(step)
+        label = None
 
-    steps = [s for s in STEPS if s in cfg["steps"]]
     ctx: dict[str, Any] = {"label": label, "seed": seed, "progress": None, "config": cfg}
-    train_frame, consent_inputs = _consent(frame, cfg.get("consent"))
+    try:
+        train_frame, consent_inputs = _consent(frame, cfg.get("consent"))
+    except ConfigError as exc:
+        fail("consent", exc)
+        train_frame, consent_inputs = frame, {}
+        for step in [s for s in steps if s in TRAINING_STEPS]:  # never train on rows without consent
+            fail(step, ConfigError(f"steps.{step}: needs the consent setting fixed first"))
+            steps.remove(step)
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {"load": round(time.perf_counter() - started, 4)}
     for i, step in enumerate(steps):
         report(progress, i / max(1, len(steps)), f"{step}")
         ctx["progress"] = scaled(progress, i / len(steps), (i + 1) / len(steps))
         t0 = time.perf_counter()
-        result = _STEP_FUNCS[step](train_frame if step in TRAINING_STEPS else frame, cfg["steps"][step], ctx)
+        try:
+            result = _STEP_FUNCS[step](train_frame if step in TRAINING_STEPS else frame, cfg["steps"][step], ctx)
+        except ConfigError as exc:
+            fail(step, exc)
+            continue
         seconds[step] = round(time.perf_counter() - t0, 4)
         results[step] = result
         ctx[step] = result
     if (cfg.get("consent") or {}).get("withdrawn_after") and "attack_model" in ctx:
-        consent_inputs["withdrawal"] = _withdrawal(frame, cfg["consent"], consent_inputs, ctx)
+        try:
+            consent_inputs["withdrawal"] = _withdrawal(frame, cfg["consent"], consent_inputs, ctx)
+        except ConfigError as exc:
+            fail("consent", exc)
     report(progress, 1.0, "assembling the report")
 
     settings = {"config": {k: v for k, v in cfg.items() if not str(k).startswith("_") and k != "history"},
                 "data": {"path": cfg["data"], "rows_used": int(len(frame)), "rows_in_file": table.rows}}
+    if failures:
+        settings["not_computed"] = {f.step: f.message for f in failures}
     inputs = ReportInputs(table=table, model_info=ctx.get("model_info"), seeds={"config": seed},
                           settings=settings, seconds={**seconds, "total": round(time.perf_counter() - started, 4)},
                           title=str(cfg.get("title") or f"Privacy audit of {table.name}"),
@@ -568,7 +624,7 @@ def run_audit_on_table(table: Any, config: Mapping[str, Any], *, progress: Optio
     thresholds: Thresholds = cfg["_thresholds"]
     report_model = assemble_report(inputs, thresholds=thresholds)
     report_model = report_model.with_policies(evaluate_policies(report_model, cfg["policies"]))
-    return AuditOutcome(report=report_model, inputs=inputs, config=cfg)
+    return AuditOutcome(report=report_model, inputs=inputs, config=cfg, failures=tuple(failures))
 
 
 def _consent(frame, consent: Optional[Mapping[str, Any]]) -> tuple[Any, dict[str, Any]]:
@@ -603,10 +659,13 @@ def _withdrawal(frame, consent: Mapping[str, Any], consent_inputs: dict[str, Any
 
 
 def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0,
-                       consent: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
-    """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers, and the
-    threshold attacks on a logistic regression (when a label is chosen), on a seeded sample of rows."""
-    steps: dict[str, Any] = {"scan": {"sample_rows": 500}, "risk": {"quasi_identifiers": "auto", "k": 5}}
+                       consent: Optional[Mapping[str, Any]] = None,
+                       quasi_identifiers: Optional[list[str]] = None) -> dict[str, Any]:
+    """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers (or on the
+    ones given), and the threshold attacks on a logistic regression (when a label is chosen), on a seeded
+    sample of rows."""
+    steps: dict[str, Any] = {"scan": {"sample_rows": 500},
+                             "risk": {"quasi_identifiers": list(quasi_identifiers or []) or "auto", "k": 5}}
     if label:
         steps["attack"] = {"model": "logistic_regression", "attacks": ["threshold"]}
     config = {"version": CONFIG_VERSION, "label": label, "seed": seed, "rows": rows, "steps": steps}

@@ -49,6 +49,8 @@ class Settings:
     anonymity_attacks: int = 500         # attacks per GDPR criterion (singling out, linkability, inference)
     # Where work runs: n_jobs for joblib, ray_address (also read from RAY_ADDRESS) for a cluster
     n_jobs: int = 2
+    # Dashboard: heavy jobs running at once across all sessions; the others wait in line (dashboard/jobs.py)
+    max_concurrent_jobs: int = 2
     ray_address: str = ""
     # Audit history: any SQLAlchemy URL; default is a SQLite file in the user's home
     history_url: str = f"sqlite:///{Path.home() / '.privacy_audit' / 'history.db'}"

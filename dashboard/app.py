@@ -8,8 +8,8 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.tables import DataError, load_sample
-from analysis.text_safety import markdown_text
-from dashboard import state
+from dashboard import run_marker, state
+from dashboard.server_compat import fix_static_responses
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 DEFAULT_SAMPLE = "customers.csv"
@@ -49,17 +49,16 @@ def _page_icon():
 
 
 def main() -> None:
+    fix_static_responses()  # GET /favicon.png must not fail (see the module)
     st.set_page_config(page_title="Privacy Audit Dashboard", page_icon=_page_icon(), layout="wide")
+    with st.sidebar:
+        run_marker.draw()
+        st.caption("Privacy Audit Dashboard")
+        state.bind_dataset_caption(st.empty())  # redrawn in the same run when a page loads another table
     _init_session()
     # Paths relative to this entry file, as st.Page resolves them (AppTest too).
     pages = [st.Page(f"app_pages/{f}", title=t, icon=i, default=(f == "data.py"))
              for f, t, i in PAGES if (PAGES_DIR / f).is_file()]
-    table = state.table()
-    with st.sidebar:
-        st.caption("Privacy Audit Dashboard")
-        if table is not None:
-            st.caption(f"Dataset: **{markdown_text(table.name)}** · {table.rows:,} rows · "
-                       f"{len(table.columns)} columns")
     st.navigation(pages).run()
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from analysis.errors import safe_message
 from analysis.text_safety import markdown_text
+from dashboard import jobs
 
 T = TypeVar("T")
 _STORE = "_memo_store"
@@ -63,32 +64,64 @@ def progress_bar(label: str) -> Callable[[float, str], None]:
     return update
 
 
+def memo_job(namespace: str, key: str, compute: Callable[[], T], *, label: str) -> T:
+    """`memo` for heavy work a button starts (no Cancel of its own): on a miss, a status names the work, shows
+    its place in the job line (dashboard/jobs.py) and holds the progress bars `compute` draws."""
+    if key in session_store(namespace):
+        return memo(namespace, key, compute)
+    slot = st.empty()
+    status = slot.status(f"{label}: starting…", expanded=True)
+    try:
+        with jobs.job_line().slot(lambda ahead: status.update(label=f"{label}: {jobs.waiting_text(ahead)}")):
+            status.update(label=f"{label}: running…")
+            with status:
+                value = memo(namespace, key, compute)
+    except Exception:  # the caller shows the error; no status is left behind
+        slot.empty()
+        raise
+    slot.empty()
+    return value
+
+
 def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str], None]], T], *,
              label: str, request_key: str, cancel_key: str, errors: tuple[type[BaseException], ...] = (ValueError,)
              ) -> T:
-    """A long engine call behind a Cancel button and a progress bar, memoized by content key.
+    """A long engine call behind a Cancel button and a status with its progress bar, memoized by content key.
 
-    `compute(progress)` runs only on a cache miss. Cancel (which reruns the page and so stops the
-    work) or an error in `errors` clears the request in `request_key`, says so, and stops the page.
+    `compute(progress)` runs only on a cache miss, once a place in the process's job line is free
+    (dashboard/jobs.py); until then the status says how many jobs are ahead. Cancel (which reruns the page
+    and so stops the work at its next progress report, or takes it out of the line) or an error in `errors`
+    clears the request in `request_key`, says so, and stops the page. The status and the Cancel button never
+    outlive the run that drew them.
     """
     result = cached(namespace, key)
     if result is not None:
         return result
-    cancel_slot, progress_slot = st.empty(), st.empty()
+    cancel_slot, status_slot = st.empty(), st.empty()
     if cancel_slot.button("Cancel", key=cancel_key, icon=":material/stop:"):
         st.session_state[request_key] = None
+        cancel_slot.empty()
         st.warning(f"{label}: cancelled.")
         st.stop()
+    status = status_slot.status(f"{label}: starting…", expanded=True)
+    with status:
+        bar = progress_bar(label)
     try:
-        with progress_slot.container():
-            bar = progress_bar(label)
-        result = memo(namespace, key, lambda: compute(bar))
+        with jobs.job_line().slot(lambda ahead: status.update(label=f"{label}: {jobs.waiting_text(ahead)}")):
+            status.update(label=f"{label}: running…")
+            result = memo(namespace, key, lambda: compute(bar))
     except errors as exc:
         st.session_state[request_key] = None
+        cancel_slot.empty()
+        status_slot.empty()
         st.error(markdown_text(safe_message(exc)))
         st.stop()
+    except Exception:  # an error the caller handles: leave no status or Cancel behind (a rerun/stop passes)
+        cancel_slot.empty()
+        status_slot.empty()
+        raise
     cancel_slot.empty()
-    progress_slot.empty()
+    status_slot.empty()
     return result
 
 

@@ -10,6 +10,8 @@ from typing import Any, Optional
 
 import streamlit as st
 
+from analysis.text_safety import markdown_text
+
 from analysis.tables import Table
 
 # Keys, one per thing a session holds. Pages use these names, never string literals.
@@ -42,6 +44,14 @@ DERIVED_FROM_TABLE = (LABEL_COLUMN, SCAN, KIND_OVERRIDES, RISK, PLAN, ANONYMIZED
                       "anonymize_pending_plan", MODEL, ATTACKS, MEMORIZATION, TRADEOFF, FEDERATED, REPORT,
                       CONSENT_MAPPING, CONSENT_ENFORCE, CONSENT_INCLUDE_UNKNOWN, CONSENT_FILTER, WITHDRAWAL,
                       LANGUAGE_MODEL)
+# What pages keep across reruns for the current table: pending requests (a page must never start one made
+# for the previous table), the Report's quick audit and "Saved as run" notice, and every memoized result
+# (dashboard/cache.py). Dropped with the table; so is every key with a prefix or suffix below (a page's
+# pending request is named "..._request", e.g. tradeoff_request).
+PAGE_KEYS_FROM_TABLE = ("report_quick_audit", "report_saved_run", "_memo_store")
+PAGE_KEY_PREFIXES_FROM_TABLE = ("_auto_request_", "_auto_seen_")
+PAGE_KEY_SUFFIXES_FROM_TABLE = ("_request",)
+DATASET_CAPTION_SLOT = "_dataset_caption_slot"  # this run's sidebar slot naming the dataset
 
 
 def get(key: str, default: Any = None) -> Any:
@@ -70,12 +80,40 @@ def set_table(new_table: Table) -> None:
     old = st.session_state.get(TABLE)
     if old is not None and old.fingerprint == new_table.fingerprint:
         return
-    for key in DERIVED_FROM_TABLE:
-        st.session_state.pop(key, None)
+    forget_table()
     st.session_state[TABLE] = new_table
     candidates = _label_candidates(new_table)
     st.session_state[LABEL_COLUMN] = candidates[0] if candidates else None
     set_consent_mapping(_suggested_consent(new_table))
+    draw_dataset_caption()
+
+
+def forget_table() -> None:
+    """Drop every result, request and notice that belonged to the current table (the table stays)."""
+    stale = [key for key in list(st.session_state.keys())
+             if key in DERIVED_FROM_TABLE or key in PAGE_KEYS_FROM_TABLE
+             or str(key).startswith(PAGE_KEY_PREFIXES_FROM_TABLE) or str(key).endswith(PAGE_KEY_SUFFIXES_FROM_TABLE)]
+    for key in stale:
+        st.session_state.pop(key, None)
+
+
+def bind_dataset_caption(slot) -> None:
+    """Use `slot` (an st.empty in the sidebar, drawn by the app on every run) for the dataset's name, and draw
+    it; `set_table` redraws it, so the sidebar names a new table in the run that loaded it."""
+    st.session_state[DATASET_CAPTION_SLOT] = slot
+    draw_dataset_caption()
+
+
+def draw_dataset_caption() -> None:
+    slot = st.session_state.get(DATASET_CAPTION_SLOT)
+    current = table()
+    if slot is None:
+        return
+    if current is None:
+        slot.empty()
+    else:
+        slot.caption(f"Dataset: **{markdown_text(current.name)}** · {current.rows:,} rows · "
+                     f"{len(current.columns)} columns")
 
 
 def _suggested_consent(new_table: Table):
@@ -117,6 +155,19 @@ def training_frame(frame, *, keep_index: bool = False):
 
 def label_column() -> Optional[str]:
     return st.session_state.get(LABEL_COLUMN)
+
+
+def label_widget_key(current: Table) -> str:
+    """The Data page's label selectbox: one per dataset, so a new table resets it."""
+    return f"label_select_{current.fingerprint[:12]}"
+
+
+def set_label_column(label: Optional[str]) -> None:
+    """Choose the label from another page; the Data page's selectbox then shows it too."""
+    st.session_state[LABEL_COLUMN] = label
+    current = table()
+    if current is not None:
+        st.session_state.pop(label_widget_key(current), None)
 
 
 def consent_config() -> Optional[dict]:

@@ -66,7 +66,7 @@ options = [None] + table.columns
 current = state.label_column()
 label = st.selectbox(
     "Label (target) column", options, index=options.index(current) if current in options else 0,
-    key=f"label_select_{table.fingerprint[:12]}",  # one widget per dataset, so a new table resets it
+    key=state.label_widget_key(table),
     format_func=lambda c: "(none)" if c is None else (f"{c} (suggested)" if c in profile.label_candidates[:3] else c),
     help="The column a model predicts. Suggested: columns with 2–20 values and a label-like name.")
 state.put(state.LABEL_COLUMN, label)

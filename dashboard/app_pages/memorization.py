@@ -83,7 +83,7 @@ def compute():
 
 if st.button("Run memorization test", type="primary", key="mem_run", disabled=not repeats):
     try:
-        state.put(state.MEMORIZATION, cache.memo("memorization", key, compute))
+        state.put(state.MEMORIZATION, cache.memo_job("memorization", key, compute, label="Memorization test"))
     except ValueError as exc:
         st.error(markdown_text(safe_message(exc)))
 if not repeats:

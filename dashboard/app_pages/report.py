@@ -16,6 +16,7 @@ from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
 from analysis.text_safety import markdown_text
 from dashboard import cache, state
+from dashboard.sections.not_computed import render_not_computed
 
 LIGHTS = {"green": "● OK", "amber": "● Watch", "red": "● Act", "grey": "○ Not run"}
 COLORS = {"green": "#1a7f37", "amber": "#b26b00", "red": "#c62828", "grey": "#6b7280"}
@@ -44,9 +45,9 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
     config = st.session_state.get(QUICK_REQUEST)
     if config is not None:  # behind a Cancel button until it is done
 
-        def _quick(bar):
+        def _quick(bar):  # partial: a step that cannot run on this table is named below, the rest shown
             try:
-                return run_audit_on_table(table, config, progress=bar)
+                return run_audit_on_table(table, config, progress=bar, partial=True)
             except (ConfigError, ValueError) as exc:
                 raise ValueError(f"The quick audit could not run: {safe_message(exc)}") from exc
 
@@ -56,6 +57,11 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
         state.put(QUICK, (table.fingerprint, quick))
 
 q = quick.inputs if quick is not None else ReportInputs()
+if quick is not None and quick.failures:
+    fixed_request = render_not_computed(quick.failures, table)
+    if fixed_request is not None:
+        st.session_state[QUICK_REQUEST] = fixed_request
+        st.rerun()
 
 
 def pick(key, fallback):
@@ -89,6 +95,7 @@ inputs = ReportInputs(
     consent=consent_coverage(table, q.consent), consent_filter=pick(state.CONSENT_FILTER, q.consent_filter),
     withdrawal=state.get(state.WITHDRAWAL), anonymization=state.get(state.PLAN),
     released_risk=state.get(state.RISK_AFTER) if state.get(state.PLAN) is not None else None,
+    settings={k: v for k, v in q.settings.items() if k == "not_computed"},
     identifier_memo=cache.session_store("report_identifier_values"),
     seconds={step: q.seconds[step] for step, key in (("scan", state.SCAN), ("risk", state.RISK),
                                                      ("attack", state.ATTACKS))

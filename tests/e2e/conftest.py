@@ -16,6 +16,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Every expect() waits up to 30 s for its condition (5 s by default): on a machine whose cores are busy the
+# app's next run can take that long, and an assertion on it must wait for it, not fail.
+expect.set_options(timeout=30_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -37,8 +42,7 @@ def app_url():
     env = {**os.environ, "PRIVACY_AUDIT_HISTORY_URL": f"sqlite:///{home}/history.db"}
     log = open(Path(home) / "streamlit.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "dashboard.serve", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://localhost:{port}"
     deadline = time.time() + 60
@@ -88,10 +92,14 @@ def open_page(page, app_url: str, title: str) -> None:
 
 
 def wait_idle(page, timeout_ms: int = 120_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running...' status widget)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    """Wait until the app's run has ended: its own "Ready" marker (dashboard/run_marker.py) is visible, which
+    the app shows only while Streamlit's front end says no script is running (the status widget is hidden by
+    toolbarMode = "minimal", so it cannot be waited for)."""
+    ready = page.locator(".st-key-app_run_done")
+    page.wait_for_timeout(200)  # a click's rerun request reaches the front end's state
+    ready.wait_for(state="visible", timeout=timeout_ms)
+    page.wait_for_timeout(500)  # a rerun the front end asks for right after a run (widgets settling) ...
+    ready.wait_for(state="visible", timeout=timeout_ms)  # ... has ended too
 
 
 def screenshot(page, name: str) -> Path:
