@@ -1,6 +1,6 @@
 """`privacy-audit compare --canaries`: every run's JSON has its canary audit, the raw and anonymized runs
 their GDPR anonymity risks, the comparison its most exposed records; the report built from that JSON
-carries the model-anonymity statement in HTML, JSON (schema 1.3.0) and Markdown."""
+carries the model-anonymity statement in HTML, JSON (schema 1.4.0) and Markdown."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_most_exposed_records_are_in_the_json(compared):
 def test_report_carries_the_model_anonymity_statement(compared):
     report = assemble_report(ReportInputs(tradeoff=compared))
     validate_report(json.loads(report_json(report)))
-    assert report.schema_version == "1.3.0"
+    assert report.schema_version == "1.4.0"
     section = next(s for s in report.sections if s.key == "model_anonymity")
     assert "EDPB Opinion 28/2024" in section.title and any("not legal advice" in n for n in section.notes)
     assert any(n.startswith("Attacks tried: ") and "rmia_offline" in n for n in section.notes)
