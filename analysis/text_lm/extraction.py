@@ -36,7 +36,7 @@ def pii_extraction(lm, members: Sequence[str], non_members: Sequence[str], *, sa
     held_out = "\n".join(non_members).lower()
     values: dict[str, set[str]] = defaultdict(set)
     for text, found in zip(texts, spans):
-        for entity, start, end, _score in found:
+        for entity, start, end, *_rest in found:  # (entity, start, end, score[, method])
             value = text[start:end].strip().lower()
             if len(value) >= MIN_VALUE_CHARS:
                 values[entity].add(value)

@@ -36,7 +36,7 @@ def _spans(texts: Sequence[str], engine) -> list[tuple[int, str, int, int]]:
 
     out = []
     for i, (text, found) in enumerate(zip(texts, analyze_texts(list(texts), engine=engine, entities=list(ENTITIES)))):
-        for entity, start, end, _score in found:
+        for entity, start, end, *_rest in found:  # (entity, start, end, score[, method])
             if end - start >= MIN_VALUE_CHARS:
                 out.append((i, entity, start, end))
     return out

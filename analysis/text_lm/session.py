@@ -45,7 +45,10 @@ def load_causal_lm(data: bytes, name: str) -> CausalLMSession:
 
     from analysis.models.onnx_model import check_onnx
 
-    model = check_onnx(data, name)
+    # Tensor sizes are checked with every dynamic dimension at the rows scored at once (SCORE_BATCH): the
+    # gate counts each unknown dimension as that many, which covers batch x sequence as long as the
+    # sequence (at most 128 tokens) is not much longer than the batch; onnxruntime never gets more rows.
+    model = check_onnx(data, name, rows=SCORE_BATCH)
     metadata = {p.key: p.value for p in model.metadata_props}
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1

@@ -12,6 +12,7 @@ from analysis.report.figures import section_figures
 from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
 from analysis.tables import load_sample
+from tests.rendered import shown
 
 STEP = {"text_column": "body", "epochs": 4, "max_rows": 600, "canary_repeats": [1, 16], "secret_space_size": 1000,
         "max_documents": 300}
@@ -37,7 +38,7 @@ def test_gate_reports_the_language_model_and_enforces_its_policies():
     html = render_html(outcome.report, figures)
     markdown = render_markdown(outcome.report)
     assert "section-language_model" in html and "min_k_plus_plus" in html
-    assert "Language model: training PII values in its generations" in markdown
+    assert "Language model: training PII values in its generations" in shown(markdown)
     emails = set(table.frame["email"])
     assert not any(e in html or e in markdown or e in json.dumps(data) for e in emails)
 
