@@ -1,5 +1,7 @@
-"""Browser test: one session uploads a model file that crashes its native loader; another session, on
-the same running app, keeps working (the crash ends the model worker, not the Streamlit server)."""
+"""Browser test: one session uploads a model file that crashes XGBoost's native loader in-process; another
+session, on the same running app, keeps working. The file is refused inside the model worker (by the
+structural check there, or by the worker's crash handling if a check missed it: tests/security covers
+both), never in the Streamlit server."""
 
 from __future__ import annotations
 
@@ -47,9 +49,9 @@ def test_a_crashing_model_upload_leaves_other_sessions_working(browser, app_url,
         second.get_by_test_id("stRadio").get_by_text("Load a file").click()
         wait_idle(second)
         choose_file(second, model_file)
-        error = second.get_by_test_id("stAlert").filter(has_text="model worker")
+        error = second.get_by_test_id("stAlert").filter(has_text="crash.json")
         expect(error).to_have_count(1, timeout=120_000)
-        expect(error).to_contain_text("signal 11")
+        expect(error).to_contain_text("100000000")  # the tree check names the out-of-range child
         assert second.get_by_test_id("stException").count() == 0
 
         # The server is alive and session A still works: it trains and audits a model.
