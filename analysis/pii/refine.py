@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 import pandas as pd
 
@@ -81,14 +81,19 @@ def art9(category: str) -> str:
 ART10 = "criminal convictions and offences (GDPR Art. 10)"
 
 
-def refine_findings(frame: pd.DataFrame, findings: list[ColumnFinding]) -> list[ColumnFinding]:
+def refine_findings(frame: pd.DataFrame, findings: list[ColumnFinding],
+                    allow_list: Sequence[str] = ()) -> list[ColumnFinding]:
     """The findings with the table-level rules applied (see the module docstring). `frame` holds the
-    rows the scan read (record keys need every row: pass the whole table when it fits)."""
-    return [refine_finding(frame[f.name], f) if f.name in frame.columns else f for f in findings]
+    rows the scan read (record keys need every row: pass the whole table when it fits); values on the
+    scan's allow list are never counted, here as in the recognizers."""
+    allowed = {str(v).strip() for v in allow_list}
+    return [refine_finding(frame[f.name], f, allowed) if f.name in frame.columns else f for f in findings]
 
 
-def refine_finding(series: pd.Series, finding: ColumnFinding) -> ColumnFinding:
+def refine_finding(series: pd.Series, finding: ColumnFinding, allowed: frozenset | set = frozenset()) -> ColumnFinding:
     values = series.dropna()
+    if allowed:
+        values = values[~values.astype("str").str.strip().isin(allowed)]
     strings = values.astype("str").str.strip() if len(values) else pd.Series([], dtype="str")
     strings = strings[strings != ""]
     tokens = set(lx.name_tokens(finding.name))

@@ -77,7 +77,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
                                 confirmed=p.name in confirmed) for p in plans]
     # record keys, one-word names, Art. 9/10, shapes: on the rows read (a key of a person is unique in a
     # sample too; a column repeating a person's key across rows still identifies that person)
-    findings = refine_findings(sample, findings)
+    findings = refine_findings(sample, findings, allow)
     report(progress, 1.0, "scan done")
     return ScanResult(
         columns=findings, rows=rows, seconds=round(time.perf_counter() - start, 3),
