@@ -9,6 +9,7 @@ import streamlit as st
 
 from analysis.audit import StepFailure, quick_audit_config
 from analysis.tables import Table
+from analysis.text_safety import markdown_text
 from dashboard import state
 
 TITLES = {"scan": "PII scan", "risk": "Re-identification risk", "attack": "Membership inference",
@@ -42,7 +43,7 @@ def render_not_computed(failures: Sequence[StepFailure], table: Table) -> Option
                     state.set_label_column(label)
                     request = _config(label, None)
             else:
-                st.warning(f"**{title} not computed:** {failure.reason}.")
+                st.warning(f"**{title} not computed:** {markdown_text(failure.reason)}.")  # reasons name columns
     return request
 
 
