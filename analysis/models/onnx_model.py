@@ -109,6 +109,22 @@ _SHAPE_PLUMBING = {"Gather": (0,), "Slice": (0,), "Concat": None, "Unsqueeze": (
                    "Cast": (0,), "Identity": (0,), "Reshape": (0,), "Flatten": (0,)}
 
 
+def open_session(data: bytes, what: str):
+    """An onnxruntime session for a checked model: one thread, CPU only, no arena or memory-pattern
+    pre-planning (memory is taken per tensor as needed and given back). `what` names it in the error."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = False
+    options.enable_mem_pattern = False
+    try:
+        return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise ModelLoadError(f"onnxruntime could not open {what} ({type(exc).__name__}).") from None
+
+
 def check_tensor_sizes(model, name: str, rows: int = 1) -> None:
     """Refuse a model whose tensors could be huge at `rows` rows, before onnxruntime allocates anything.
 
@@ -316,18 +332,7 @@ class OnnxModel:
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_READINGS:
             raise ModelLoadError(f"output reading must be one of {', '.join(OUTPUT_READINGS)}, got {self.output!r}")
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        # No arena or memory-pattern pre-planning: memory is taken per tensor as needed and given back.
-        options.enable_cpu_mem_arena = False
-        options.enable_mem_pattern = False
-        try:
-            self.session = ort.InferenceSession(self.data, sess_options=options, providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            raise ModelLoadError(f"onnxruntime could not open the model ({type(exc).__name__}).") from None
+        self.session = open_session(self.data, "the model")
         self.inputs = [(i.name, i.type, list(i.shape)) for i in self.session.get_inputs()]
         self.outputs = [(o.name, o.type) for o in self.session.get_outputs()]
 

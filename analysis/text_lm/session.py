@@ -41,24 +41,14 @@ def open_causal_lm(data: bytes, name: str):
 
 
 def load_causal_lm(data: bytes, name: str) -> CausalLMSession:
-    import onnxruntime as ort
-
-    from analysis.models.onnx_model import check_onnx
+    from analysis.models.onnx_model import check_onnx, open_session
 
     # Tensor sizes are checked with every dynamic dimension at the rows scored at once (SCORE_BATCH): the
     # gate counts each unknown dimension as that many, which covers batch x sequence as long as the
     # sequence (at most 128 tokens) is not much longer than the batch; onnxruntime never gets more rows.
     model = check_onnx(data, name, rows=SCORE_BATCH)
     metadata = {p.key: p.value for p in model.metadata_props}
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.enable_cpu_mem_arena = False
-    options.enable_mem_pattern = False
-    try:
-        session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
-    except Exception as exc:
-        raise ModelLoadError(f"onnxruntime could not open '{name}' ({type(exc).__name__}).") from None
+    session = open_session(data, f"'{name}'")
     inputs = {i.name: i for i in session.get_inputs()}
     if "input_ids" not in inputs:
         raise ModelLoadError(f"'{name}' is not a causal language model: it has no 'input_ids' input "
