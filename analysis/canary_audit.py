@@ -29,7 +29,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from analysis.attacks.one_run import CONFIDENCE, one_run_bound
+from analysis.attacks.one_run import one_run_bound
 from analysis.results import Result
 
 DEFAULT_CANARIES = 1000
@@ -102,12 +102,6 @@ def canary_count(requested: int, n_members: int) -> tuple[int, str]:
         return count, (f"canaries: {count} instead of {requested} (at most {MAX_CANARY_SHARE:.0%} of the "
                        f"{n_members} members, so they barely change the model)")
     return count, ""
-
-
-def skipped_audit(canaries: CanarySet, reason: str) -> CanaryAudit:
-    """A run whose canaries could not be measured, with the reason (no bound is shown for it)."""
-    return CanaryAudit(canaries=canaries.count, epsilon_lower_bound=None, confidence=CONFIDENCE, guesses=0,
-                       correct=0, included=int(canaries.included.sum()), reason=reason)
 
 
 def audit_canaries(model, canaries: CanarySet, label: str, *, delta: float, reference=None,

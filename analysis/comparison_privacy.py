@@ -36,11 +36,19 @@ def canary_rows(result) -> list[dict]:
     return out
 
 
+BROKEN = "A sound DP implementation cannot do this: the training or its accounting is broken."
+# DP-FedAvg's canaries sit in one client that trains either way (analysis.privacy_axis.federated_canary_audit)
+BROKEN_CLIENT = ("The canaries sat in one client; a sound DP-FedAvg keeps them under the client ε unless one record "
+                 "moves its client's clipped update by more than the clip norm: the clipping, the noise or the "
+                 "accounting is broken.")
+
+
 def broken_bounds(result) -> list[str]:
     """A sentence per run whose canary bound is above its accounted ε."""
     return [f"{r['protection']} (seed {r['seed']}): the canary audit measured ε ≥ {r['ε lower bound']:.2f}, above "
-            f"the accounted ε = {r['accounted ε']:.2f} per {r['unit']}. A sound DP implementation cannot do this: the "
-            "training or its accounting is broken." for r in canary_rows(result) if r["exceeds accounted ε"]]
+            f"the accounted ε = {r['accounted ε']:.2f} per {r['unit']}. "
+            f"{BROKEN_CLIENT if r['unit'] == 'client' else BROKEN}" for r in canary_rows(result)
+            if r["exceeds accounted ε"]]
 
 
 def strongest_attack(run) -> Optional[Any]:

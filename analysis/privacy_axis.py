@@ -4,7 +4,7 @@ For one trained run it adds (each optional, from the comparison's settings):
 - the same-strategy reference models (`analysis.attacks.same_strategy`) that give RMIA to the run's
   attack set (offline and online) and calibrate the canary audit;
 - the canary audit (`analysis.canary_audit`): Steinke et al.'s one-run ε lower bound on the run's
-  coin-flip canaries;
+  coin-flip canaries (a federated run's canaries sit in one client: `federated_canary_audit`);
 - the per-record attack scores, kept on the run object (never serialized) for the most exposed
   records (`analysis.attacks.exposed`);
 - the GDPR anonymity risks of the table the strategy trained on (`analysis.anonymity`): the raw
@@ -19,10 +19,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from analysis.canary_audit import CanaryAudit, CanarySet, audit_canaries, skipped_audit  # noqa: F401 (strategies)
+from analysis.canary_audit import CanaryAudit, CanarySet, audit_canaries
 
-FEDERATED_CANARIES = ("not measured: the federated simulation draws its own client partition, so canaries "
-                      "cannot yet be placed in one client; this run has no canary bound")
 
 
 def with_canaries(members: pd.DataFrame, canaries: Optional[CanarySet]) -> pd.DataFrame:
@@ -67,6 +65,40 @@ def canary_audit(model, canaries: CanarySet, label: str, *, pool_reference, audi
         population_log_p = np.asarray(audited_log_p)[non_member_cols]
     return audit_canaries(model, canaries, label, delta=delta, reference=reference,
                           population_log_p=population_log_p, trained_on=trained_on, seed=seed)
+
+
+def federated_canary_audit(model, canaries: CanarySet, label: str, *, delta: float, trained_on: int,
+                           seed: int) -> CanaryAudit:
+    """The canary audit of a federated run, whose included canaries all sat in one client
+    (`analysis.privacy.federated.run_federated(canaries=...)`): the loss attack on the final global model
+    (federated runs have no same-strategy reference models, so no RMIA), at the run's δ.
+
+    Which ε the bound is held against (`canary_rows`, `bound_exceeds`): the run's accounted ε in its unit.
+    - FedAvg + DP-SGD: ε per record (the worst client's DP-SGD); the canary client's DP-SGD samples its
+      canaries like its other rows and is accounted over all of them, so it is the canaries' ε.
+    - DP-FedAvg: ε per client. A record lives in one client, so a guarantee over all of a client's records
+      covers each of them: the bound, measured per canary, should stay under the client ε. Strictly, a
+      canary added to a client that trains either way changes that client's data rather than adding or
+      removing a client; the add-or-remove-one-client ε covers that change as long as one record moves its
+      client's clipped update by at most the clip norm C. In the worst case (two clipped updates 2C apart)
+      the per-record ceiling is the same mechanism's ε at twice the sensitivity (`client_record_ceiling`,
+      in the run's details). The alarm uses the client ε, the stricter line: a bound above it says the
+      clipping, the noise or the accounting is wrong unless single canaries move client updates by more
+      than C, which with hundreds of real rows per client they do not.
+    - FedAvg: no accounted ε; the bound is the measured leakage alone.
+    """
+    return audit_canaries(model, canaries, label, delta=delta, trained_on=trained_on, seed=seed)
+
+
+def client_record_ceiling(accounting) -> float:
+    """DP-FedAvg's ε for a record whose client trains either way (one client's data replaced, not added or
+    removed): the same rounds and sampling rate at twice the sensitivity, i.e. half the noise multiplier."""
+    from analysis.privacy.federated_accounting import client_level_epsilon
+
+    return client_level_epsilon(noise_multiplier=accounting.noise_multiplier / 2.0,
+                                clients_per_round=accounting.clients_per_round,
+                                total_clients=accounting.total_clients, rounds=accounting.rounds,
+                                delta=accounting.delta, include_pld=False).rdp_epsilon
 
 
 def attach(row, model, *, canary: Optional[CanaryAudit] = None, scores: Optional[dict] = None, anonymity=None):

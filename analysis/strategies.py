@@ -248,8 +248,9 @@ def run_strategies(frame: pd.DataFrame, label: str, strategies: Sequence[str] = 
     fl_batch_size, fl_clip_norm (DP-FedAvg's update clip), partition: the federated settings.
     attacks: threshold attack kinds ("threshold" = the loss family); reference_models > 0 adds RMIA.
     baseline: also a logistic regression per seed (same preprocessing and split), scored like the rest.
-    canaries: m coin-flip canaries per seed in every centralized run's training rows, for the one-run ε
-    lower bound (`analysis.canary_audit`; 0: off). With reference_models, the centralized strategies'
+    canaries: m coin-flip canaries per seed in every run's training rows, for the one-run ε lower bound
+    (`analysis.canary_audit`; 0: off); a federated run's canaries all sit in one client, scored on the
+    final global model with the loss attack. With reference_models, the centralized strategies'
     RMIA uses reference models trained with the same strategy (`analysis.attacks.same_strategy`).
     anonymity_attacks: > 0 measures GDPR's singling out, linkability and inference for the raw and the
     anonymized training table (`analysis.anonymity`).
@@ -440,9 +441,13 @@ def _run_one(strategy, eps, members, non_members, rows, training, config, plan, 
 
     if strategy.startswith("federated") or strategy == "dp-federated":
         row = _federated(strategy, eps, members, non_members, rows, training, config, delta, seed, reference,
-                         progress=progress, cancel=cancel)
-        return axis.attach(row, row.model_object, canary=None if canaries is None else axis.skipped_audit(
-            canaries, axis.FEDERATED_CANARIES))
+                         progress=progress, cancel=cancel, canaries=canaries)
+        canary = None
+        if canaries is not None:
+            canary = axis.federated_canary_audit(row.model_object, canaries, training.label,
+                                                 delta=row.delta if row.delta is not None else delta,
+                                                 trained_on=row.details["canaries_in_training"], seed=seed)
+        return axis.attach(row, row.model_object, canary=canary)
     from analysis.tradeoff import train_mlp
 
     train_rows, served, k, anon = axis.with_canaries(members, canaries), None, None, None
@@ -524,7 +529,11 @@ def _row(strategy, eps, seed, model, members, non_members, training, reference, 
 
 
 def _federated(strategy, eps, members, non_members, rows, training, config, delta, seed, reference, *,
-               progress, cancel) -> StrategyRun:
+               progress, cancel, canaries=None) -> StrategyRun:
+    """A federated strategy on this seed's split. `canaries` (an analysis.canary_audit.CanarySet): the ones
+    the coins included all sit in one client (`run_federated(canaries=...)`, appended to its rows after the
+    partition is drawn), so its local training, its DP-SGD and its accounting see them; `n_train`, the
+    utility and the member / non-member attacks stay the real rows'."""
     from analysis.privacy.dp import DPConfig
     from analysis.privacy.federated import run_federated
 
@@ -541,7 +550,7 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
             local_epochs=config.local_epochs, batch_size=config.fl_batch_size,
             learning_rate=training.learning_rate, hidden=training.hidden, client_dp=client_dp,
             test_size=1.0 - training.member_share, audit_rows=50, attacks=training.attacks, seed=seed,
-            progress=progress, cancel=cancel)
+            canaries=canaries.training_rows() if canaries is not None else None, progress=progress, cancel=cancel)
     except RuntimeError as exc:
         if not raised_here(exc):
             raise
@@ -551,11 +560,17 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
     details = {"clients": result.clients, "rounds": result.rounds, "partition": result.partition,
                "partition_sizes": result.partition_sizes, "local_epochs": config.local_epochs,
                "seconds_include": "the whole simulation (Ray start-up and per-round evaluation)"}
+    if canaries is not None:
+        details.update(canaries_in_training=result.canaries, canary_client=result.canary_client)
     if strategy == "dp-federated":
         acc = result.client_privacy
         details.update(clip_norm=acc.clip_norm, sampling_assumption=acc.sampling_assumption,
                        privacy_unit=acc.privacy_unit, adjacency=acc.adjacency, preprocessing=PREPROCESSING_FEDERATED)
         epsilon, pld, run_delta, noise, unit = acc.epsilon, acc.pld_epsilon, acc.delta, acc.noise_multiplier, "client"
+        if canaries is not None:
+            from analysis.privacy_axis import client_record_ceiling
+
+            details["canary_record_epsilon_ceiling"] = client_record_ceiling(acc)
     elif strategy == "federated+dp":
         acc = result.sample_privacy
         details.update(sampling_assumption=acc.sampling_assumption, microbatching=acc.microbatching,

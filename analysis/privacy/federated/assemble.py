@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 from analysis.privacy.federated.model import _fitted_model
 from analysis.privacy.federated.partition import _Prepared
@@ -23,7 +24,7 @@ def _audit(model, data: _Prepared, label: str, settings: FederatedSettings, prog
 
 
 def _finish(settings, label, data, spec, final, history, sizes, client_noise, client_privacy, sample_privacy,
-            log_tail, start, progress, *, mode: str) -> FederatedResult:
+            log_tail, start, progress, *, mode: str, canary_client: Optional[int] = None) -> FederatedResult:
     report(progress, 0.87, "running the membership attacks on the final model")
     model = _fitted_model(data.preprocessor, data.classes, spec, final["weights"])
     attack_results, attack_warnings = _audit(model, data, label, settings, scaled(progress, 0.87, 0.99))
@@ -50,5 +51,7 @@ def _finish(settings, label, data, spec, final, history, sizes, client_noise, cl
         protects=protection_statement(settings.strategy, client_dp_sgd=settings.client_dp is not None),
         settings=settings, seed=settings.seed, seconds=time.perf_counter() - start,
         preprocessing={**data.preprocessor.describe(),
-                       "fitted_on": "the union of the clients' training rows (simulation shortcut)"},
-        warnings=sorted(set(warns)), log_tail=log_tail).with_model(model)
+                       "fitted_on": "the union of the clients' training rows (simulation shortcut)"
+                                    + (", canaries included" if data.n_canaries else "")},
+        warnings=sorted(set(warns)), log_tail=log_tail, canaries=data.n_canaries,
+        canary_client=canary_client if data.n_canaries else None).with_model(model)

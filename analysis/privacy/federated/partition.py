@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,12 @@ class _Prepared:
     y_test: np.ndarray
     preprocessor: Any
     classes: np.ndarray
+    x_canary: Optional[np.ndarray] = None   # canary rows for one client (never in train/test or the figures)
+    y_canary: Optional[np.ndarray] = None
+
+    @property
+    def n_canaries(self) -> int:
+        return 0 if self.y_canary is None else int(len(self.y_canary))
 
 
 def _label_values(series: pd.Series) -> np.ndarray:
@@ -35,7 +41,11 @@ def _encode(classes: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.fromiter((lookup[v] for v in labels.tolist()), dtype=np.int64, count=len(labels))
 
 
-def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings) -> _Prepared:
+def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings,
+             canaries: Optional[pd.DataFrame] = None) -> _Prepared:
+    """The split, the shared preprocessor and the encoded rows. `canaries`: extra training rows (the
+    table's columns) for one client; they join the preprocessor's fit, as the centralized runs' canaries
+    join theirs (`KerasMLPRecipe.fit` fits on members + canaries), and stay out of `train` and `test`."""
     from analysis.models.keras_tabular import TabularPreprocessor
 
     if not isinstance(frame, pd.DataFrame):
@@ -64,12 +74,30 @@ def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings) -> _P
     if len(test) < 2:
         raise ValueError(f"test_size={settings.test_size} leaves {len(test)} held-out rows; need at least 2")
     features = [c for c in data.columns if c != label]
-    preprocessor = TabularPreprocessor(max_categories=settings.max_categories).fit(train[features])
+    fitted_on = train[features]
+    if canaries is not None:
+        _check_canaries(canaries, list(data.columns), label, classes)
+        fitted_on = pd.concat([fitted_on, canaries[features]], ignore_index=True)
+    preprocessor = TabularPreprocessor(max_categories=settings.max_categories).fit(fitted_on)
     y_train = _encode(classes, _label_values(train[label]))
     y_test = _encode(classes, _label_values(test[label]))
-    return _Prepared(train=train, test=test, x_train=preprocessor.transform(train[features]), y_train=y_train,
-                     x_test=preprocessor.transform(test[features]), y_test=y_test,
-                     preprocessor=preprocessor, classes=classes)
+    prepared = _Prepared(train=train, test=test, x_train=preprocessor.transform(train[features]), y_train=y_train,
+                         x_test=preprocessor.transform(test[features]), y_test=y_test,
+                         preprocessor=preprocessor, classes=classes)
+    if canaries is not None:
+        prepared.x_canary = preprocessor.transform(canaries[features])
+        prepared.y_canary = _encode(classes, _label_values(canaries[label]))
+    return prepared
+
+
+def _check_canaries(canaries: pd.DataFrame, columns: list, label: str, classes: np.ndarray) -> None:
+    if not isinstance(canaries, pd.DataFrame) or set(canaries.columns) != set(columns):
+        raise ValueError("canaries must be a table with exactly the data's columns")
+    if canaries[label].isna().any():
+        raise ValueError(f"every canary needs a value in the label column {label!r}")
+    unknown = set(_label_values(canaries[label]).tolist()) - set(classes.tolist())
+    if unknown:
+        raise ValueError(f"{len(unknown)} canary label value(s) are not classes of the label column {label!r}")
 
 
 def partition_rows(frame: pd.DataFrame, *, clients: int, by: str = "iid", seed: int = 0) -> list[np.ndarray]:

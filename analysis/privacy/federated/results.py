@@ -63,6 +63,8 @@ class FederatedResult(Result):
     seconds: float
     preprocessing: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    canaries: int = 0                        # canary rows in one client's training (in partition_sizes, not n_train)
+    canary_client: Optional[int] = None      # the client that holds them
     log_tail: list[str] = field(default_factory=list)
     versions: dict = field(default_factory=package_versions)
 

@@ -33,6 +33,8 @@ from analysis.privacy.federated.simulation import (
 from analysis.privacy.federated.strategies import _recording_strategy, compose_strategy
 from analysis.progress import ProgressCallback, report, scaled
 
+CANARY_CLIENT = 0  # the one client that holds a run's canaries
+
 
 def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds: int = 5,
                   strategy: str = "fedavg", partition: str = "iid", clip_norm: float = 1.0,
@@ -42,6 +44,7 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
                   hidden: Sequence[int] = (64, 32), client_dp: Optional[DPConfig] = None,
                   test_size: float = 0.5, max_rows: Optional[int] = None, audit_rows: int = 5000,
                   attacks: Sequence[str] = DEFAULT_ATTACKS, seed: int = 0,
+                  canaries: Optional[pd.DataFrame] = None,
                   progress: Optional[ProgressCallback] = None,
                   cancel: Optional[Callable[[], bool]] = None) -> FederatedResult:
     """Train the tabular MLP with Flower (FedAvg or DP-FedAvg) over `clients` partitions of `frame`.
@@ -52,6 +55,13 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
     client (sample-level epsilon). Returns a `FederatedResult` (utility per round, final metrics,
     membership attacks on the final model, client/sample epsilon). Raises FederatedCancelled when
     `cancel()` turns True (checked before every round).
+
+    canaries: extra training rows (the table's columns) that all sit in ONE client, `CANARY_CLIENT`,
+    appended to its rows after the partition is drawn, so the real rows' split and partition are those of
+    the run without them. They join the shared preprocessor's fit (as a centralized run's canaries join
+    its fit), that client's local training (its DP-SGD samples them like any of its rows) and its row
+    count in `partition_sizes` and in the sample-level accounting; they never enter `n_train`, the
+    held-out utility, the training accuracy or the membership attacks (`analysis.canary_audit`).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
@@ -63,9 +73,10 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         max_rows=max_rows, audit_rows=audit_rows, attacks=attacks, seed=seed))
     start = time.perf_counter()
     report(progress, 0.0, "preparing the data")
-    data = _prepare(frame, label, settings)
+    data = _prepare(frame, label, settings, canaries)
     parts = partition_rows(data.train, clients=settings.clients, by=settings.partition, seed=settings.seed)
     sizes = [int(len(p)) for p in parts]
+    sizes[CANARY_CLIENT] += data.n_canaries  # the accounting counts every row a client trains on
     client_noise, client_privacy = _resolve_client_noise(settings)
     sample_noise, sample_privacy = _resolve_sample_noise(settings, sizes)
     spec = _ModelSpec(n_inputs=int(data.x_train.shape[1]), n_classes=len(data.classes),
@@ -104,7 +115,10 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
     data_dir = tempfile.mkdtemp(prefix="pad-fl-")
     try:
         for i, index in enumerate(parts):
-            np.savez(Path(data_dir) / f"client_{i}.npz", x=data.x_train[index], y=data.y_train[index])
+            x, y = data.x_train[index], data.y_train[index]
+            if i == CANARY_CLIENT and data.n_canaries:
+                x, y = np.concatenate([x, data.x_canary]), np.concatenate([y, data.y_canary])
+            np.savez(Path(data_dir) / f"client_{i}.npz", x=x, y=y)
         client_spec = _ClientSpec(model=spec, data_dir=data_dir, uniform_weights=settings.dp_enabled,
                                   dp_noise=sample_noise,
                                   dp_clip=settings.client_dp.clip_norm if settings.client_dp else None,
@@ -178,4 +192,4 @@ def run_federated(frame: pd.DataFrame, label: str, *, clients: int = 10, rounds:
         raise RuntimeError(f"the Flower simulation finished {max(0, len(history) - 1)} of {settings.rounds} "
                            f"rounds ({tail})")
     return _finish(settings, label, data, spec, final, history, sizes, client_noise, client_privacy,
-                   sample_privacy, log_tail, start, progress, mode="federated")
+                   sample_privacy, log_tail, start, progress, mode="federated", canary_client=CANARY_CLIENT)
