@@ -59,6 +59,15 @@ def test_every_federated_run_has_a_canary_bound_on_the_canaries_it_trained_on(wi
         "federated": True, "dp-federated": True}
 
 
+def test_the_page_chart_shows_both_federated_bounds(with_canaries):
+    from analysis.figures.privacy_axis import canary_bound_figure
+
+    markers = [t for t in canary_bound_figure(with_canaries).data if t.mode == "markers+text"]
+    assert [list(t.text) for t in markers] == [["FedAvg (seed 0)", "DP-FedAvg ε = 8 per client (seed 0)"]]
+    dp = _run(with_canaries, "dp-federated")
+    assert list(markers[0].x)[1] == dp.epsilon  # DP-FedAvg at its client ε; FedAvg in the "no ε" column
+
+
 def test_the_canaries_sit_in_one_client_and_the_others_are_unchanged(with_canaries, adult):
     real = _real_partition(adult)
     for run in with_canaries.runs:
