@@ -75,6 +75,8 @@ def _prepare(frame: pd.DataFrame, label: str, settings: FederatedSettings,
         raise ValueError(f"test_size={settings.test_size} leaves {len(test)} held-out rows; need at least 2")
     features = [c for c in data.columns if c != label]
     fitted_on = train[features]
+    if canaries is not None and len(canaries) == 0:  # the coins included none
+        canaries = None
     if canaries is not None:
         _check_canaries(canaries, list(data.columns), label, classes)
         fitted_on = pd.concat([fitted_on, canaries[features]], ignore_index=True)
