@@ -10,7 +10,8 @@ a label drawn uniformly at random. Why these:
 - harmless: they describe no real person (a real row with a flipped label would still be a person's
   features), and they never enter a utility figure or the member / non-member attack set.
 Each canary enters training by an independent fair coin (what makes the bound sound). A protected
-strategy's canaries go through the same protection as the rows (the anonymization plan, DP-SGD).
+strategy's canaries go through the same protection as the rows (the anonymization plan, DP-SGD; a
+federated run's canaries all sit in one client, `analysis.privacy_axis.federated_canary_audit`).
 
 Scoring (`audit_canaries`): the strongest attack available for the run - RMIA offline (Zarifzadeh et
 al. 2024; reference models trained with the run's own strategy, held-out real rows as population) when

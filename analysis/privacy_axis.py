@@ -22,7 +22,6 @@ import pandas as pd
 from analysis.canary_audit import CanaryAudit, CanarySet, audit_canaries
 
 
-
 def with_canaries(members: pd.DataFrame, canaries: Optional[CanarySet]) -> pd.DataFrame:
     """The training rows: the members, then the canaries the coins included (index after the members)."""
     if canaries is None:
@@ -83,8 +82,8 @@ def federated_canary_audit(model, canaries: CanarySet, label: str, *, delta: flo
       client's clipped update by at most the clip norm C. In the worst case (two clipped updates 2C apart)
       the per-record ceiling is the same mechanism's ε at twice the sensitivity (`client_record_ceiling`,
       in the run's details). The alarm uses the client ε, the stricter line: a bound above it says the
-      clipping, the noise or the accounting is wrong unless single canaries move client updates by more
-      than C, which with hundreds of real rows per client they do not.
+      clipping, the noise or the accounting is wrong, unless single canaries move their client's clipped
+      update by more than C.
     - FedAvg: no accounted ε; the bound is the measured leakage alone.
     """
     return audit_canaries(model, canaries, label, delta=delta, trained_on=trained_on, seed=seed)

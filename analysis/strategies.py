@@ -574,7 +574,8 @@ def _federated(strategy, eps, members, non_members, rows, training, config, delt
     elif strategy == "federated+dp":
         acc = result.sample_privacy
         details.update(sampling_assumption=acc.sampling_assumption, microbatching=acc.microbatching,
-                       accounting="the worst client's DP-SGD (rounds x local epochs over its own rows)",
+                       accounting="the worst client's DP-SGD (rounds x local epochs over its own rows"
+                                  + (", the canary client's canaries included)" if canaries is not None else ")"),
                        preprocessing=PREPROCESSING_FEDERATED)
         epsilon, pld, run_delta, noise, unit = acc.epsilon, acc.pld_epsilon, acc.delta, acc.noise_multiplier, "record"
     else:
