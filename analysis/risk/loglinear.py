@@ -93,7 +93,13 @@ def grouped(sizes: np.ndarray, log_expected: np.ndarray) -> tuple[np.ndarray, np
     bins = np.round(np.asarray(log_expected) / _BIN).astype(np.int64)
     offset = int(bins.min())
     span = int(bins.max()) - offset + 1
-    keys, counts = np.unique(f * span + (bins - offset), return_counts=True)
+    code = f * span + (bins - offset)
+    if int(code.max()) < max(1 << 16, 4 * len(code)):       # a bincount beats sorting a million keys
+        counts = np.bincount(code)
+        keys = np.flatnonzero(counts)
+        counts = counts[keys]
+    else:
+        keys, counts = np.unique(code, return_counts=True)
     return (keys // span).astype(np.float64), (keys % span + offset) * _BIN, counts
 
 
@@ -124,7 +130,9 @@ def fit(sizes: np.ndarray, log_expected: np.ndarray) -> Optional[tuple[float, fl
 
     best = None
     for start in ((0.0, math.log(0.5)), (-0.5, math.log(1.5))):
-        found = minimize(loss, np.array(start), method="L-BFGS-B", bounds=[(-8.0, 8.0), (math.log(1e-3), 1.5)])
+        # Nelder-Mead: two parameters, and L-BFGS-B's per-step overhead exceeded the likelihood's cost here
+        found = minimize(loss, np.array(start), method="Nelder-Mead", bounds=[(-8.0, 8.0), (math.log(1e-3), 1.5)],
+                         options={"xatol": 1e-5, "fatol": 1e-7 * max(1.0, float(counts.sum()))})
         if math.isfinite(found.fun) and (best is None or found.fun < best.fun):
             best = found
     if best is None:
