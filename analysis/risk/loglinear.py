@@ -26,7 +26,7 @@ from typing import Optional
 
 import numpy as np
 
-from analysis.risk.classes import ColumnCodes, dense_ids
+from analysis.risk.classes import ColumnCodes
 
 LOGLINEAR = "log-linear"
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(24)   # probabilists' Hermite: weight exp(-z^2/2)
@@ -55,19 +55,27 @@ def fitted_log_counts(columns: list[ColumnCodes], ids: np.ndarray,
     for column, shares in zip(columns, log_share):
         per_record += shares[column.codes]
 
-    def lift(a: int, b: int) -> tuple[np.ndarray, int]:
-        """log(share_ab / (share_a share_b)) per record, and the pair's non-empty cells."""
-        joint, counts = dense_ids(columns[a].codes * columns[b].cardinality + columns[b].codes,
-                                  columns[a].cardinality * columns[b].cardinality)
-        return (np.log(counts / n)[joint] - log_share[a][columns[a].codes] - log_share[b][columns[b].codes],
-                len(counts))
+    def cells(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The pair's joint code per record, its non-empty cells' codes, counts and log lifts
+        log(share_ab / (share_a share_b))."""
+        card_b = columns[b].cardinality
+        joint = columns[a].codes * card_b + columns[b].codes
+        space = columns[a].cardinality * card_b
+        if space <= max(1 << 16, 4 * n):
+            counts = np.bincount(joint, minlength=space)
+            keys = np.flatnonzero(counts)
+            counts = counts[keys]
+        else:
+            keys, counts = np.unique(joint, return_counts=True)
+        lifts = np.log(counts / n) - log_share[a][keys // card_b] - log_share[b][keys % card_b]
+        return joint, keys, counts, lifts
 
     gains = []
     for a in range(len(columns)):
         for b in range(a + 1, len(columns)):
-            pair_lift, cells = lift(a, b)
-            dof = max(0, cells - columns[a].cardinality - columns[b].cardinality + 1)
-            gain = float(pair_lift.sum()) - dof / 2 * log_n            # n * mutual information - BIC penalty
+            _, keys, counts, lifts = cells(a, b)
+            dof = max(0, len(keys) - columns[a].cardinality - columns[b].cardinality + 1)
+            gain = float((counts * lifts).sum()) - dof / 2 * log_n      # n * mutual information - BIC penalty
             if gain > 0:
                 gains.append((gain, a, b))
     root = list(range(len(columns)))
@@ -81,7 +89,8 @@ def fitted_log_counts(columns: list[ColumnCodes], ids: np.ndarray,
     for _, a, b in sorted(gains, reverse=True):
         if find(a) != find(b):
             root[find(a)] = find(b)
-            per_record += lift(a, b)[0]
+            joint, keys, _, lifts = cells(a, b)
+            per_record += lifts[np.searchsorted(keys, joint)]
             edges.append((columns[a].name, columns[b].name))
     # every record of a class has the same cell, hence the same value: the class mean is that value
     return np.bincount(ids, weights=per_record, minlength=len(sizes)) / sizes, edges

@@ -50,8 +50,9 @@ class UniquesEstimate:
 
 def frequency_counts(sizes: np.ndarray) -> dict[int, int]:
     """Class sizes -> {size i: number of classes of that size}."""
-    values, counts = np.unique(np.asarray(sizes, dtype=np.int64), return_counts=True)
-    return {int(v): int(c) for v, c in zip(values, counts)}
+    counts = np.bincount(np.asarray(sizes, dtype=np.int64))   # sizes are at most n: cheaper than sorting
+    values = np.flatnonzero(counts)
+    return {int(v): int(c) for v, c in zip(values, counts[values])}
 
 
 def _valid(value: Optional[float], big_n: float) -> bool:
@@ -249,9 +250,8 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
     uniques, c_1 p^(1 - alpha), equal the chosen estimate's U p."""
     from analysis.risk import loglinear
 
-    counts = frequency_counts(sizes)
     n = float(np.asarray(sizes).sum())
-    p, c1 = n / float(population_size), float(counts.get(1, 0))
+    p = n / float(population_size)
     if log_expected is not None and p < 1:
         fit = loglinear.fit(sizes, log_expected)
         if fit is not None:
@@ -259,6 +259,8 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
             return ClassSizeModel(loglinear.LOGLINEAR, delta=fit[0], sigma=fit[1],
                                   source=f"log-linear model ({terms}) with a lognormal class effect (Skinner & "
                                          f"Holmes 1998; delta = {fit[0]:.3g}, sigma = {fit[1]:.3g})")
+    counts = frequency_counts(sizes)
+    c1 = float(counts.get(1, 0))
     if p > DANKAR_FRACTION:
         fit = snb_fit(counts, population_size)
         if fit is not None:
