@@ -12,7 +12,7 @@ closed form; the cell effect log(p lambda_k / m_k) ~ Normal(delta, sigma^2) abso
 (delta, sigma) maximize the zero-truncated Poisson-lognormal likelihood of the sample's classes
 (the classes seen at least once, each with its m_k). Each class's figures are expectations over the
 posterior of lambda_k given f_k (Gauss-Hermite quadrature over e_k, 24 nodes):
-E[1/F | lambda] = 1F1(1; f + 1; -(1-p) lambda) / f, the Poisson mean of 1/(f + M).
+E[1/F | lambda] = 1F1(1; f + 1; -(1-p) lambda) / f, the Poisson mean of 1/(f + M) (`_inverse_mean`).
 
 Classes are grouped by (f, log m_k rounded to 0.02), so the cost grows with the number of distinct
 pairs, not of classes. With a single quasi-identifier the model is saturated (m = f) and says
@@ -140,7 +140,7 @@ def fit(sizes: np.ndarray, log_expected: np.ndarray) -> Optional[tuple[float, fl
     best = None
     for start in ((0.0, math.log(0.5)), (-0.5, math.log(1.5))):
         # Nelder-Mead: two parameters, and L-BFGS-B's per-step overhead exceeded the likelihood's cost here
-        found = minimize(loss, np.array(start), method="Nelder-Mead", bounds=[(-8.0, 8.0), (math.log(1e-3), 1.5)],
+        found = minimize(loss, np.array(start), method="Nelder-Mead", bounds=[(-30.0, 30.0), (math.log(1e-3), 1.5)],
                          options={"xatol": 1e-5, "fatol": 1e-7 * max(1.0, float(counts.sum()))})
         if math.isfinite(found.fun) and (best is None or found.fun < best.fun):
             best = found
@@ -149,10 +149,22 @@ def fit(sizes: np.ndarray, log_expected: np.ndarray) -> Optional[tuple[float, fl
     return float(best.x[0]), math.exp(float(best.x[1]))
 
 
+def _inverse_mean(values: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """E[1/(f + M)], M ~ Poisson(rest): 1F1(1; f + 1; -rest) / f (checked against Poisson sums to 1e-10 for
+    f + rest < 1e4); above, where scipy's 1F1 can return NaN, the second-order delta approximation
+    1/(f + rest) + rest/(f + rest)^3 (relative error below 1e-8 there)."""
+    from scipy.special import hyp1f1
+
+    f = np.broadcast_to(values[:, None], rest.shape)
+    out = 1.0 / (f + rest) + rest / (f + rest) ** 3
+    exact = f + rest < 1e4
+    out[exact] = hyp1f1(1.0, f[exact] + 1.0, -rest[exact]) / f[exact]
+    return out
+
+
 def posterior(values: np.ndarray, log_m: np.ndarray, p: float, delta: float, sigma: float,
               limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """P(F <= limit), E[1/F], E[F] and P(F = 1) given f for each (f, log m) group."""
-    from scipy.special import hyp1f1
     from scipy.stats import poisson
 
     log_mu = _log_sample_means(log_m, delta, sigma)
@@ -160,7 +172,7 @@ def posterior(values: np.ndarray, log_m: np.ndarray, p: float, delta: float, sig
     post = np.exp(log_post - log_post.max(axis=1, keepdims=True))
     post /= post.sum(axis=1, keepdims=True)
     rest = np.exp(log_mu) * ((1 - p) / p)                  # (1 - p) lambda: mean of F - f at each node
-    inverse = (post * hyp1f1(1.0, values[:, None] + 1.0, -rest)).sum(axis=1) / values
+    inverse = (post * _inverse_mean(values, rest)).sum(axis=1)
     expected_f = values + (post * rest).sum(axis=1)
     at_risk = np.zeros(len(values))
     small = values <= limit

@@ -13,6 +13,7 @@ from scipy.integrate import quad
 from scipy.optimize import minimize
 from scipy.stats import norm, poisson
 
+from analysis.risk import assess_risk
 from analysis.risk.classes import combine, encode_columns
 from analysis.risk.loglinear import LOGLINEAR, fit, fitted_log_counts
 from analysis.risk.metrics import estimated_population_risk
@@ -110,3 +111,21 @@ def test_fit_maximizes_the_zero_truncated_poisson_lognormal_likelihood():
     assert log_likelihood(delta, sigma) >= -found.fun - 1e-3
     assert (delta, sigma) == pytest.approx(tuple(found.x), abs=0.02)
     assert (delta, sigma) == pytest.approx((0.4, 0.7), abs=0.2)   # and near the simulated values
+
+
+def test_a_case_number_among_the_quasi_identifiers_puts_every_record_at_risk():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"case_no": [f"2024-{i:05d}" for i in range(3000)], "sex": rng.choice(["f", "m"], 3000),
+                          "icd10": rng.choice(["E11", "I10", "J45", "F32"], 3000)})
+    r = assess_risk(frame, ["case_no", "sex", "icd10"], population_size=300_000, max_combinations=1)
+    assert r.journalist.records_at_risk_share == pytest.approx(1.0)
+    assert r.marketer.average_risk > 0.99
+
+
+def test_common_classes_in_a_huge_population_give_small_finite_risks():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"sex": rng.choice(["f", "m"], 4000), "band": rng.integers(0, 3, 4000)})
+    r = assess_risk(frame, ["sex", "band"], population_size=10**12, max_combinations=1)
+    assert r.journalist.records_at_risk_share == 0.0
+    # each of the 6 classes has F close to its share of 10^12: 6 / 10^12 on average
+    assert r.marketer.average_risk == pytest.approx(6 / 1e12, rel=0.05)
