@@ -140,7 +140,8 @@ def fit(sizes: np.ndarray, log_expected: np.ndarray) -> Optional[tuple[float, fl
     best = None
     for start in ((0.0, math.log(0.5)), (-0.5, math.log(1.5))):
         # Nelder-Mead: two parameters, and L-BFGS-B's per-step overhead exceeded the likelihood's cost here
-        found = minimize(loss, np.array(start), method="Nelder-Mead", bounds=[(-30.0, 30.0), (math.log(1e-3), 1.5)],
+        found = minimize(loss, np.array(start), method="Nelder-Mead",
+                         bounds=[(-30.0, 30.0), (math.log(1e-3), 1.5)],
                          options={"xatol": 1e-5, "fatol": 1e-7 * max(1.0, float(counts.sum()))})
         if math.isfinite(found.fun) and (best is None or found.fun < best.fun):
             best = found

@@ -269,8 +269,8 @@ def estimated_population_risk(sizes: np.ndarray, population_size: int, model: "C
         if log_expected is None:
             raise ValueError("the log-linear class-size model needs each class's fitted count (log_expected)")
         values, log_m, counts = loglinear.grouped(f, log_expected)
-        p_at_risk, inverse, expected_f, unique = loglinear.posterior(values, log_m, p, model.delta, model.sigma,
-                                                                     limit)
+        p_at_risk, inverse, expected_f, unique = loglinear.posterior(values, log_m, p, model.delta,
+                                                                     model.sigma, limit)
     else:
         values, counts = np.unique(f, return_counts=True)
         if model.kind == "SNB":
@@ -294,10 +294,10 @@ TABLE_WITHOUT_SAMPLE = ("The population table does not contain the sample's reco
                         "count + the sample's.")
 LOGLINEAR_RISK_ASSUMPTIONS = (
     "The table is a simple random sample of a population of size N (sampling fraction p = n/N).",
-    "Each combination of quasi-identifier values has a Poisson population count whose log-mean is a log-linear "
-    "model fitted to the sample (main effects and the two-way interactions BIC selects) plus a normal class "
-    "effect whose mean and spread are fitted to the sample's class sizes (Skinner & Holmes 1998); each figure is "
-    "its expectation over the distribution of F given f under that model.",
+    "Each combination of quasi-identifier values has a Poisson population count whose log-mean is a "
+    "log-linear model fitted to the sample (main effects and the two-way interactions BIC selects) plus a "
+    "normal class effect whose mean and spread are fitted to the sample's class sizes (Skinner & Holmes "
+    "1998); each figure is its expectation over the distribution of F given f under that model.",
 )
 ESTIMATED_RISK_ASSUMPTIONS = (
     "The table is a simple random sample of a population of size N (sampling fraction p = n/N).",

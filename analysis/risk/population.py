@@ -245,9 +245,10 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
                      interactions: Sequence[tuple[str, str]] = ()) -> ClassSizeModel:
     """With two or more quasi-identifiers (`log_expected` = each class's log-linear fitted count and
     `interactions` the model's two-way terms, `loglinear.fitted_log_counts`), the log-linear model with a
-    lognormal class effect when its fit exists. Otherwise Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise
-    the Pitman fit's alpha when it converges; otherwise the alpha whose expected sample-unique population
-    uniques, c_1 p^(1 - alpha), equal the chosen estimate's U p."""
+    lognormal class effect when its fit exists. Otherwise Dankar et al.'s split by sampling fraction:
+    above 0.1 the SNB fit when it exists; otherwise the Pitman fit's alpha when it converges; otherwise
+    the alpha whose expected sample-unique population uniques, c_1 p^(1 - alpha), equal the chosen
+    estimate's U p."""
     from analysis.risk import loglinear
 
     n = float(np.asarray(sizes).sum())
@@ -257,8 +258,8 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
         if fit is not None:
             terms = "main effects" + "".join(f" + {a} x {b}" for a, b in interactions)
             return ClassSizeModel(loglinear.LOGLINEAR, delta=fit[0], sigma=fit[1],
-                                  source=f"log-linear model ({terms}) with a lognormal class effect (Skinner & "
-                                         f"Holmes 1998; delta = {fit[0]:.3g}, sigma = {fit[1]:.3g})")
+                                  source=f"log-linear model ({terms}) with a lognormal class effect "
+                                         f"(Skinner & Holmes 1998; delta = {fit[0]:.3g}, sigma = {fit[1]:.3g})")
     counts = frequency_counts(sizes)
     c1 = float(counts.get(1, 0))
     if p > DANKAR_FRACTION:

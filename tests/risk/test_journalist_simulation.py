@@ -43,7 +43,8 @@ def _adult_like() -> tuple[pd.DataFrame, list[str]]:
     first = adult.iloc[rng.integers(0, len(adult), N)]
     second = adult.iloc[rng.integers(0, len(adult), N)]
     frame = pd.DataFrame({"sex": first["sex"].to_numpy(), "marital": first["marital-status"].to_numpy(),
-                          "education": first["education"].to_numpy(), "occupation": first["occupation"].to_numpy(),
+                          "education": first["education"].to_numpy(),
+                          "occupation": first["occupation"].to_numpy(),
                           "race": second["race"].to_numpy(), "country": second["native-country"].to_numpy()})
     age = np.empty(N, dtype=int)
     for status, ages in adult.groupby("marital-status")["age"]:

@@ -82,7 +82,8 @@ def test_figures_are_expectations_over_each_class_posterior():
                                     threshold, log_m)
     # 24-node Gauss-Hermite quadrature against adaptive integration: agreement to 1e-4
     parts = np.array([_posterior_by_integration(f, lm, p, delta, sigma, 4) for f, lm in zip(sizes, log_m)])
-    assert out["journalist"]["records_at_risk_share"] == pytest.approx((sizes * parts[:, 0]).sum() / n, rel=1e-4)
+    at_risk = (sizes * parts[:, 0]).sum() / n
+    assert out["journalist"]["records_at_risk_share"] == pytest.approx(at_risk, rel=1e-4)
     assert out["marketer"] == pytest.approx((sizes * parts[:, 1]).sum() / n, rel=1e-4)
     assert out["journalist"]["average_risk"] == pytest.approx(
         max(len(sizes) / parts[:, 2].sum(), (sizes * parts[:, 1]).sum() / n), rel=1e-4)
@@ -115,7 +116,8 @@ def test_fit_maximizes_the_zero_truncated_poisson_lognormal_likelihood():
 
 def test_a_case_number_among_the_quasi_identifiers_puts_every_record_at_risk():
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({"case_no": [f"2024-{i:05d}" for i in range(3000)], "sex": rng.choice(["f", "m"], 3000),
+    frame = pd.DataFrame({"case_no": [f"2024-{i:05d}" for i in range(3000)],
+                          "sex": rng.choice(["f", "m"], 3000),
                           "icd10": rng.choice(["E11", "I10", "J45", "F32"], 3000)})
     r = assess_risk(frame, ["case_no", "sex", "icd10"], population_size=300_000, max_combinations=1)
     assert r.journalist.records_at_risk_share == pytest.approx(1.0)
