@@ -22,7 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--population-size", type=int, metavar="N",
                         help="size of the population the table was sampled from: population uniqueness "
                              "(Pitman / Zayatz / SNB by Dankar et al.'s rule) and the journalist / marketer "
-                             "risk derived from it")
+                             "risk from each class's estimated population size (a log-linear model of the "
+                             "quasi-identifiers; Pitman / SNB with one)")
     parser.add_argument("--population", metavar="TABLE",
                         help="the population table itself: journalist / marketer risk use its class sizes")
     parser.add_argument("--population-without-sample", action="store_true",

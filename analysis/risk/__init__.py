@@ -23,6 +23,7 @@ _versions = functools.lru_cache(maxsize=1)(package_versions)  # reading package 
 from analysis.risk import metrics
 from analysis.risk.classes import class_ids, combine, encode_column, encode_columns
 from analysis.risk.combinations import riskiest_combinations
+from analysis.risk.loglinear import LOGLINEAR, fitted_log_counts
 from analysis.risk.population import class_size_model, dankar_population_uniques
 from analysis.risk.suggest import columns_of_kind, suggest_quasi_identifiers, suggest_sensitive
 
@@ -160,7 +161,8 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
 
     population_size: N of the population the table was sampled from. Population uniqueness is
     estimated (Pitman / Zayatz / SNB by Dankar et al.'s rule); journalist / marketer risk take each
-    class's population size from its posterior given the sample size (`metrics.estimated_population_risk`).
+    class's population size from its posterior given the sample size (`metrics.estimated_population_risk`)
+    under a log-linear model of the quasi-identifiers (Skinner & Holmes 1998; Pitman / SNB with one).
     population: optionally the population table itself (journalist/marketer use its class sizes).
     population_contains_sample: whether `population` includes the sample's records (F = its count, as
     ARX assumes) or not (F = its count + the sample's).
@@ -197,11 +199,17 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         choice = dankar_population_uniques(sizes, int(population_size))
         pop_unique = _population_uniqueness(choice, sizes, int(population_size))
     if population_size is not None and population is None:
-        size_model = class_size_model(sizes, int(population_size), choice.population_uniques)
-        derived = metrics.estimated_population_risk(sizes, int(population_size), size_model, threshold)
+        # a log-linear model needs a cross-classification: with one quasi-identifier it is saturated
+        log_expected, interactions = (fitted_log_counts([encoded[c] for c in qis], ids, sizes)
+                                      if len(qis) >= 2 else (None, []))
+        size_model = class_size_model(sizes, int(population_size), choice.population_uniques, log_expected,
+                                      interactions)
+        derived = metrics.estimated_population_risk(sizes, int(population_size), size_model, threshold,
+                                                    log_expected)
         source = (f"population size N={population_size} (population uniques: {choice.model}, Dankar et al. rule; "
                   f"each class's F given f: {size_model.source})")
-        assumptions = metrics.ESTIMATED_RISK_ASSUMPTIONS
+        assumptions = (metrics.LOGLINEAR_RISK_ASSUMPTIONS if size_model.kind == LOGLINEAR
+                       else metrics.ESTIMATED_RISK_ASSUMPTIONS)
         journalist_figures, marketer_rate = derived["journalist"], derived["marketer"]
     else:
         assumptions = ((metrics.TABLE_CONTAINS_SAMPLE if population_contains_sample else metrics.TABLE_WITHOUT_SAMPLE),)\

@@ -11,7 +11,8 @@
   Without population information F_j = f_j (the sample is the population), as in ARX. With a
   population table, F_j is its count (the table contains the sample, as ARX assumes) or its count +
   f_j (it does not). With only a population size N, `estimated_population_risk` takes each class's F
-  from its posterior given f under the Pitman model (Hoshino 2001), alpha from `population.py`.
+  from its posterior given f under a log-linear model with a lognormal class effect (Skinner & Holmes
+  1998, `loglinear.py`), or with one quasi-identifier under Pitman (Hoshino 2001) / SNB (`population.py`).
 - l-diversity (Machanavajjhala et al., 2007): distinct l = min over classes of distinct sensitive
   values; entropy l = exp(min over classes of -sum p log p).
 - t-closeness (Li, Li & Venkatasubramanian, 2007): Earth Mover's Distance between each class's
@@ -242,29 +243,40 @@ def _pitman_posterior(values: np.ndarray, p: float, alpha: float, limit: float) 
 
 
 def estimated_population_risk(sizes: np.ndarray, population_size: int, model: "ClassSizeModel",
-                              threshold: float) -> dict:
+                              threshold: float, log_expected: np.ndarray | None = None) -> dict:
     """Journalist (rA, rB, rC) and marketer rates from each class's population size given its sample size.
 
-    A simple random sample with fraction p = n/N. `model` (`population.class_size_model`) is either
-    Pitman's (population class sizes with weights Gamma(F - alpha) / F!; a class seen f times has
-    F = f + M, M ~ NegBin(f - alpha, p), Hoshino 2001; alpha = 0 is Benedetti & Franconi's 1998 individual
-    risk) or SNB's (Chen & McNulty 1998; `_snb_posterior`). Each figure is the expectation over that
-    posterior: records at risk = (1/n) sum f P(1/F > threshold), success rate = (1/n) sum f E[1/F | f],
-    rC1 = J / sum E[F | f]. The highest risk is 1 as soon as at least half a record is expected to be a
-    population unique (sum over sample uniques of P(F = 1 | f = 1)), else the largest E[1/F | f].
+    A simple random sample with fraction p = n/N. `model` (`population.class_size_model`) is the log-linear
+    model with a lognormal class effect (Skinner & Holmes 1998; `loglinear.py`; needs `log_expected`, each
+    class's log-linear fitted count), Pitman's (population class sizes with weights Gamma(F - alpha) / F!;
+    a class seen f times has F = f + M, M ~ NegBin(f - alpha, p), Hoshino 2001; alpha = 0 is Benedetti &
+    Franconi's 1998 individual risk) or SNB's (Chen & McNulty 1998; `_snb_posterior`). Each figure is the
+    expectation over that posterior: records at risk = (1/n) sum f P(1/F > threshold), success rate =
+    (1/n) sum f E[1/F | f], rC1 = J / sum E[F | f]. The highest risk is 1 as soon as at least half a record
+    is expected to be a population unique (sum over sample uniques of P(F = 1 | f = 1)), else the largest
+    E[1/F | f].
     """
+    from analysis.risk import loglinear
+
     f = np.asarray(sizes, dtype=np.float64)
     n = f.sum()
     p = min(1.0, n / float(population_size))
-    values, counts = np.unique(f, return_counts=True)
     if p >= 1.0:                                     # a census: F = f
         return {"journalist": attacker_summary(f, f, threshold), "marketer": marketer_rate(f, f),
-                "expected_population_uniques_in_sample": float(counts[values == 1].sum())}
+                "expected_population_uniques_in_sample": float((f == 1).sum())}
     limit = np.ceil(1.0 / threshold - 1e-9) - 1      # 1/F > threshold  <=>  F <= limit
-    if model.kind == "SNB":
-        p_at_risk, inverse, expected_f, unique = _snb_posterior(values, p, model.a, model.b, limit)
+    if model.kind == loglinear.LOGLINEAR:
+        if log_expected is None:
+            raise ValueError("the log-linear class-size model needs each class's fitted count (log_expected)")
+        values, log_m, counts = loglinear.grouped(f, log_expected)
+        p_at_risk, inverse, expected_f, unique = loglinear.posterior(values, log_m, p, model.delta,
+                                                                     model.sigma, limit)
     else:
-        p_at_risk, inverse, expected_f, unique = _pitman_posterior(values, p, model.alpha, limit)
+        values, counts = np.unique(f, return_counts=True)
+        if model.kind == "SNB":
+            p_at_risk, inverse, expected_f, unique = _snb_posterior(values, p, model.a, model.b, limit)
+        else:
+            p_at_risk, inverse, expected_f, unique = _pitman_posterior(values, p, model.alpha, limit)
     weight = counts * values
     m = float((counts * unique)[values == 1].sum())
     success = float((weight * inverse).sum() / n)
@@ -280,6 +292,13 @@ SAMPLE_IS_POPULATION = ("No population information: the table is taken as the wh
 TABLE_CONTAINS_SAMPLE = "The population table contains the sample's records: F = the table's class count."
 TABLE_WITHOUT_SAMPLE = ("The population table does not contain the sample's records: F = the table's class "
                         "count + the sample's.")
+LOGLINEAR_RISK_ASSUMPTIONS = (
+    "The table is a simple random sample of a population of size N (sampling fraction p = n/N).",
+    "Each combination of quasi-identifier values has a Poisson population count whose log-mean is a "
+    "log-linear model fitted to the sample (main effects and the two-way interactions BIC selects) plus a "
+    "normal class effect whose mean and spread are fitted to the sample's class sizes (Skinner & Holmes "
+    "1998); each figure is its expectation over the distribution of F given f under that model.",
+)
 ESTIMATED_RISK_ASSUMPTIONS = (
     "The table is a simple random sample of a population of size N (sampling fraction p = n/N).",
     "Population class sizes follow the Pitman model (Hoshino 2001; sampling fraction <= 0.1, or when SNB "

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -50,8 +50,9 @@ class UniquesEstimate:
 
 def frequency_counts(sizes: np.ndarray) -> dict[int, int]:
     """Class sizes -> {size i: number of classes of that size}."""
-    values, counts = np.unique(np.asarray(sizes, dtype=np.int64), return_counts=True)
-    return {int(v): int(c) for v, c in zip(values, counts)}
+    counts = np.bincount(np.asarray(sizes, dtype=np.int64))   # sizes are at most n: cheaper than sorting
+    values = np.flatnonzero(counts)
+    return {int(v): int(c) for v, c in zip(values, counts[values])}
 
 
 def _valid(value: Optional[float], big_n: float) -> bool:
@@ -224,7 +225,9 @@ def dankar_population_uniques(sizes: np.ndarray, population_size: int) -> Dankar
 class ClassSizeModel:
     """The model of each class's population size F given its sample size f (`metrics.estimated_population_risk`).
 
-    kind "Pitman": F - f ~ NegBin(f - alpha, p) (Hoshino 2001); kind "SNB": population class sizes are
+    kind "log-linear" (`loglinear.py`, Skinner & Holmes 1998): F - f ~ Poisson((1-p) lambda) with
+    log(p lambda) = log m + delta + sigma z, m the class's log-linear fitted count, z ~ N(0, 1) a posteriori
+    given f; kind "Pitman": F - f ~ NegBin(f - alpha, p) (Hoshino 2001); kind "SNB": population class sizes are
     1 + NegBin(a, b), so F - f is a size-biased NegBin(f - 1 + a, 1 - (1-b)(1-p)).
     """
 
@@ -232,16 +235,33 @@ class ClassSizeModel:
     alpha: float = 0.0
     a: float = 0.0
     b: float = 0.0
+    delta: float = 0.0
+    sigma: float = 0.0
     source: str = ""
 
 
-def class_size_model(sizes: np.ndarray, population_size: int, population_uniques: float) -> ClassSizeModel:
-    """Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise the
-    Pitman fit's alpha when it converges; otherwise the alpha whose expected sample-unique population
-    uniques, c_1 p^(1 - alpha), equal the chosen estimate's U p."""
-    counts = frequency_counts(sizes)
+def class_size_model(sizes: np.ndarray, population_size: int, population_uniques: float,
+                     log_expected: Optional[np.ndarray] = None,
+                     interactions: Sequence[tuple[str, str]] = ()) -> ClassSizeModel:
+    """With two or more quasi-identifiers (`log_expected` = each class's log-linear fitted count and
+    `interactions` the model's two-way terms, `loglinear.fitted_log_counts`), the log-linear model with a
+    lognormal class effect when its fit exists. Otherwise Dankar et al.'s split by sampling fraction:
+    above 0.1 the SNB fit when it exists; otherwise the Pitman fit's alpha when it converges; otherwise
+    the alpha whose expected sample-unique population uniques, c_1 p^(1 - alpha), equal the chosen
+    estimate's U p."""
+    from analysis.risk import loglinear
+
     n = float(np.asarray(sizes).sum())
-    p, c1 = n / float(population_size), float(counts.get(1, 0))
+    p = n / float(population_size)
+    if log_expected is not None and p < 1:
+        fit = loglinear.fit(sizes, log_expected)
+        if fit is not None:
+            terms = "main effects" + "".join(f" + {a} x {b}" for a, b in interactions)
+            return ClassSizeModel(loglinear.LOGLINEAR, delta=fit[0], sigma=fit[1],
+                                  source=f"log-linear model ({terms}) with a lognormal class effect "
+                                         f"(Skinner & Holmes 1998; delta = {fit[0]:.3g}, sigma = {fit[1]:.3g})")
+    counts = frequency_counts(sizes)
+    c1 = float(counts.get(1, 0))
     if p > DANKAR_FRACTION:
         fit = snb_fit(counts, population_size)
         if fit is not None:

@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 
 from analysis.risk import assess_risk, record_class_sizes
+from analysis.risk.classes import combine, encode_columns
+from analysis.risk.loglinear import LOGLINEAR, fitted_log_counts
+from analysis.risk.metrics import estimated_population_risk
 from analysis.risk.population import class_size_model
 
 # Classes on (zip, age): A30 x3, B40 x2, C50 x1  -> n = 6, J = 3
@@ -48,12 +51,27 @@ def test_without_population_journalist_equals_prosecutor_and_marketer_is_j_over_
     assert r.marketer.records_at_risk_share is None and r.marketer.highest_risk is None
 
 
-def test_journalist_and_marketer_with_population_size_follow_each_class_posterior():
-    # N = 60, n = 6 (p = 0.1): a class seen f times has F = f + M, M ~ NegBin(f - alpha, p) under the
-    # Pitman model; the figures are expectations over it, here summed term by term.
+def test_journalist_and_marketer_with_population_size_use_the_fitted_log_linear_model():
+    # Two quasi-identifiers: each class's F given f under the log-linear model fitted to the table
+    # (`test_loglinear.py` checks that model's posterior term by term).
+    r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=60)
+    encoded = encode_columns(SMALL, ["zip", "age"])
+    ids, sizes = combine([encoded["zip"], encoded["age"]])
+    log_expected, terms = fitted_log_counts([encoded["zip"], encoded["age"]], ids, sizes)
+    model = class_size_model(sizes, 60, r.population_uniqueness.population_uniques, log_expected, terms)
+    assert model.kind == LOGLINEAR and model.source in r.journalist.population
+    want = estimated_population_risk(sizes, 60, model, 0.4, log_expected)
+    assert r.journalist.records_at_risk_share == pytest.approx(want["journalist"]["records_at_risk_share"])
+    assert r.marketer.average_risk == pytest.approx(want["marketer"])
+    assert r.prosecutor.highest_risk == pytest.approx(1.0)  # the prosecutor knows the target is in the table
+
+
+def test_journalist_with_one_quasi_identifier_follows_the_pitman_posterior():
+    # One quasi-identifier: no cross-classification for a log-linear model; N = 60, n = 6 (p = 0.1): a class
+    # seen f times has F = f + M, M ~ NegBin(f - alpha, p) under the Pitman model, here summed term by term.
     from scipy.stats import nbinom
 
-    r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=60)
+    r = assess_risk(SMALL, ["zip"], risk_threshold=0.4, population_size=60)
     model = class_size_model(np.array([3, 2, 1]), 60, r.population_uniqueness.population_uniques)
     assert model.kind == "Pitman" and model.source in r.journalist.population
     m, alpha = np.arange(0, 20_000), model.alpha
@@ -61,7 +79,6 @@ def test_journalist_and_marketer_with_population_size_follow_each_class_posterio
     success = sum(f * (nbinom.pmf(m, f - alpha, 0.1) / (f + m)).sum() for f in (3, 2, 1)) / 6
     assert r.journalist.records_at_risk_share == pytest.approx(at_risk)
     assert r.marketer.average_risk == pytest.approx(success)
-    assert r.prosecutor.highest_risk == pytest.approx(1.0)  # the prosecutor knows the target is in the table
 
 
 def test_journalist_with_population_table():
