@@ -192,3 +192,17 @@ def pool_map(fn: Callable, items: Sequence[Any], *, progress: Optional[ProgressC
         stop.set()
         executor.shutdown(wait=False, cancel_futures=True)
     return results
+
+
+def worker_probe(task: dict) -> dict:
+    """Runs in a pool worker for the tests: pause `seconds`, or end the process like a crash (`crash`);
+    says which process ran it, at what priority, and when."""
+    import os
+    import signal
+    import time
+
+    if task.get("crash"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    start = time.time()
+    time.sleep(float(task.get("seconds", 0)))
+    return {"pid": os.getpid(), "nice": os.nice(0), "start": start, "end": time.time()}
