@@ -24,6 +24,7 @@ namespace and temp dir, JSON + `.npy` only on the wire, no pickle), at a lower C
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Optional, Sequence
@@ -52,10 +53,16 @@ class PoolWorker(ModelWorker):
         settings = get_settings()
         super().__init__(memory_mb=settings.worker_memory_mb, timeout_seconds=settings.pool_timeout_seconds,
                          nice=WORKER_NICE)
+        self.settings = _settings_env()
 
     @property
     def usable(self) -> bool:
-        return not self._dead and (self.alive or self._process is None)
+        """Alive (or not started) and started with the settings the app has now (a worker reads them once)."""
+        return not self._dead and (self.alive or self._process is None) and self.settings == _settings_env()
+
+
+def _settings_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_")}
 
 
 class WorkerPool:
@@ -197,7 +204,6 @@ def pool_map(fn: Callable, items: Sequence[Any], *, progress: Optional[ProgressC
 def worker_probe(task: dict) -> dict:
     """Runs in a pool worker for the tests: pause `seconds`, or end the process like a crash (`crash`);
     says which process ran it, at what priority, and when."""
-    import os
     import signal
     import time
 

@@ -180,3 +180,22 @@ def test_the_report_pages_quick_audit_scans_in_the_pool(history_url):
     assert scan.settings["backend"] == "workers"
     assert {"email", "customer_name"} <= {f.name for f in scan.columns if f.kind == "direct_identifier"}
     assert pool().workers()  # kept warm for the next session
+
+
+def test_a_scan_in_the_pool_never_loads_spacy_in_the_calling_process():
+    """The server's own memory: with backend="workers", spaCy and Presidio live in the workers only."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys, pandas as pd\n"
+              "from analysis.pii import scan_table\n"
+              "scan = scan_table(pd.DataFrame({'email': ['ann@example.com', 'bob@example.org'] * 20,\n"
+              "                                'customer_name': ['Ann Lee', 'Bob Stone'] * 20}), backend='workers')\n"
+              "print(scan.columns[0].kind, scan.ner_model is not None, 'spacy' in sys.modules,\n"
+              "      'presidio_analyzer' in sys.modules)\n")
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["direct_identifier", "True", "False", "False"]
