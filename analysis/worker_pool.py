@@ -48,6 +48,7 @@ class PoolWorker(ModelWorker):
     CRASHED = "the worker process crashed"
     TIMEOUT_SETTING = "PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS"
     LARGE_HINT = "if the table is legitimate, raise the worker's memory limit"
+    WHAT = "the work"
 
     def __init__(self) -> None:
         settings = get_settings()

@@ -127,6 +127,7 @@ class ModelWorker:
     CRASHED = "the model file crashed the model worker"
     TIMEOUT_SETTING = "PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS"
     LARGE_HINT = "if the model is legitimate but large, raise its memory limit"
+    WHAT = "the model"
 
     def __init__(self, *, memory_mb: Optional[float] = None, timeout_seconds: Optional[float] = None,
                  nice: int = 0):
@@ -254,7 +255,7 @@ class ModelWorker:
             if self._process.poll() is not None:
                 raise self._fail(activity)
             if _resident_kb(self._process.pid) > limit_kb:
-                self._dead = (f"the model needed more than {self.memory_mb:.0f} MB of memory while {activity}; "
+                self._dead = (f"{self.WHAT} needed more than {self.memory_mb:.0f} MB of memory while {activity}; "
                               "the worker was stopped (setting PRIVACY_AUDIT_WORKER_MEMORY_MB)")
                 self.close()
                 raise SandboxError(self._dead)
@@ -294,8 +295,8 @@ def _rebuild_error(error: dict, worker: ModelWorker) -> Exception:
     message = str(error.get("message", ""))[:_MAX_MESSAGE_CHARS]
     kind = error.get("kind")
     if kind == "MemoryError":
-        return SandboxError(f"the model needed more than {worker.memory_mb:.0f} MB of memory ({message}); "
-                            "raise PRIVACY_AUDIT_WORKER_MEMORY_MB if the model is legitimate")
+        return SandboxError(f"{worker.WHAT} needed more than {worker.memory_mb:.0f} MB of memory ({message}); "
+                            f"raise PRIVACY_AUDIT_WORKER_MEMORY_MB if {worker.WHAT} is legitimate")
     if kind in ("UntrustedTypesError", "RefusedTypesError"):
         from analysis.models import loading
 
