@@ -63,7 +63,8 @@ class PoolWorker(ModelWorker):
 
 
 def _settings_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_")}
+    """The settings a worker inherits (the history store's address aside: no worker reads it)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_") and k != "PRIVACY_AUDIT_HISTORY_URL"}
 
 
 class WorkerPool:

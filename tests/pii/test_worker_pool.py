@@ -161,10 +161,12 @@ def test_a_killed_worker_is_replaced_and_the_next_scan_succeeds():
 def test_a_crash_or_a_hang_in_a_task_is_a_clear_error_and_the_pool_goes_on(settings_env):
     with pytest.raises(SandboxError, match=r"the worker process crashed while probe 1 of 1 \(signal 9: SIGKILL\)"):
         pool_map(worker_probe, [{"crash": True}], label="probe")
-    pool().close()  # the next workers start with the shorter time limit
-    settings_env(pool_timeout_seconds=2)
+    assert pool_map(worker_probe, [{"seconds": 0}])[0]["pid"]  # a warm worker again
+    started = pool().started
+    settings_env(pool_timeout_seconds=2)  # a worker started with other settings is replaced
     with pytest.raises(SandboxError, match=r"probe 1 of 1 stopped after 2 s.*PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS"):
         pool_map(worker_probe, [{"seconds": 10}], label="probe")
+    assert pool().started > started
     assert pool_map(worker_probe, [{"seconds": 0}])[0]["pid"]
     pool().close()
 
