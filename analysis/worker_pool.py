@@ -15,7 +15,9 @@ namespace and temp dir, JSON + `.npy` only on the wire, no pickle), at a lower C
   the next call. Each call has `pool_timeout_seconds` (setting) of wall and CPU time.
 - Workers hold no session data between calls: a task comes in, its result goes out, and the worker
   keeps only what it loads once (the PII engine: spaCy pipelines, Presidio recognizers, word lists).
-  spaCy's vocabulary does remember the word forms it has read, as the server's own engine does.
+  One exception is spaCy's own: its vocabulary remembers the word forms it has read (the server's
+  engine did the same), so a worker is replaced after MAX_TASKS_PER_WORKER tasks, which bounds both
+  what it remembers and its memory.
 - Only module-level functions of the `analysis` package run there (`pool_map(fn, items)` sends
   `fn.__module__:fn.__name__` and each item). The caller's thread keeps reporting progress while the
   workers compute, so a page's Cancel stops it at once; a task already in a worker finishes there and
@@ -39,6 +41,7 @@ HEARTBEAT_SECONDS = 0.5  # how often the caller's thread reports progress (and s
 # task fits the pool's time limit (PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS, 300 s) with a wide margin on a
 # busy machine where the workers run last, and sessions take turns at the workers every few seconds.
 TASK_MICROSECONDS = 5_000_000
+MAX_TASKS_PER_WORKER = 200  # then a fresh worker (spaCy's vocabulary keeps the words it read; ~10 s to reload)
 
 
 class PoolWorker(ModelWorker):
@@ -55,11 +58,14 @@ class PoolWorker(ModelWorker):
         super().__init__(memory_mb=settings.worker_memory_mb, timeout_seconds=settings.pool_timeout_seconds,
                          nice=WORKER_NICE)
         self.settings = _settings_env()
+        self.tasks = 0
 
     @property
     def usable(self) -> bool:
-        """Alive (or not started) and started with the settings the app has now (a worker reads them once)."""
-        return not self._dead and (self.alive or self._process is None) and self.settings == _settings_env()
+        """Alive (or not started), started with the settings the app has now (a worker reads them once),
+        and not yet at MAX_TASKS_PER_WORKER."""
+        return (not self._dead and (self.alive or self._process is None) and self.settings == _settings_env()
+                and self.tasks < MAX_TASKS_PER_WORKER)
 
 
 def _settings_env() -> dict[str, str]:
@@ -85,6 +91,7 @@ class WorkerPool:
                 on_start()
             worker = self._take()
             try:
+                worker.tasks += 1
                 return worker.run(target, *args, activity=activity, **kwargs)
             finally:
                 self._give_back(worker, limit)

@@ -158,6 +158,16 @@ def test_a_killed_worker_is_replaced_and_the_next_scan_succeeds():
     assert pool().started > started
 
 
+def test_a_worker_is_replaced_after_its_task_allowance(monkeypatch):
+    """spaCy's vocabulary keeps the words a worker read: a fresh worker after MAX_TASKS_PER_WORKER tasks."""
+    import analysis.worker_pool as worker_pool
+
+    monkeypatch.setattr(worker_pool, "MAX_TASKS_PER_WORKER", 3)
+    pool().close()
+    pids = [pool_map(worker_probe, [{"seconds": 0}])[0]["pid"] for _ in range(6)]
+    assert len(set(pids[:3])) == 1 and len(set(pids)) == 2 and pool().started >= 2
+
+
 def test_a_crash_or_a_hang_in_a_task_is_a_clear_error_and_the_pool_goes_on(settings_env):
     with pytest.raises(SandboxError, match=r"the worker process crashed while probe 1 of 1 \(signal 9: SIGKILL\)"):
         pool_map(worker_probe, [{"crash": True}], label="probe")
