@@ -30,8 +30,10 @@ RAY_PARTITION_ROWS = 50_000
 # At most this many distinct values of a column per partition: about a second of validators.
 PARTITION_VALUES = 50_000
 # Work of one distinct value in a worker-pool task, in microseconds of one core (measured alone on the
-# 2-core machine: 50,000 pattern-checked values 1.2 s, 50,000 NER values 35 s; free text: pii.text).
-COST_VALUE, COST_NER_VALUE = 25, 700
+# 2-core machine: 50,000 pattern-checked values 1.2 s, 50,000 NER values 35 s; free text: pii.text),
+# plus a microsecond per character, which also keeps a task of long values far below the wire's
+# 64 MB message header.
+COST_VALUE, COST_NER_VALUE, COST_CHAR = 25, 700, 1
 
 
 def choose_backend(backend: str, work_cells: int) -> str:
@@ -118,10 +120,11 @@ def worker_tasks(distinct: dict[str, tuple[list, list[int]]], plans: Sequence[Co
     for plan in plans:
         values, weights = distinct[plan.name]
         strings = readable_values(values, plan.value_kind)
+        lengths = np.array([len(s or "") for s in strings], dtype=float)
         if plan.text:
-            costs = COST_TEXT + COST_TEXT_CHAR * np.array([len(s or "") for s in strings], dtype=float)
+            costs = COST_TEXT + COST_TEXT_CHAR * lengths
         else:
-            costs = np.full(len(strings), COST_NER_VALUE if plan.ner else COST_VALUE, dtype=float)
+            costs = (COST_NER_VALUE if plan.ner else COST_VALUE) + COST_CHAR * lengths
         cumulative = np.concatenate([[0.0], np.cumsum(costs)])
         start = 0
         while True:

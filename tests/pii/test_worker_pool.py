@@ -211,3 +211,26 @@ def test_a_scan_in_the_pool_never_loads_spacy_in_the_calling_process():
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["direct_identifier", "True", "False", "False"]
+
+
+def test_worker_tasks_cover_every_value_once_in_order_within_the_budget(monkeypatch):
+    import analysis.pii.distributed as distributed
+    from analysis.pii.columns import ColumnPlan
+
+    monkeypatch.setattr(distributed, "TASK_MICROSECONDS", 10_000)
+    plans = [ColumnPlan("code", None, "string", False, False, False),
+             ColumnPlan("empty", None, "float", False, False, False),
+             ColumnPlan("notes", None, "string", True, False, False, "en")]
+    distinct = {"code": ([f"C{i}" for i in range(1000)], list(range(1000))), "empty": ([], []),
+                "notes": (["short note here", "x" * 5000, "another short note"], [3, 1, 2])}
+    tasks = distributed.worker_tasks(distinct, plans, {"model": "m", "threshold": 0.5, "allow": [], "deny": []})
+    for name, (values, weights) in distinct.items():
+        assert [v for t in tasks for v in t["values"].get(name, [])] == values
+        assert [w for t in tasks for w in t["weights"].get(name, [])] == weights
+        assert any(name in t["values"] for t in tasks)  # an empty column still gets its stats
+    assert [t["values"]["notes"] for t in tasks if "notes" in t["values"]].count(["x" * 5000]) == 1  # alone
+    for task in tasks:
+        assert [p["name"] for p in task["plans"]] == list(task["values"])
+        code = task["values"].get("code", [])
+        assert sum(distributed.COST_VALUE + len(v) for v in code) <= 10_000  # within the budget
+    assert len([t for t in tasks if "code" in t["values"]]) >= 3
