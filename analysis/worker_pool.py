@@ -41,7 +41,7 @@ HEARTBEAT_SECONDS = 0.5  # how often the caller's thread reports progress (and s
 # task fits the pool's time limit (PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS, 300 s) with a wide margin on a
 # busy machine where the workers run last, and sessions take turns at the workers every few seconds.
 TASK_MICROSECONDS = 5_000_000
-MAX_TASKS_PER_WORKER = 200  # then a fresh worker (spaCy's vocabulary keeps the words it read; ~10 s to reload)
+MAX_TASKS_PER_WORKER = 200  # then a fresh worker (spaCy's vocabulary keeps the words it read; reload ~10 s)
 
 
 class PoolWorker(ModelWorker):
@@ -70,7 +70,8 @@ class PoolWorker(ModelWorker):
 
 def _settings_env() -> dict[str, str]:
     """The settings a worker inherits (the history store's address aside: no worker reads it)."""
-    return {k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_") and k != "PRIVACY_AUDIT_HISTORY_URL"}
+    return {k: v for k, v in os.environ.items()
+            if k.startswith("PRIVACY_AUDIT_") and k != "PRIVACY_AUDIT_HISTORY_URL"}
 
 
 class WorkerPool:

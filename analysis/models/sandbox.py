@@ -255,7 +255,8 @@ class ModelWorker:
             if self._process.poll() is not None:
                 raise self._fail(activity)
             if _resident_kb(self._process.pid) > limit_kb:
-                self._dead = (f"{self.WHAT} needed more than {self.memory_mb:.0f} MB of memory while {activity}; "
+                self._dead = (f"{self.WHAT} needed more than {self.memory_mb:.0f} MB of memory while "
+                              f"{activity}; "
                               "the worker was stopped (setting PRIVACY_AUDIT_WORKER_MEMORY_MB)")
                 self.close()
                 raise SandboxError(self._dead)
@@ -295,7 +296,8 @@ def _rebuild_error(error: dict, worker: ModelWorker) -> Exception:
     message = str(error.get("message", ""))[:_MAX_MESSAGE_CHARS]
     kind = error.get("kind")
     if kind == "MemoryError":
-        return SandboxError(f"{worker.WHAT} needed more than {worker.memory_mb:.0f} MB of memory ({message}); "
+        return SandboxError(f"{worker.WHAT} needed more than {worker.memory_mb:.0f} MB of memory "
+                            f"({message}); "
                             f"raise PRIVACY_AUDIT_WORKER_MEMORY_MB if {worker.WHAT} is legitimate")
     if kind in ("UntrustedTypesError", "RefusedTypesError"):
         from analysis.models import loading

@@ -7,8 +7,8 @@ plain lists, and a worker builds its engine once per process; counts are merged 
 so every backend gives the same ScanResult. Partitions hold at most PARTITION_VALUES distinct values
 per column, so a million-row column is read in steps that move the progress bar (and let a
 dashboard Cancel stop the work between them). Worker-pool tasks are cut by estimated work instead
-(`worker_tasks`: about `worker_pool.TASK_MICROSECONDS` of one core each) and carry each value as the string the
-detectors read (`columns.readable_values`), so any cell type crosses the wire and reads the same.
+(`worker_tasks`: about `worker_pool.TASK_MICROSECONDS` of one core each) and carry each value as the
+string the detectors read (`columns.readable_values`), so any cell type crosses the wire and reads the same.
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def scan_partitions(frame: pd.DataFrame, plans: Sequence[ColumnPlan], *, backend
     if backend == "workers":
         tasks = worker_tasks(distinct, plans, {"model": settings.spacy_model, "threshold": threshold,
                                                "allow": list(allow), "deny": list(deny)})
-        return merge_stats(parallel_map(scan_partition, tasks, backend="workers", progress=scaled(progress, 0.05, 1.0),
-                                        label=label))
+        return merge_stats(parallel_map(scan_partition, tasks, backend="workers",
+                                        progress=scaled(progress, 0.05, 1.0), label=label))
     widest = max((len(values) for values, _ in distinct.values()), default=0)
     kind = choose_backend(backend, sum(len(values) for values, _ in distinct.values()))
     if partitions is None:
@@ -111,7 +111,8 @@ def scan_partitions(frame: pd.DataFrame, plans: Sequence[ColumnPlan], *, backend
     return merge_stats(results)
 
 
-def worker_tasks(distinct: dict[str, tuple[list, list[int]]], plans: Sequence[ColumnPlan], common: dict) -> list[dict]:
+def worker_tasks(distinct: dict[str, tuple[list, list[int]]], plans: Sequence[ColumnPlan],
+                 common: dict) -> list[dict]:
     """`scan_partition` tasks for the worker pool: consecutive slices of each column's distinct values (in
     plan order, then value order, so merged stats equal one pass), packed until a task holds about
     TASK_MICROSECONDS of work. Values travel as the strings the detectors read."""
@@ -129,7 +130,8 @@ def worker_tasks(distinct: dict[str, tuple[list, list[int]]], plans: Sequence[Co
         start = 0
         while True:
             # the furthest end whose slice still fits the room left in this task
-            end = int(np.searchsorted(cumulative, cumulative[start] + TASK_MICROSECONDS - spent, side="right")) - 1
+            limit = cumulative[start] + TASK_MICROSECONDS - spent
+            end = int(np.searchsorted(cumulative, limit, side="right")) - 1
             if end <= start < len(strings) and not pieces[-1]:
                 end = start + 1  # one value above the budget gets a task of its own
             end = min(max(end, start), len(strings))

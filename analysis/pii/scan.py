@@ -55,8 +55,8 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     if backend == "workers":  # the engine lives in the pool's workers only
         from analysis.compute import parallel_map
 
-        engine = parallel_map(engine_facts, [settings.spacy_model], backend="workers", label="loading the analyzer",
-                              progress=scaled(progress, 0.0, 0.05))[0]
+        engine = parallel_map(engine_facts, [settings.spacy_model], backend="workers",
+                              label="loading the analyzer", progress=scaled(progress, 0.0, 0.05))[0]
     else:
         engine = engine_facts(settings.spacy_model)
     sampled = 0 < sample_rows < rows

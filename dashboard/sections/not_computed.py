@@ -49,5 +49,6 @@ def render_not_computed(failures: Sequence[StepFailure], table: Table) -> Option
 
 
 def _config(label: Optional[str], quasi_identifiers: Optional[list[str]]) -> dict[str, Any]:
-    return quick_audit_config(label=label, consent=state.consent_config(), quasi_identifiers=quasi_identifiers,
-                              scan_backend=get_settings().app_scan_backend)
+    backend = get_settings().app_scan_backend  # the app's worker pool by default
+    return quick_audit_config(label=label, consent=state.consent_config(),
+                              quasi_identifiers=quasi_identifiers, scan_backend=backend)

@@ -169,12 +169,14 @@ def test_a_worker_is_replaced_after_its_task_allowance(monkeypatch):
 
 
 def test_a_crash_or_a_hang_in_a_task_is_a_clear_error_and_the_pool_goes_on(settings_env):
-    with pytest.raises(SandboxError, match=r"the worker process crashed while probe 1 of 1 \(signal 9: SIGKILL\)"):
+    crashed = r"the worker process crashed while probe 1 of 1 \(signal 9: SIGKILL\)"
+    with pytest.raises(SandboxError, match=crashed):
         pool_map(worker_probe, [{"crash": True}], label="probe")
     assert pool_map(worker_probe, [{"seconds": 0}])[0]["pid"]  # a warm worker again
     started = pool().started
     settings_env(pool_timeout_seconds=2)  # a worker started with other settings is replaced
-    with pytest.raises(SandboxError, match=r"probe 1 of 1 stopped after 2 s.*PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS"):
+    stopped = r"probe 1 of 1 stopped after 2 s.*PRIVACY_AUDIT_POOL_TIMEOUT_SECONDS"
+    with pytest.raises(SandboxError, match=stopped):
         pool_map(worker_probe, [{"seconds": 10}], label="probe")
     assert pool().started > started
     assert pool_map(worker_probe, [{"seconds": 0}])[0]["pid"]
@@ -202,13 +204,14 @@ def test_a_scan_in_the_pool_never_loads_spacy_in_the_calling_process():
 
     script = ("import sys, pandas as pd\n"
               "from analysis.pii import scan_table\n"
-              "scan = scan_table(pd.DataFrame({'email': ['ann@example.com', 'bob@example.org'] * 20,\n"
-              "                                'customer_name': ['Ann Lee', 'Bob Stone'] * 20}), backend='workers')\n"
+              "frame = pd.DataFrame({'email': ['ann@example.com', 'bob@example.org'] * 20,\n"
+              "                      'customer_name': ['Ann Lee', 'Bob Stone'] * 20})\n"
+              "scan = scan_table(frame, backend='workers')\n"
               "print(scan.columns[0].kind, scan.ner_model is not None, 'spacy' in sys.modules,\n"
               "      'presidio_analyzer' in sys.modules)\n")
     root = Path(__file__).resolve().parents[2]
-    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "PYTHONPATH": str(root)})
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                         timeout=300, env={**os.environ, "PYTHONPATH": str(root)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["direct_identifier", "True", "False", "False"]
 
@@ -223,7 +226,8 @@ def test_worker_tasks_cover_every_value_once_in_order_within_the_budget(monkeypa
              ColumnPlan("notes", None, "string", True, False, False, "en")]
     distinct = {"code": ([f"C{i}" for i in range(1000)], list(range(1000))), "empty": ([], []),
                 "notes": (["short note here", "x" * 5000, "another short note"], [3, 1, 2])}
-    tasks = distributed.worker_tasks(distinct, plans, {"model": "m", "threshold": 0.5, "allow": [], "deny": []})
+    common = {"model": "m", "threshold": 0.5, "allow": [], "deny": []}
+    tasks = distributed.worker_tasks(distinct, plans, common)
     for name, (values, weights) in distinct.items():
         assert [v for t in tasks for v in t["values"].get(name, [])] == values
         assert [w for t in tasks for w in t["weights"].get(name, [])] == weights
