@@ -196,18 +196,20 @@ def test_the_report_pages_quick_audit_scans_in_the_pool(history_url):
     assert pool().workers()  # kept warm for the next session
 
 
-def test_a_scan_in_the_pool_never_loads_spacy_in_the_calling_process():
-    """The server's own memory: with backend="workers", spaCy and Presidio live in the workers only."""
+def test_a_quick_audit_in_the_pool_never_loads_spacy_in_the_calling_process():
+    """The server's own memory: with the scan in the pool, spaCy and Presidio live in the workers only."""
     import subprocess
     import sys
     from pathlib import Path
 
-    script = ("import sys, pandas as pd\n"
-              "from analysis.pii import scan_table\n"
-              "frame = pd.DataFrame({'email': ['ann@example.com', 'bob@example.org'] * 20,\n"
-              "                      'customer_name': ['Ann Lee', 'Bob Stone'] * 20})\n"
-              "scan = scan_table(frame, backend='workers')\n"
-              "print(scan.columns[0].kind, scan.ner_model is not None, 'spacy' in sys.modules,\n"
+    script = ("import sys\n"
+              "from analysis.audit import quick_audit_config, run_audit_on_table\n"
+              "from analysis.settings import SAMPLE_DATA_DIR\n"
+              "from analysis.tables import load_table\n"
+              "table = load_table(SAMPLE_DATA_DIR / 'customers.csv')\n"
+              "config = quick_audit_config(label='churned', scan_backend='workers')\n"
+              "scan = run_audit_on_table(table, config, partial=True).inputs.scan\n"
+              "print(scan.column('email').kind, scan.ner_model is not None, 'spacy' in sys.modules,\n"
               "      'presidio_analyzer' in sys.modules)\n")
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
