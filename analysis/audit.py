@@ -660,11 +660,13 @@ def _withdrawal(frame, consent: Mapping[str, Any], consent_inputs: dict[str, Any
 
 def quick_audit_config(*, label: Optional[str], rows: int = 2000, seed: int = 0,
                        consent: Optional[Mapping[str, Any]] = None,
-                       quasi_identifiers: Optional[list[str]] = None) -> dict[str, Any]:
+                       quasi_identifiers: Optional[list[str]] = None,
+                       scan_backend: str = "auto") -> dict[str, Any]:
     """The fast default audit the Report page offers: scan, risk on the scan's quasi-identifiers (or on the
     ones given), and the threshold attacks on a logistic regression (when a label is chosen), on a seeded
-    sample of rows."""
-    steps: dict[str, Any] = {"scan": {"sample_rows": 500},
+    sample of rows. `scan_backend`: where the scan runs (the app passes its worker pool, "workers")."""
+    scan = {"sample_rows": 500} | ({"backend": scan_backend} if scan_backend != "auto" else {})
+    steps: dict[str, Any] = {"scan": scan,
                              "risk": {"quasi_identifiers": list(quasi_identifiers or []) or "auto", "k": 5}}
     if label:
         steps["attack"] = {"model": "logistic_regression", "attacks": ["threshold"]}

@@ -1,4 +1,5 @@
-"""Where work runs: in process, joblib on this machine, or Ray when RAY_ADDRESS names a cluster.
+"""Where work runs: in process, joblib on this machine, Ray when RAY_ADDRESS names a cluster, or the app's
+worker pool ("workers", `analysis.worker_pool`: warm sandboxed processes, what the dashboard asks for).
 
 `parallel_map` returns results in input order whatever the backend, so a scan or a set of reference
 models gives the same answer locally and on Ray.
@@ -15,11 +16,11 @@ from analysis.settings import get_settings
 
 T = TypeVar("T")
 R = TypeVar("R")
-BACKENDS = ("auto", "serial", "joblib", "ray")
+BACKENDS = ("auto", "serial", "joblib", "ray", "workers")
 
 
 def resolve_backend(backend: str = "auto") -> str:
-    """'auto' means Ray when a cluster address is configured, joblib otherwise."""
+    """'auto' means Ray when a cluster address is configured, joblib otherwise ("workers" only when asked)."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend != "auto":
@@ -32,11 +33,16 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], *, n_jobs: Optional[i
                  label: str = "task") -> list[R]:
     """Apply `fn` to each item, in parallel, returning results in the order of `items`.
 
-    `fn` and the items must be picklable (module-level functions, plain data).
+    `fn` and the items must be picklable (module-level functions, plain data); for "workers", `fn` is a
+    module-level function of the analysis package and the items and results cross the sandbox's wire.
     """
     items = list(items)
     total = max(1, len(items))
     kind = resolve_backend(backend)
+    if kind == "workers":
+        from analysis.worker_pool import pool_map
+
+        return pool_map(fn, items, progress=progress, label=label)
     jobs = n_jobs or get_settings().n_jobs
     if kind == "serial" or jobs == 1 or len(items) <= 1:
         results = []

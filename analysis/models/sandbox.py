@@ -65,16 +65,31 @@ class _Slots:
         self._next = 0
 
     def acquire(self, limit: int, waiting: Optional[Callable[[int], None]]) -> None:
+        """Take a place among `limit`; while waiting, `waiting(ahead)` is called about once a second
+        (outside the lock: it may draw on a page). Whatever it raises (a page's Cancel) leaves the queue."""
         with self._lock:
             ticket, self._next = self._next, self._next + 1
             self._queue.append(ticket)
-            while self._busy >= limit or self._queue[0] != ticket:
+        try:
+            while True:
+                with self._lock:
+                    if self._busy < limit and self._queue[0] == ticket:
+                        self._queue.pop(0)
+                        self._busy += 1
+                        self._lock.notify_all()
+                        return
+                    ahead = self._queue.index(ticket) + max(0, self._busy - limit + 1)
                 if waiting is not None:
-                    waiting(self._queue.index(ticket) + max(0, self._busy - limit + 1))
-                self._lock.wait(timeout=1.0)
-            self._queue.pop(0)
-            self._busy += 1
-            self._lock.notify_all()
+                    waiting(ahead)
+                with self._lock:
+                    if not (self._busy < limit and self._queue[0] == ticket):
+                        self._lock.wait(timeout=1.0)
+        except BaseException:
+            with self._lock:
+                if ticket in self._queue:
+                    self._queue.remove(ticket)
+                self._lock.notify_all()
+            raise
 
     def release(self) -> None:
         with self._lock:
@@ -104,13 +119,22 @@ class ModelWorker:
     """One limited worker process; `call("analysis.mod:function", *args)` runs a function there.
 
     Calls are serialized (one at a time per worker). The worker starts on the first call and ends on
-    `close()`, when the object is garbage-collected, or after a crash.
+    `close()`, when the object is garbage-collected, or after a crash. `nice` lowers its CPU priority
+    (the app's worker pool). The class attributes are the words its errors use.
     """
 
-    def __init__(self, *, memory_mb: Optional[float] = None, timeout_seconds: Optional[float] = None):
+    NAME = "model worker"
+    CRASHED = "the model file crashed the model worker"
+    TIMEOUT_SETTING = "PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS"
+    LARGE_HINT = "if the model is legitimate but large, raise its memory limit"
+    WHAT = "the model"
+
+    def __init__(self, *, memory_mb: Optional[float] = None, timeout_seconds: Optional[float] = None,
+                 nice: int = 0):
         settings = get_settings()
         self.memory_mb = float(memory_mb or settings.worker_memory_mb)
         self.timeout_seconds = float(timeout_seconds or settings.worker_timeout_seconds)
+        self.nice = int(nice)
         self._lock = threading.Lock()
         self._process: Optional[subprocess.Popen] = None
         self._conn: Optional[Connection] = None
@@ -128,7 +152,8 @@ class ModelWorker:
                     "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
                     "RAY_USAGE_STATS_ENABLED": "0"})
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "analysis.models.sandbox", str(child_sock.fileno()), str(self.memory_mb)],
+            [sys.executable, "-m", "analysis.models.sandbox", str(child_sock.fileno()), str(self.memory_mb),
+             str(self.timeout_seconds), str(self.nice)],
             pass_fds=[child_sock.fileno()], cwd=self._tmpdir, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         child_sock.close()
@@ -177,24 +202,35 @@ class ModelWorker:
     def call(self, target: str, *args: Any, activity: str = "running the model", progress=None,
              **kwargs: Any) -> Any:
         """Run `target` ("analysis.module:function") in the worker with these arguments; return its result."""
-        if not target.startswith("analysis."):
-            raise ValueError("the model worker runs functions of the analysis package only")
         waiting = None
         if progress is not None:
-            waiting = lambda ahead: progress(0.0, f"waiting for a free model worker: {ahead} ahead")
+            waiting = lambda ahead: progress(0.0, f"waiting for a free {self.NAME}: {ahead} ahead")
         with self._lock:
             if self._dead:
                 raise SandboxError(self._dead)
             SLOTS.acquire(get_settings().worker_max_busy, waiting)
             try:
-                if self._process is None:
-                    self._start()
-                self._conn.send_bytes(encode({"target": target, "args": list(args), "kwargs": kwargs}))
-                reply = self._receive(activity, self.timeout_seconds)
-            except (EOFError, OSError):
-                raise self._fail(activity) from None
+                return self._request(target, args, kwargs, activity)
             finally:
                 SLOTS.release()
+
+    def run(self, target: str, *args: Any, activity: str, **kwargs: Any) -> Any:
+        """`call` for a caller that already holds one of the SLOTS (the app's worker pool)."""
+        with self._lock:
+            return self._request(target, args, kwargs, activity)
+
+    def _request(self, target: str, args: tuple, kwargs: dict, activity: str) -> Any:
+        if not target.startswith("analysis."):
+            raise ValueError("the model worker runs functions of the analysis package only")
+        if self._dead:
+            raise SandboxError(self._dead)
+        try:
+            if self._process is None:
+                self._start()
+            self._conn.send_bytes(encode({"target": target, "args": list(args), "kwargs": kwargs}))
+            reply = self._receive(activity, self.timeout_seconds)
+        except (EOFError, OSError):
+            raise self._fail(activity) from None
         if "error" in reply:
             raise _rebuild_error(reply["error"], self)
         return reply["result"]
@@ -213,19 +249,20 @@ class ModelWorker:
                 except (EOFError, OSError):
                     raise self._fail(activity) from None
                 except WireError as exc:
-                    self._dead = f"the model worker sent a reply that does not decode ({exc}) while {activity}"
+                    self._dead = f"the {self.NAME} sent a reply that does not decode ({exc}) while {activity}"
                     self.close()
                     raise SandboxError(self._dead) from None
             if self._process.poll() is not None:
                 raise self._fail(activity)
             if _resident_kb(self._process.pid) > limit_kb:
-                self._dead = (f"the model needed more than {self.memory_mb:.0f} MB of memory while {activity}; "
+                self._dead = (f"{self.WHAT} needed more than {self.memory_mb:.0f} MB of memory while "
+                              f"{activity}; "
                               "the worker was stopped (setting PRIVACY_AUDIT_WORKER_MEMORY_MB)")
                 self.close()
                 raise SandboxError(self._dead)
             if time.monotonic() > deadline:
-                self._dead = (f"{activity} stopped after {timeout:.0f} s, the model worker's time limit "
-                              "(setting PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS)")
+                self._dead = (f"{activity} stopped after {timeout:.0f} s, the {self.NAME}'s time limit "
+                              f"(setting {self.TIMEOUT_SETTING})")
                 self.close()
                 raise SandboxError(self._dead)
 
@@ -242,15 +279,15 @@ class ModelWorker:
                 what = _SIGNALS.get(signal.Signals(number), signal.Signals(number).name)
             except ValueError:
                 what = "an unknown signal"
-            self._dead = f"the model file crashed the model worker while {activity} (signal {number}: {what})"
+            self._dead = f"{self.CRASHED} while {activity} (signal {number}: {what})"
             if number == signal.SIGXCPU:
-                self._dead = (f"{activity} used more than {get_settings().worker_timeout_seconds:.0f} s of CPU, the "
-                              "model worker's limit (setting PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS)")
+                self._dead = (f"{activity} used more than {self.timeout_seconds:.0f} s of CPU, the "
+                              f"{self.NAME}'s limit (setting {self.TIMEOUT_SETTING})")
             if number in (signal.SIGABRT, signal.SIGKILL):
-                self._dead += (f"; if the model is legitimate but large, raise its memory limit "
+                self._dead += (f"; {self.LARGE_HINT} "
                                f"(PRIVACY_AUDIT_WORKER_MEMORY_MB, now {self.memory_mb:.0f})")
         else:
-            self._dead = f"the model worker stopped while {activity} (exit code {code})"
+            self._dead = f"the {self.NAME} stopped while {activity} (exit code {code})"
         self.close()
         return SandboxError(self._dead)
 
@@ -259,8 +296,9 @@ def _rebuild_error(error: dict, worker: ModelWorker) -> Exception:
     message = str(error.get("message", ""))[:_MAX_MESSAGE_CHARS]
     kind = error.get("kind")
     if kind == "MemoryError":
-        return SandboxError(f"the model needed more than {worker.memory_mb:.0f} MB of memory ({message}); "
-                            "raise PRIVACY_AUDIT_WORKER_MEMORY_MB if the model is legitimate")
+        return SandboxError(f"{worker.WHAT} needed more than {worker.memory_mb:.0f} MB of memory "
+                            f"({message}); "
+                            f"raise PRIVACY_AUDIT_WORKER_MEMORY_MB if {worker.WHAT} is legitimate")
     if kind in ("UntrustedTypesError", "RefusedTypesError"):
         from analysis.models import loading
 
@@ -312,8 +350,7 @@ def leave_network() -> str:
     return "none (namespaces refused by the platform): parameter allow-lists only"
 
 
-def apply_limits(memory_mb: float) -> dict[str, Any]:
-    settings = get_settings()
+def apply_limits(memory_mb: float, cpu_seconds: float) -> dict[str, Any]:
     memory = int(memory_mb * 1024 * 1024)
     limits = {"memory_mb": memory_mb}
     for name, value in (("RLIMIT_DATA", memory), ("RLIMIT_AS", memory + 4 * 1024 ** 3),
@@ -323,7 +360,7 @@ def apply_limits(memory_mb: float) -> dict[str, Any]:
             limits[name] = value
         except (ValueError, OSError):
             limits[name] = "not set"
-    limits["cpu_seconds_per_call"] = settings.worker_timeout_seconds
+    limits["cpu_seconds_per_call"] = cpu_seconds
     return limits
 
 
@@ -372,7 +409,7 @@ def _resolve(target: str) -> Callable:
     return getattr(importlib.import_module(module_name), function)
 
 
-def _serve(conn: Connection, hello: dict) -> None:
+def _serve(conn: Connection, hello: dict, cpu_seconds: float) -> None:
     from analysis.errors import raised_here, safe_message
 
     store: dict[int, Any] = {}
@@ -401,14 +438,13 @@ def _serve(conn: Connection, hello: dict) -> None:
             return {k: wrap(v) for k, v in value.items()}
         return value
 
-    timeout = get_settings().worker_timeout_seconds
     conn.send_bytes(encode(hello))
     while True:
         try:
             request = decode(conn.recv_bytes(), allow_frames=True)
         except EOFError:
             return
-        _cpu_budget(timeout)
+        _cpu_budget(cpu_seconds)
         try:
             function = _resolve(request["target"])
             result = function(*resolve(request["args"]), **resolve(request["kwargs"]))
@@ -425,10 +461,13 @@ def _serve(conn: Connection, hello: dict) -> None:
 
 def main(argv: list[str]) -> None:
     fd, memory_mb = int(argv[0]), float(argv[1])
+    cpu_seconds = float(argv[2]) if len(argv) > 2 else get_settings().worker_timeout_seconds
     network = leave_network()  # first: before any library can start a thread or open a socket
-    limits = apply_limits(memory_mb)
+    limits = apply_limits(memory_mb, cpu_seconds)
+    if len(argv) > 3 and int(argv[3]) > 0:  # the pool's workers yield the CPU to the app's own threads
+        limits["nice"] = os.nice(int(argv[3]))
     conn = Connection(fd)
-    _serve(conn, {"network": network, "limits": limits, "pid": os.getpid()})
+    _serve(conn, {"network": network, "limits": limits, "pid": os.getpid()}, cpu_seconds)
 
 
 if __name__ == "__main__":

@@ -250,17 +250,26 @@ def _empty_stats() -> dict:
     return {"n": 0, "counts": {}, "scores": {}, "examples": {}, "evidence": {}, "street": 0}
 
 
+def readable_values(values: list, value_kind: str) -> list[Optional[str]]:
+    """Each value as the string the detectors read, None where pandas sees a missing value. A list of these
+    strings reads the same again (what the worker pool is sent: str and None cross the wire exactly, while
+    Timestamps, Decimals, NumPy scalars or JSON lists would not)."""
+    series = pd.Series(values, dtype=object)
+    present = series.notna().to_numpy()
+    strings = iter(_as_strings(series, value_kind))
+    return [next(strings) if here else None for here in present.tolist()]
+
+
 def _string_counts(values: list, weights: Optional[list], value_kind: str) -> Counter:
     """Rows per non-null value, as the strings the detectors read (values that differ only in
     surrounding blanks, or 3 and 3.0 in a whole-number column, are the same string)."""
-    series = pd.Series(values, dtype=object)
-    present = series.notna().to_numpy()
-    strings = _as_strings(series, value_kind)
+    strings = readable_values(values, value_kind)
     if weights is None:
-        return Counter(strings)
+        return Counter(text for text in strings if text is not None)
     counts: Counter = Counter()
-    for text, weight in zip(strings, np.asarray(weights, dtype=np.int64)[present].tolist()):
-        counts[text] += weight
+    for text, weight in zip(strings, np.asarray(weights, dtype=np.int64).tolist()):
+        if text is not None:
+            counts[text] += weight
     return counts
 
 

@@ -217,6 +217,13 @@ def get_engine(model_name: Optional[str] = None) -> Engine:
 get_engine.cache_clear = _engine_for.cache_clear  # type: ignore[attr-defined]
 
 
+def engine_facts(model_name: Optional[str] = None) -> dict:
+    """What a scan records about the engine: whether it has NER, its model, its notes. The app asks its
+    worker pool (backend "workers"), so the server's own process never loads spaCy for a scan."""
+    engine = get_engine(model_name)
+    return {"has_ner": engine.has_ner, "ner_model": engine.ner_model, "notes": list(engine.notes)}
+
+
 def to_nlp_artifacts(engine: Engine, doc, language: str = LANGUAGE) -> Any:
     """Presidio NlpArtifacts for a spaCy Doc we produced with nlp.pipe (batched)."""
     return engine.analyzer.nlp_engine._doc_to_nlp_artifact(doc, language)

@@ -383,7 +383,15 @@ def column_hint(column: str) -> Optional[str]:
 
 
 def model_installed(model_name: str) -> bool:
-    """True when `model_name` is an installed package: the test Presidio makes before downloading."""
-    import spacy.util
+    """True when `model_name` is an installed package: the test Presidio makes before downloading
+    (`spacy.util.is_package`'s distribution lookup, without importing spaCy: the app's server reads a
+    scan's evidence with this while the engine lives in the worker pool; spaCy's import is 96 MB)."""
+    from importlib import metadata
 
-    return bool(model_name) and spacy.util.is_package(model_name)
+    if not model_name:
+        return False
+    try:
+        metadata.distribution(model_name)
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+    return True

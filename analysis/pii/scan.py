@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.pii.columns import classify_column, needs_confirmation, plan_columns
 from analysis.pii.distributed import scan_partitions
-from analysis.pii.engine import get_engine
+from analysis.pii.engine import engine_facts
 from analysis.pii.findings import ScanResult
 from analysis.pii.refine import refine_findings
 from analysis.progress import ProgressCallback, report, scaled
@@ -26,7 +26,8 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     sample_rows: rows read to classify (default: setting pii_sample_rows; 0 or >= len(frame) reads
     all). allow_list: values never counted as PII; deny_list: terms always flagged (DENY_LIST).
     score_threshold: minimum entity score (default: setting pii_score_threshold). backend: "auto"
-    (Ray when RAY_ADDRESS is set, joblib for big jobs, else in process), "serial", "joblib", "ray".
+    (Ray when RAY_ADDRESS is set, joblib for big jobs, else in process), "serial", "joblib", "ray", or
+    "workers" (the app's worker pool, `analysis.worker_pool`: the engine loads there, not here).
     """
     start = time.perf_counter()
     if not isinstance(frame, pd.DataFrame):
@@ -51,7 +52,13 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)  # a view (copy-on-write), not a copy
     rows = len(frame)
     report(progress, 0.0, "loading the analyzer")
-    engine = get_engine(settings.spacy_model)
+    if backend == "workers":  # the engine lives in the pool's workers only
+        from analysis.compute import parallel_map
+
+        engine = parallel_map(engine_facts, [settings.spacy_model], backend="workers",
+                              label="loading the analyzer", progress=scaled(progress, 0.0, 0.05))[0]
+    else:
+        engine = engine_facts(settings.spacy_model)
     sampled = 0 < sample_rows < rows
     if sampled:
         rng = np.random.default_rng(seed)
@@ -59,7 +66,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
         sample = frame.iloc[positions].reset_index(drop=True)
     else:
         sample = frame.reset_index(drop=True)
-    plans = plan_columns(sample, has_ner=engine.has_ner)
+    plans = plan_columns(sample, has_ner=engine["has_ner"])
     report(progress, 0.05, f"classifying {len(plans)} columns from {len(sample):,} rows")
     stats = scan_partitions(sample, plans, backend=backend, threshold=threshold, allow=allow, deny=deny,
                             progress=scaled(progress, 0.05, 0.8), label="sample partition")
@@ -81,7 +88,7 @@ def scan_table(frame: pd.DataFrame, *, sample_rows: Optional[int] = None, allow_
     report(progress, 1.0, "scan done")
     return ScanResult(
         columns=findings, rows=rows, seconds=round(time.perf_counter() - start, 3),
-        sample_rows=len(sample), ner_model=engine.ner_model, notes=list(engine.notes),
+        sample_rows=len(sample), ner_model=engine["ner_model"], notes=engine["notes"],
         settings={"sample_rows": int(sample_rows), "score_threshold": threshold, "allow_list": allow,
                   "deny_list": deny, "backend": backend, "seed": seed, "spacy_model": settings.spacy_model,
                   "min_prevalence_default": 0.5, "confirmed_columns": sorted(confirmed)})

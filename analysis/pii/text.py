@@ -157,6 +157,9 @@ def find_text_spans(values: pd.Series, *, rows: Union[None, str, int] = None,
 
 # Below this many distinct texts, one process is faster than starting workers (each builds its engine).
 PARALLEL_MIN_TEXTS = 4000
+# Work of one text, in microseconds of one core (measured alone: 2,000 notes of ~100 characters, 9 s),
+# to cut worker-pool tasks (analysis.worker_pool.TASK_MICROSECONDS each).
+COST_TEXT, COST_TEXT_CHAR = 500, 45
 
 
 def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None, allow_list=(), deny_list=(),
@@ -169,11 +172,20 @@ def analyze_distinct(distinct: list[str], *, entities=None, score_threshold=None
     kind = resolve_backend(backend)
     if backend == "auto" and kind == "joblib" and len(distinct) < PARALLEL_MIN_TEXTS:
         kind = "serial"
-    if kind == "serial" or len(distinct) <= 1:
+    if kind == "workers":  # the app's worker pool: tasks of about TASK_MICROSECONDS of work each
+        from analysis.worker_pool import TASK_MICROSECONDS
+
+        cumulative = np.cumsum([COST_TEXT + COST_TEXT_CHAR * len(t) for t in distinct])
+        cuts = np.searchsorted(cumulative, np.arange(1, int(cumulative[-1] // TASK_MICROSECONDS) + 1)
+                               * TASK_MICROSECONDS) if distinct else []
+        edges = sorted({0, len(distinct), *(int(c) for c in cuts)})
+        chunks = [distinct[a:b] for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    elif kind == "serial" or len(distinct) <= 1:
         return analyze_texts(distinct, entities=entities, score_threshold=score_threshold,
                              allow_list=allow_list, deny_list=deny_list, progress=progress, language=language)
-    parts = max(2, settings.n_jobs * 2)
-    chunks = [list(c) for c in np.array_split(np.array(distinct, dtype=object), parts) if len(c)]
+    else:
+        parts = max(2, settings.n_jobs * 2)
+        chunks = [list(c) for c in np.array_split(np.array(distinct, dtype=object), parts) if len(c)]
     tasks = [dict(model=settings.spacy_model, texts=c, entities=list(entities) if entities else None,
                   threshold=score_threshold, allow=list(allow_list), deny=list(deny_list), language=language)
              for c in chunks]

@@ -35,7 +35,8 @@ deny = [line.strip() for line in deny_text.splitlines() if line.strip()]
 def _scan(bar):
     """The scan behind a Cancel button; a failure is shown to the user with its type, never as a traceback."""
     try:
-        return scan_table(table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny, progress=bar)
+        return scan_table(table.frame, sample_rows=int(sample_rows), allow_list=allow, deny_list=deny,
+                          backend=settings.app_scan_backend, progress=bar)
     except Exception as exc:
         raise RuntimeError(f"The scan failed: {safe_message(exc)}") from exc
 
@@ -123,7 +124,7 @@ else:
     def _spans(bar):
         try:
             return find_text_spans(table.frame[text_col], rows="all" if all_rows else None, allow_list=allow,
-                                   deny_list=deny, progress=bar)
+                                   deny_list=deny, backend=settings.app_scan_backend, progress=bar)
         except Exception as exc:
             raise RuntimeError(f"Free-text analysis failed: {safe_message(exc)}") from exc
 

@@ -14,6 +14,7 @@ from analysis.report.export import report_json
 from analysis.report.figures import section_figures
 from analysis.report.html import render_html
 from analysis.report.markdown import render_markdown
+from analysis.settings import get_settings
 from analysis.text_safety import markdown_text
 from dashboard import cache, state
 from dashboard.sections.not_computed import render_not_computed
@@ -41,7 +42,8 @@ with st.expander("Quick audit", expanded=quick is None and state.get(state.SCAN)
              "sample of 2,000 rows. Results from the other pages take precedence.")
     if st.button("Run quick audit", key="report_run_quick", type="primary"):
         st.session_state[QUICK_REQUEST] = quick_audit_config(label=state.label_column(),
-                                                             consent=state.consent_config())
+                                                             consent=state.consent_config(),
+                                                             scan_backend=get_settings().app_scan_backend)
     config = st.session_state.get(QUICK_REQUEST)
     if config is not None:  # behind a Cancel button until it is done
 

@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence
 import streamlit as st
 
 from analysis.audit import StepFailure, quick_audit_config
+from analysis.settings import get_settings
 from analysis.tables import Table
 from analysis.text_safety import markdown_text
 from dashboard import state
@@ -48,4 +49,6 @@ def render_not_computed(failures: Sequence[StepFailure], table: Table) -> Option
 
 
 def _config(label: Optional[str], quasi_identifiers: Optional[list[str]]) -> dict[str, Any]:
-    return quick_audit_config(label=label, consent=state.consent_config(), quasi_identifiers=quasi_identifiers)
+    backend = get_settings().app_scan_backend  # the app's worker pool by default
+    return quick_audit_config(label=label, consent=state.consent_config(),
+                              quasi_identifiers=quasi_identifiers, scan_backend=backend)
