@@ -1,7 +1,7 @@
 """Benchmark: every protection on Adult, measured the same way (`analysis.strategies.run_strategies`).
 
 Data: the bundled Adult table (label `class`); per seed, half the rows train (members), half are held
-out (non-members). Strategies: none, anonymized (examples/plans/adult_k5.yaml applied to the training
+out (non-members). Strategies: none, anonymized (examples/plans/adult_k5_numbers.yaml applied to the training
 rows; attacks query the model with the raw records), DP-SGD at each --epsilons, FedAvg and DP-FedAvg
 (--clients, --rounds; DP-FedAvg at --client-epsilon per client), anonymized + DP-SGD and FedAvg + DP-SGD
 at each --epsilons. MLP 64-32, 10 epochs, batch 256 for the centralized runs; clients train 2 local
@@ -17,7 +17,7 @@ more than one), the skipped strategies, the recommendation and the wall time.
 
 Run: python benchmarks/strategies.py [--seeds 3] [--rows 0] [--epsilons 1,8] [--clients 10] [--rounds 5]
      [--client-epsilon 8] [--reference-models 2] [--canaries 1000] [--anonymity-attacks 500]
-     [--plan examples/plans/adult_k5.yaml] [--strategies ...] [--json OUT]
+     [--plan examples/plans/adult_k5_numbers.yaml] [--strategies ...] [--json OUT]
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def main() -> int:
     parser.add_argument("--reference-models", type=int, default=2)
     parser.add_argument("--canaries", type=int, default=1000)
     parser.add_argument("--anonymity-attacks", type=int, default=500)
-    parser.add_argument("--plan", default=str(ROOT / "examples" / "plans" / "adult_k5.yaml"))
+    parser.add_argument("--plan", default=str(ROOT / "examples" / "plans" / "adult_k5_numbers.yaml"))
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--json", help="write the whole comparison here")
     args = parser.parse_args()
