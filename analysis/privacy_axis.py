@@ -75,15 +75,13 @@ def federated_canary_audit(model, canaries: CanarySet, label: str, *, delta: flo
     Which ε the bound is held against (`canary_rows`, `bound_exceeds`): the run's accounted ε in its unit.
     - FedAvg + DP-SGD: ε per record (the worst client's DP-SGD); the canary client's DP-SGD samples its
       canaries like its other rows and is accounted over all of them, so it is the canaries' ε.
-    - DP-FedAvg: ε per client. A record lives in one client, so a guarantee over all of a client's records
-      covers each of them: the bound, measured per canary, should stay under the client ε. Strictly, a
-      canary added to a client that trains either way changes that client's data rather than adding or
-      removing a client; the add-or-remove-one-client ε covers that change as long as one record moves its
-      client's clipped update by at most the clip norm C. In the worst case (two clipped updates 2C apart)
-      the per-record ceiling is the same mechanism's ε at twice the sensitivity (`client_record_ceiling`,
-      in the run's details). The alarm uses the client ε, the stricter line: a bound above it says the
-      clipping, the noise or the accounting is wrong, unless single canaries move their client's clipped
-      update by more than C.
+    - DP-FedAvg: ε per client, accounted for adding or removing a whole client. A canary's client trains
+      either way, so a canary changes that client's data (replace-one, not add-or-remove): its clipped
+      update can move by up to 2C, twice the sensitivity the client ε is accounted for. The ε that holds per
+      canary is the same mechanism's at half the noise multiplier (`client_record_ceiling`, stored in the
+      run's details). The alarm (`comparison_privacy.canary_rows`) uses that ceiling: a bound between the
+      client ε and the ceiling gets a note, and only a bound above the ceiling says the clipping, the noise
+      or the accounting is broken.
     - FedAvg: no accounted ε; the bound is the measured leakage alone.
     """
     return audit_canaries(model, canaries, label, delta=delta, trained_on=trained_on, seed=seed)
