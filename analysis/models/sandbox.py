@@ -51,6 +51,10 @@ _POLL_SECONDS = 0.1
 _ERROR_CLASSES = ("ModelLoadError", "UntrustedTypesError", "RefusedTypesError", "ValueError")
 
 
+# Settings a worker never needs: the history database's URL may carry credentials.
+_ENV_WITHHELD = frozenset({"PRIVACY_AUDIT_HISTORY_URL"})
+
+
 class SandboxError(ModelLoadError):
     """The worker crashed, hung or hit a limit; the message says which, in page words."""
 
@@ -147,7 +151,7 @@ class ModelWorker:
         parent_sock, child_sock = socket.socketpair()
         self._tmpdir = tempfile.mkdtemp(prefix="privacy-audit-worker-")
         env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
-        env.update({k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_")})
+        env.update({k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_") and k not in _ENV_WITHHELD})
         env.update({"HOME": self._tmpdir, "TMPDIR": self._tmpdir, "PYTHONPATH": str(PROJECT_ROOT),
                     "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
                     "RAY_USAGE_STATS_ENABLED": "0"})
@@ -392,6 +396,8 @@ def worker_selftest(probe: str, port: int = 0) -> dict:
             return {"connected": False, "error": type(exc).__name__}
     if probe == "tmpdir":
         return {"cwd": os.getcwd(), "home": os.environ.get("HOME", ""), "tmp": tempfile.gettempdir()}
+    if probe == "environment":
+        return {"names": sorted(os.environ)}
     raise ValueError(f"unknown probe {probe!r}")
 
 

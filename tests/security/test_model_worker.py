@@ -85,6 +85,16 @@ def test_the_worker_has_its_own_temporary_directory_removed_afterwards():
     assert not Path(where["cwd"]).exists()
 
 
+def test_the_worker_gets_the_settings_but_not_the_history_database_url(monkeypatch):
+    # the history URL may carry a database password; a worker never writes history
+    monkeypatch.setenv("PRIVACY_AUDIT_HISTORY_URL", "postgresql://auditor:secret@db.internal/audits")
+    monkeypatch.setenv("PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS", "61")
+    with ModelWorker() as worker:
+        names = worker.call(SELFTEST, "environment")["names"]
+    assert "PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS" in names
+    assert "PRIVACY_AUDIT_HISTORY_URL" not in names
+
+
 def test_only_functions_of_the_analysis_package_run_in_the_worker():
     with ModelWorker() as worker, pytest.raises(ValueError, match="analysis package only"):
         worker.call("os:system", "true")
