@@ -105,6 +105,16 @@ class MemorySampler(threading.Thread):
         self.join(5)
 
 
+def chromium_at_priority(chromium: str, nice: int, home: str) -> str:
+    """The browser to launch: `chromium` itself, or a wrapper that starts it at `nice` (its renderers inherit it)."""
+    if not nice:
+        return chromium
+    wrapper = Path(home) / "chromium-niced"
+    wrapper.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} "{chromium}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 async def wait_ready(page, timeout_ms: int) -> None:
     await page.wait_for_timeout(200)
     await page.locator(".st-key-app_run_done").wait_for(state="visible", timeout=timeout_ms)
@@ -186,7 +196,8 @@ async def main_async(args) -> int:
     timeout_ms = int(args.timeout * 1000)
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            browser = await pw.chromium.launch(executable_path=chromium_at_priority(args.chromium, args.browser_nice, home),
+                                               args=CHROMIUM_ARGS)
             cold = await one_alone(browser, url, timeout_ms)
             warm = await one_alone(browser, url, timeout_ms)
             idle_rss = tree_rss_bytes(proc.pid)
@@ -207,7 +218,7 @@ async def main_async(args) -> int:
     waited = sum(1 for r in results if r["feedback"] == "waiting")
     log_errors = (Path(home) / "streamlit.log").read_text(errors="replace").count("Exception in ASGI application")
     print(f"machine: {os.cpu_count()} cores; PRIVACY_AUDIT_MAX_CONCURRENT_JOBS="
-          f"{os.environ.get('PRIVACY_AUDIT_MAX_CONCURRENT_JOBS', '2 (default)')}")
+          f"{os.environ.get('PRIVACY_AUDIT_MAX_CONCURRENT_JOBS', '2 (default)')}; Chromium at nice {args.browser_nice}")
     print(f"one session alone: cold {cold['report_s'] or float('nan'):.1f} s (spaCy/Presidio load), "
           f"warm {warm['report_s'] or float('nan'):.1f} s to the report, feedback after "
           f"{warm['feedback_s'] or float('nan'):.2f} s")
@@ -237,6 +248,9 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each session may take at most")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--browser-nice", type=int, default=0,
+                        help="run Chromium at this nice level (e.g. 10): closer to real use, where each person's "
+                             "browser runs on their own machine, not on the app's cores (default 0: same priority)")
     return asyncio.run(main_async(parser.parse_args()))
 
 
