@@ -16,7 +16,9 @@ E[1/F | lambda] = 1F1(1; f + 1; -(1-p) lambda) / f, the Poisson mean of 1/(f + M
 
 Classes are grouped by (f, log m_k rounded to 0.02), so the cost grows with the number of distinct
 pairs, not of classes. With a single quasi-identifier the model is saturated (m = f) and says
-nothing about the population: `population.class_size_model` then uses Pitman / SNB.
+nothing about the population: `population.class_size_model` then uses Pitman / SNB, as it does when
+the chosen terms (nearly) reproduce the sample's cells (`saturated`) or the fit stops at a bound
+(`fit_at_bound`).
 """
 
 from __future__ import annotations
@@ -33,12 +35,19 @@ _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(24)   # probabilists' Herm
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()
 _LOG_WEIGHTS = np.log(_WEIGHTS)
 _BIN = 0.02
+_DELTA_BOUNDS = (-30.0, 30.0)
+_LOG_SIGMA_BOUNDS = (math.log(1e-3), 1.5)
+# Sample uniques whose fitted counts are on average at least this much their own record: the model
+# has (nearly) no other evidence about those cells. Measured: 0.003-0.010 on the independent and
+# adult-like simulations (tests/risk/test_journalist_simulation.py), 0.33 with a sparse dependent pair
+# plus an independent column, 1 when saturated.
+_NEARLY_SATURATED = 0.1
 
 
 def fitted_log_counts(columns: list[ColumnCodes], ids: np.ndarray,
-                      sizes: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """log m_j per class, the log-linear model's fitted sample count of the class's cell, and the model's
-    two-way interactions.
+                      sizes: np.ndarray) -> tuple[np.ndarray, list[tuple[str, str]], np.ndarray]:
+    """log m_j per class, the log-linear model's fitted sample count of the class's cell; the model's
+    two-way interactions; and each class's leverage h_j, the share of m_j its own records make.
 
     The model is the maximum-likelihood forest of two-way interactions (Chow & Liu 1968): pairs ranked by
     n * (their sample mutual information) - (d / 2) log n, d the pair's degrees of freedom adjusted for
@@ -47,13 +56,21 @@ def fitted_log_counts(columns: list[ColumnCodes], ids: np.ndarray,
     decomposable models of that form. Its fitted counts are closed form (Darroch, Lauritzen & Speed 1980):
     m = n prod_q share_q(v_q) prod_(a,b) share_ab(v_a, v_b) / (share_a(v_a) share_b(v_b)). With no pair
     chosen it is the main-effects (independence) model.
+
+    Leverage (the Poisson model's hat value) is m Var(log m-hat), and for a decomposable model
+    Var(log m-hat) = sum over cliques 1/n_C - sum over separators 1/n_S (Bishop, Fienberg & Holland 1975,
+    ch. 14): here sum_pairs 1/n_ab + sum_q (1 - degree_q)/n_q - (trees - 1)/n. It is 1 for a saturated
+    model (m = f) and near 0 when m rests on large margins.
     """
     n = len(ids)
     log_n = math.log(n)
-    log_share = [np.log(np.bincount(c.codes, minlength=c.cardinality) / n) for c in columns]
+    margin_counts = [np.bincount(c.codes, minlength=c.cardinality) for c in columns]
+    log_share = [np.log(counts / n) for counts in margin_counts]
     per_record = np.full(n, log_n)
-    for column, shares in zip(columns, log_share):
+    inverse_counts = np.full(n, -(len(columns) - 1) / n)        # Var(log m-hat) per record
+    for column, shares, counts in zip(columns, log_share, margin_counts):
         per_record += shares[column.codes]
+        inverse_counts += 1.0 / counts[column.codes]
 
     def cells(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The pair's joint code per record, its non-empty cells' codes, counts and log lifts
@@ -89,11 +106,17 @@ def fitted_log_counts(columns: list[ColumnCodes], ids: np.ndarray,
     for _, a, b in sorted(gains, reverse=True):
         if find(a) != find(b):
             root[find(a)] = find(b)
-            joint, keys, _, lifts = cells(a, b)
-            per_record += lifts[np.searchsorted(keys, joint)]
+            joint, keys, pair_counts, lifts = cells(a, b)
+            cell = np.searchsorted(keys, joint)
+            per_record += lifts[cell]
+            # the pair becomes a clique, a and b each one more separator, and two trees one
+            inverse_counts += (1.0 / pair_counts[cell] - 1.0 / margin_counts[a][columns[a].codes]
+                               - 1.0 / margin_counts[b][columns[b].codes] + 1.0 / n)
             edges.append((columns[a].name, columns[b].name))
     # every record of a class has the same cell, hence the same value: the class mean is that value
-    return np.bincount(ids, weights=per_record, minlength=len(sizes)) / sizes, edges
+    log_m = np.bincount(ids, weights=per_record, minlength=len(sizes)) / sizes
+    leverage = np.exp(log_m) * np.bincount(ids, weights=inverse_counts, minlength=len(sizes)) / sizes
+    return log_m, edges, leverage
 
 
 def grouped(sizes: np.ndarray, log_expected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,13 +164,43 @@ def fit(sizes: np.ndarray, log_expected: np.ndarray) -> Optional[tuple[float, fl
     for start in ((0.0, math.log(0.5)), (-0.5, math.log(1.5))):
         # Nelder-Mead: two parameters, and L-BFGS-B's per-step overhead exceeded the likelihood's cost here
         found = minimize(loss, np.array(start), method="Nelder-Mead",
-                         bounds=[(-30.0, 30.0), (math.log(1e-3), 1.5)],
+                         bounds=[_DELTA_BOUNDS, _LOG_SIGMA_BOUNDS],
                          options={"xatol": 1e-5, "fatol": 1e-7 * max(1.0, float(counts.sum()))})
         if math.isfinite(found.fun) and (best is None or found.fun < best.fun):
             best = found
     if best is None:
         return None
     return float(best.x[0]), math.exp(float(best.x[1]))
+
+
+def saturated(sizes: np.ndarray, log_expected: np.ndarray, leverage: Optional[np.ndarray]) -> str:
+    """Why the model is (nearly) saturated, or "".
+
+    A saturated model takes each cell's own count for its expectation (m = f), so the fit sees no spread
+    (sigma -> 0) and every F comes out near f / p: sample uniques would almost never be population uniques,
+    understating the risk. Sigma at its lower bound alone is no defect: it is right when the model is.
+    """
+    if np.allclose(log_expected, np.log(sizes), rtol=0.0, atol=1e-9):
+        return "its terms reproduce every sample class count (saturated)"
+    if leverage is not None:
+        uniques = np.asarray(sizes) == 1
+        own = float(np.mean(leverage[uniques] if uniques.any() else leverage))
+        if own >= _NEARLY_SATURATED:
+            return (f"nearly saturated: the sample uniques' own records make {own:.0%} of their fitted "
+                    "counts on average")
+    return ""
+
+
+def fit_at_bound(fitted: Optional[tuple[float, float]]) -> str:
+    """Why the class-effect fit is no maximum (failed, or stopped at delta's bounds or sigma's upper
+    bound), or ""."""
+    if fitted is None:
+        return "the class-effect fit failed"
+    delta, sigma = fitted
+    if min(abs(delta - bound) for bound in _DELTA_BOUNDS) < 1e-3 or \
+            math.log(sigma) > _LOG_SIGMA_BOUNDS[1] - 1e-4:
+        return f"the class-effect fit stopped at a bound (delta = {delta:.3g}, sigma = {sigma:.3g})"
+    return ""
 
 
 def _inverse_mean(values: np.ndarray, rest: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def test_independent_columns_get_the_main_effects_counts():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"sex": rng.choice(["f", "m"], 4000), "band": rng.integers(0, 5, 4000)})
     columns, ids, sizes = _classes(frame)
-    log_m, terms = fitted_log_counts(columns, ids, sizes)
+    log_m, terms, _ = fitted_log_counts(columns, ids, sizes)
     assert terms == []                      # no association: BIC adds no interaction
     first = np.array([np.flatnonzero(ids == j)[0] for j in range(len(sizes))])
     share_sex = frame["sex"].value_counts(normalize=True)[frame["sex"].to_numpy()[first]].to_numpy()
@@ -46,7 +46,7 @@ def test_a_nested_column_gets_its_two_way_term():
     frame = pd.DataFrame({"zip5": zip5.astype(str), "zip3": (zip5 // 100).astype(str),
                           "sex": rng.choice(["f", "m"], 3000)})
     columns, ids, sizes = _classes(frame)
-    log_m, terms = fitted_log_counts(columns, ids, sizes)
+    log_m, terms, _ = fitted_log_counts(columns, ids, sizes)
     assert terms == [("zip5", "zip3")]
     first = np.array([np.flatnonzero(ids == j)[0] for j in range(len(sizes))])
     share_zip = frame["zip5"].value_counts(normalize=True)[frame["zip5"].to_numpy()[first]].to_numpy()
@@ -115,13 +115,16 @@ def test_fit_maximizes_the_zero_truncated_poisson_lognormal_likelihood():
 
 
 def test_a_case_number_among_the_quasi_identifiers_puts_every_record_at_risk():
+    # BIC pairs the case number with each column (no degrees of freedom left to penalize): the model is
+    # saturated, so Pitman gives the figures, and it sees nothing but sample uniques
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"case_no": [f"2024-{i:05d}" for i in range(3000)],
                           "sex": rng.choice(["f", "m"], 3000),
                           "icd10": rng.choice(["E11", "I10", "J45", "F32"], 3000)})
     r = assess_risk(frame, ["case_no", "sex", "icd10"], population_size=300_000, max_combinations=1)
-    assert r.journalist.records_at_risk_share == pytest.approx(1.0)
+    assert r.journalist.records_at_risk_share > 0.99
     assert r.marketer.average_risk > 0.99
+    assert "saturated" in r.journalist.assumptions[-1]
 
 
 def test_common_classes_in_a_huge_population_give_small_finite_risks():
@@ -131,3 +134,36 @@ def test_common_classes_in_a_huge_population_give_small_finite_risks():
     assert r.journalist.records_at_risk_share == 0.0
     # each of the 6 classes has F close to its share of 10^12: 6 / 10^12 on average
     assert r.marketer.average_risk == pytest.approx(6 / 1e12, rel=0.05)
+
+
+def test_leverage_is_the_poisson_models_hat_value():
+    # b depends on a, c and d do not: BIC keeps a x b. The hat value m x' (X'WX)^-1 x of the Poisson
+    # log-linear model on the full grid (W = the fitted counts, found here by iterative proportional fitting)
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 4, 600)
+    frame = pd.DataFrame({"a": a, "b": (a + rng.integers(0, 2, 600)) % 5, "c": rng.integers(0, 3, 600),
+                          "d": rng.integers(0, 2, 600)})
+    columns, ids, sizes = _classes(frame)
+    log_m, terms, leverage = fitted_log_counts(columns, ids, sizes)
+    assert terms == [("a", "b")]
+    cards = [c.cardinality for c in columns]
+    observed = np.zeros(cards)
+    np.add.at(observed, tuple(c.codes for c in columns), 1)
+    margins = [(0,), (1,), (2,), (3,), (0, 1)]
+    fitted = np.ones(cards)
+    for _ in range(50):
+        for keep in margins:
+            axes = tuple(i for i in range(4) if i not in keep)
+            target, current = observed.sum(axis=axes, keepdims=True), fitted.sum(axis=axes, keepdims=True)
+            fitted *= np.divide(target, current, out=np.zeros_like(target), where=current > 0)
+    grid = np.indices(cards).reshape(4, -1).T
+    design = np.hstack([np.ones((len(grid), 1))]
+                       + [(grid[:, [q]] == np.arange(1, cards[q])).astype(float) for q in range(4)]
+                       + [(grid[:, [0]] * cards[1] + grid[:, [1]] == np.arange(cards[0] * cards[1])).astype(float)])
+    information = design.T @ (fitted.reshape(-1, 1) * design)
+    cell = np.ravel_multi_index(tuple(c.codes for c in columns), cards)[
+        np.unique(ids, return_index=True)[1]]
+    x = design[cell]
+    hat = fitted.reshape(-1)[cell] * np.einsum("ij,jk,ik->i", x, np.linalg.pinv(information), x)
+    assert np.exp(log_m) == pytest.approx(fitted.reshape(-1)[cell])
+    assert leverage == pytest.approx(hat, rel=1e-9)
