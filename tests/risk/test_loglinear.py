@@ -15,7 +15,7 @@ from scipy.stats import norm, poisson
 
 from analysis.risk import assess_risk
 from analysis.risk.classes import combine, encode_columns
-from analysis.risk.loglinear import LOGLINEAR, fit, fitted_log_counts
+from analysis.risk.loglinear import LOGLINEAR, fit, fitted_log_counts, posterior
 from analysis.risk.metrics import estimated_population_risk
 from analysis.risk.population import ClassSizeModel
 
@@ -167,3 +167,42 @@ def test_leverage_is_the_poisson_models_hat_value():
     hat = fitted.reshape(-1)[cell] * np.einsum("ij,jk,ik->i", x, np.linalg.pinv(information), x)
     assert np.exp(log_m) == pytest.approx(fitted.reshape(-1)[cell])
     assert leverage == pytest.approx(hat, rel=1e-9)
+
+
+@pytest.mark.parametrize("sigma, f, m", [(1.0, 1000, 1000.0), (1.0, 1000, 1300.0), (2.0, 50, 50.0),
+                                         (2.0, 50, 5.0), (0.5, 1, 1.0), (1.0, 5, 3.0), (2.0, 1, 0.2)])
+def test_posterior_means_match_a_fine_grid_for_large_counts_and_spreads(sigma, f, m):
+    # The reference integrates over z ~ N(0, 1) on 400,001 points; E[1/F | f] as
+    # integral_0^1 (1 - u)^(f - 1) E[exp(-(1 - p) lambda u) | f] du (E[t^M], M ~ Poisson, at t = 1 - u).
+    p = 0.01
+    z = np.linspace(-12, 12, 400_001)
+    log_mean = math.log(m) + sigma * z
+    log_weight = f * log_mean - np.exp(log_mean) + norm.logpdf(z)
+    weight = np.exp(log_weight - log_weight.max())
+    weight /= weight.sum()
+    keep = weight > 1e-300
+    weight, rest = weight[keep], np.exp(log_mean[keep]) * (1 - p) / p
+    expected_f = f + (weight * rest).sum()
+    inverse = quad(lambda u: (1 - u) ** (f - 1) * (weight * np.exp(-rest * u)).sum(), 0, 1,
+                   points=[min(1.0, 10.0 / f), 1e-3], limit=400, epsabs=0, epsrel=1e-10)[0]
+
+    _, got_inverse, got_f, _ = posterior(np.array([float(f)]), np.array([math.log(m)]), p, 0.0, sigma, 4.0)
+    assert got_f[0] == pytest.approx(expected_f, rel=0.01)
+    assert got_inverse[0] == pytest.approx(inverse, rel=0.01)
+
+
+@pytest.mark.parametrize("delta, sigma", [(0.0, 1.0), (-0.5, 2.0), (0.3, 0.05)])
+def test_the_fits_likelihood_matches_a_fine_grid_for_large_counts_and_spreads(delta, sigma):
+    from analysis.risk.loglinear import _truncated_log_likelihood
+
+    values = np.array([1.0, 2.0, 5.0, 50.0, 1000.0, 1.0])
+    log_m = np.log(np.array([0.3, 1.0, 3.0, 50.0, 1000.0, 20.0]))
+    z = np.linspace(-12, 12, 400_001)
+    mean = np.exp(log_m[:, None] + delta + sigma * z[None, :])
+    pf = np.trapz(norm.pdf(z) * poisson.pmf(values[:, None], mean), z, axis=1)
+    p0 = np.trapz(norm.pdf(z) * np.exp(-mean), z, axis=1)
+    counts = np.ones(len(values))
+    for i in range(len(values)):           # group by group: each group's term
+        one = slice(i, i + 1)
+        got = _truncated_log_likelihood(values[one], log_m[one], counts[one], delta, sigma)
+        assert got == pytest.approx(math.log(pf[i] / (1 - p0[i])), abs=1e-4)
