@@ -151,16 +151,17 @@ def _adaptive_nodes(values: np.ndarray, centre: np.ndarray, sigma: float) -> tup
     # g' = f - e^x - (x - centre)/sigma^2 falls and is concave in x: Newton from the right of its root
     # (max(centre, log f), where g' <= 0) moves left and never overshoots
     mode = np.maximum(centre, np.log(np.maximum(f, 1e-300)))
+    precision = 1.0 / sigma ** 2
     for _ in range(200):
-        slope = f - np.exp(mode) - (mode - centre) / sigma ** 2
-        step = slope / (np.exp(mode) + 1.0 / sigma ** 2)
-        mode = mode + step
+        curvature = np.exp(mode) + precision
+        step = (f + precision * (centre - mode) + precision - curvature) / curvature
+        mode += step
         if np.all(np.abs(step) < 1e-10):
             break
-    scale = 1.0 / np.sqrt(np.exp(mode) + 1.0 / sigma ** 2)
+    scale = 1.0 / np.sqrt(np.exp(mode) + precision)
     x = mode + scale * _NODES[None, :]
     log_weight = (_LOG_WEIGHTS[None, :] + _NODES[None, :] ** 2 / 2 + np.log(scale / sigma)
-                  + f * x - np.exp(x) - (x - centre) ** 2 / (2 * sigma ** 2))
+                  + f * x - np.exp(x) - (x - centre) ** 2 * (precision / 2))
     return x, log_weight
 
 
