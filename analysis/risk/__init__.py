@@ -200,16 +200,17 @@ def assess_risk(frame: pd.DataFrame, quasi_identifiers: list[str], *, sensitive:
         pop_unique = _population_uniqueness(choice, sizes, int(population_size))
     if population_size is not None and population is None:
         # a log-linear model needs a cross-classification: with one quasi-identifier it is saturated
-        log_expected, interactions = (fitted_log_counts([encoded[c] for c in qis], ids, sizes)
-                                      if len(qis) >= 2 else (None, []))
+        log_expected, interactions, leverage = (fitted_log_counts([encoded[c] for c in qis], ids, sizes)
+                                                if len(qis) >= 2 else (None, [], None))
         size_model = class_size_model(sizes, int(population_size), choice.population_uniques, log_expected,
-                                      interactions)
+                                      interactions, leverage)
         derived = metrics.estimated_population_risk(sizes, int(population_size), size_model, threshold,
                                                     log_expected)
         source = (f"population size N={population_size} (population uniques: {choice.model}, Dankar et al. rule; "
                   f"each class's F given f: {size_model.source})")
         assumptions = (metrics.LOGLINEAR_RISK_ASSUMPTIONS if size_model.kind == LOGLINEAR
-                       else metrics.ESTIMATED_RISK_ASSUMPTIONS)
+                       else metrics.ESTIMATED_RISK_ASSUMPTIONS
+                       + ((size_model.log_linear_rejected,) if size_model.log_linear_rejected else ()))
         journalist_figures, marketer_rate = derived["journalist"], derived["marketer"]
     else:
         assumptions = ((metrics.TABLE_CONTAINS_SAMPLE if population_contains_sample else metrics.TABLE_WITHOUT_SAMPLE),)\

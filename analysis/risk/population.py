@@ -30,7 +30,7 @@ which a test checks against simulation.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 import numpy as np
@@ -238,15 +238,18 @@ class ClassSizeModel:
     delta: float = 0.0
     sigma: float = 0.0
     source: str = ""
+    log_linear_rejected: str = ""           # why the log-linear model was not used ("" when it was or not tried)
 
 
 def class_size_model(sizes: np.ndarray, population_size: int, population_uniques: float,
                      log_expected: Optional[np.ndarray] = None,
-                     interactions: Sequence[tuple[str, str]] = ()) -> ClassSizeModel:
-    """With two or more quasi-identifiers (`log_expected` = each class's log-linear fitted count and
-    `interactions` the model's two-way terms, `loglinear.fitted_log_counts`), the log-linear model with a
-    lognormal class effect when its fit exists. Otherwise Dankar et al.'s split by sampling fraction:
-    above 0.1 the SNB fit when it exists; otherwise the Pitman fit's alpha when it converges; otherwise
+                     interactions: Sequence[tuple[str, str]] = (),
+                     leverage: Optional[np.ndarray] = None) -> ClassSizeModel:
+    """With two or more quasi-identifiers (`log_expected` = each class's log-linear fitted count,
+    `interactions` the model's two-way terms and `leverage` each class's share of its own fitted count,
+    `loglinear.fitted_log_counts`), the log-linear model with a lognormal class effect when its fit exists
+    and is not degenerate (`loglinear.saturated`, `loglinear.fit_at_bound`; the reason is then kept in
+    `log_linear_rejected`). Otherwise Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise the Pitman fit's alpha when it converges; otherwise
     the alpha whose expected sample-unique population uniques, c_1 p^(1 - alpha), equal the chosen
     estimate's U p."""
     from analysis.risk import loglinear
@@ -254,12 +257,24 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
     n = float(np.asarray(sizes).sum())
     p = n / float(population_size)
     if log_expected is not None and p < 1:
-        fit = loglinear.fit(sizes, log_expected)
-        if fit is not None:
-            terms = "main effects" + "".join(f" + {a} x {b}" for a, b in interactions)
+        terms = "main effects" + "".join(f" + {a} x {b}" for a, b in interactions)
+        reason = loglinear.saturated(sizes, log_expected, leverage)
+        fit = None if reason else loglinear.fit(sizes, log_expected)
+        reason = reason or loglinear.fit_at_bound(fit)
+        if not reason:
             return ClassSizeModel(loglinear.LOGLINEAR, delta=fit[0], sigma=fit[1],
                                   source=f"log-linear model ({terms}) with a lognormal class effect "
                                          f"(Skinner & Holmes 1998; delta = {fit[0]:.3g}, sigma = {fit[1]:.3g})")
+        model = _pitman_or_snb(sizes, population_size, population_uniques)
+        return replace(model, log_linear_rejected=f"The log-linear model ({terms}) was not used: {reason}.",
+                       source=f"{model.source}; log-linear model ({terms}) not used: {reason}")
+    return _pitman_or_snb(sizes, population_size, population_uniques)
+
+
+def _pitman_or_snb(sizes: np.ndarray, population_size: int, population_uniques: float) -> ClassSizeModel:
+    """Dankar et al.'s split by sampling fraction (`class_size_model`)."""
+    n = float(np.asarray(sizes).sum())
+    p = n / float(population_size)
     counts = frequency_counts(sizes)
     c1 = float(counts.get(1, 0))
     if p > DANKAR_FRACTION:

@@ -9,7 +9,12 @@ populations of 500,000 people sampled at 1% to 20% (simple random samples, seede
 Records at risk, the average risk (success rate) and the marketer rate are each within 25% of the truth
 at every fraction (within 3% here). The Pitman / SNB estimate that preceded the log-linear model was 22-38%
 high on the first population at 1-10% and 37-38% low on the second at 1%; the F = f N/n figures before it
-put 25-58% fewer records at risk."""
+put 25-58% fewer records at risk.
+
+A third population, "dependent pair", has a sparse code b that depends on a (Zipf) and an independent c.
+BIC keeps the a x b term, so on (a, b) the model is saturated and on (a, b, c) nearly so: its fitted counts
+are then the sample's own counts and would take every F as about f/p (0.00002 of records at risk against
+0.084). The estimate falls back to Pitman there and must never be more than 25% below the truth."""
 
 from __future__ import annotations
 
@@ -54,6 +59,13 @@ def _adult_like() -> tuple[pd.DataFrame, list[str]]:
     return frame, ["age", "sex", "marital", "education", "occupation", "race", "country"]
 
 
+def _dependent_pair() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    a = np.minimum(rng.zipf(1.3, N), 400)
+    return pd.DataFrame({"a": a.astype(str), "b": ((a * 7 + rng.integers(0, 30, N)) % 500).astype(str),
+                         "c": rng.integers(0, 3, N).astype(str)})
+
+
 @pytest.fixture(scope="module", params=["independent", "adult-like"])
 def population(request) -> tuple[pd.DataFrame, list[str], np.ndarray]:
     frame, qis = _independent() if request.param == "independent" else _adult_like()
@@ -82,3 +94,23 @@ def test_journalist_risk_from_n_alone_is_within_25_percent_of_the_truth(populati
     assert r.marketer.average_risk == pytest.approx(truth["marketer"], rel=0.25)
     assert r.journalist.highest_risk == 1.0      # some sample uniques are population uniques
     assert "log-linear" in r.journalist.population and "Skinner & Holmes" in r.journalist.assumptions[1]
+
+
+@pytest.fixture(scope="module")
+def dependent_pair() -> pd.DataFrame:
+    return _dependent_pair()
+
+
+@pytest.mark.parametrize("fraction", [0.02, 0.05])
+@pytest.mark.parametrize("qis", [["a", "b"], ["a", "b", "c"]])
+def test_a_saturated_log_linear_model_falls_back_and_never_understates(dependent_pair, qis, fraction):
+    ids, _ = class_ids(dependent_pair, qis)
+    rows = np.random.default_rng(int(fraction * 1000) + len(qis)).choice(N, int(fraction * N), replace=False)
+    truth = _truth(ids, rows, 0.2)
+    r = assess_risk(dependent_pair.iloc[rows], qis, risk_threshold=0.2, population_size=N, max_combinations=1)
+    assert r.journalist.records_at_risk_share >= 0.75 * truth["records_at_risk_share"]
+    assert r.journalist.average_risk >= 0.75 * truth["average_risk"]
+    assert r.marketer.average_risk >= 0.75 * truth["marketer"]
+    assert r.journalist.highest_risk == 1.0
+    assert "Pitman" in r.journalist.population
+    assert "The log-linear model (main effects + a x b) was not used: " in r.journalist.assumptions[-1]

@@ -15,7 +15,7 @@ from scipy.stats import norm, poisson
 
 from analysis.risk import assess_risk
 from analysis.risk.classes import combine, encode_columns
-from analysis.risk.loglinear import LOGLINEAR, fit, fitted_log_counts
+from analysis.risk.loglinear import LOGLINEAR, fit, fitted_log_counts, posterior
 from analysis.risk.metrics import estimated_population_risk
 from analysis.risk.population import ClassSizeModel
 
@@ -31,7 +31,7 @@ def test_independent_columns_get_the_main_effects_counts():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"sex": rng.choice(["f", "m"], 4000), "band": rng.integers(0, 5, 4000)})
     columns, ids, sizes = _classes(frame)
-    log_m, terms = fitted_log_counts(columns, ids, sizes)
+    log_m, terms, _ = fitted_log_counts(columns, ids, sizes)
     assert terms == []                      # no association: BIC adds no interaction
     first = np.array([np.flatnonzero(ids == j)[0] for j in range(len(sizes))])
     share_sex = frame["sex"].value_counts(normalize=True)[frame["sex"].to_numpy()[first]].to_numpy()
@@ -46,7 +46,7 @@ def test_a_nested_column_gets_its_two_way_term():
     frame = pd.DataFrame({"zip5": zip5.astype(str), "zip3": (zip5 // 100).astype(str),
                           "sex": rng.choice(["f", "m"], 3000)})
     columns, ids, sizes = _classes(frame)
-    log_m, terms = fitted_log_counts(columns, ids, sizes)
+    log_m, terms, _ = fitted_log_counts(columns, ids, sizes)
     assert terms == [("zip5", "zip3")]
     first = np.array([np.flatnonzero(ids == j)[0] for j in range(len(sizes))])
     share_zip = frame["zip5"].value_counts(normalize=True)[frame["zip5"].to_numpy()[first]].to_numpy()
@@ -115,13 +115,16 @@ def test_fit_maximizes_the_zero_truncated_poisson_lognormal_likelihood():
 
 
 def test_a_case_number_among_the_quasi_identifiers_puts_every_record_at_risk():
+    # BIC pairs the case number with each column (no degrees of freedom left to penalize): the model is
+    # saturated, so Pitman gives the figures, and it sees nothing but sample uniques
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"case_no": [f"2024-{i:05d}" for i in range(3000)],
                           "sex": rng.choice(["f", "m"], 3000),
                           "icd10": rng.choice(["E11", "I10", "J45", "F32"], 3000)})
     r = assess_risk(frame, ["case_no", "sex", "icd10"], population_size=300_000, max_combinations=1)
-    assert r.journalist.records_at_risk_share == pytest.approx(1.0)
+    assert r.journalist.records_at_risk_share > 0.99
     assert r.marketer.average_risk > 0.99
+    assert "saturated" in r.journalist.assumptions[-1]
 
 
 def test_common_classes_in_a_huge_population_give_small_finite_risks():
@@ -131,3 +134,75 @@ def test_common_classes_in_a_huge_population_give_small_finite_risks():
     assert r.journalist.records_at_risk_share == 0.0
     # each of the 6 classes has F close to its share of 10^12: 6 / 10^12 on average
     assert r.marketer.average_risk == pytest.approx(6 / 1e12, rel=0.05)
+
+
+def test_leverage_is_the_poisson_models_hat_value():
+    # b depends on a, c and d do not: BIC keeps a x b. The hat value m x' (X'WX)^-1 x of the Poisson
+    # log-linear model on the full grid (W = the fitted counts, found here by iterative proportional fitting)
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 4, 600)
+    frame = pd.DataFrame({"a": a, "b": (a + rng.integers(0, 2, 600)) % 5, "c": rng.integers(0, 3, 600),
+                          "d": rng.integers(0, 2, 600)})
+    columns, ids, sizes = _classes(frame)
+    log_m, terms, leverage = fitted_log_counts(columns, ids, sizes)
+    assert terms == [("a", "b")]
+    cards = [c.cardinality for c in columns]
+    observed = np.zeros(cards)
+    np.add.at(observed, tuple(c.codes for c in columns), 1)
+    margins = [(0,), (1,), (2,), (3,), (0, 1)]
+    fitted = np.ones(cards)
+    for _ in range(50):
+        for keep in margins:
+            axes = tuple(i for i in range(4) if i not in keep)
+            target, current = observed.sum(axis=axes, keepdims=True), fitted.sum(axis=axes, keepdims=True)
+            fitted *= np.divide(target, current, out=np.zeros_like(target), where=current > 0)
+    grid = np.indices(cards).reshape(4, -1).T
+    design = np.hstack([np.ones((len(grid), 1))]
+                       + [(grid[:, [q]] == np.arange(1, cards[q])).astype(float) for q in range(4)]
+                       + [(grid[:, [0]] * cards[1] + grid[:, [1]] == np.arange(cards[0] * cards[1])).astype(float)])
+    information = design.T @ (fitted.reshape(-1, 1) * design)
+    cell = np.ravel_multi_index(tuple(c.codes for c in columns), cards)[
+        np.unique(ids, return_index=True)[1]]
+    x = design[cell]
+    hat = fitted.reshape(-1)[cell] * np.einsum("ij,jk,ik->i", x, np.linalg.pinv(information), x)
+    assert np.exp(log_m) == pytest.approx(fitted.reshape(-1)[cell])
+    assert leverage == pytest.approx(hat, rel=1e-9)
+
+
+@pytest.mark.parametrize("sigma, f, m", [(1.0, 1000, 1000.0), (1.0, 1000, 1300.0), (2.0, 50, 50.0),
+                                         (2.0, 50, 5.0), (0.5, 1, 1.0), (1.0, 5, 3.0), (2.0, 1, 0.2)])
+def test_posterior_means_match_a_fine_grid_for_large_counts_and_spreads(sigma, f, m):
+    # The reference integrates over z ~ N(0, 1) on 400,001 points; E[1/F | f] as
+    # integral_0^1 (1 - u)^(f - 1) E[exp(-(1 - p) lambda u) | f] du (E[t^M], M ~ Poisson, at t = 1 - u).
+    p = 0.01
+    z = np.linspace(-12, 12, 400_001)
+    log_mean = math.log(m) + sigma * z
+    log_weight = f * log_mean - np.exp(log_mean) + norm.logpdf(z)
+    weight = np.exp(log_weight - log_weight.max())
+    weight /= weight.sum()
+    keep = weight > 1e-300
+    weight, rest = weight[keep], np.exp(log_mean[keep]) * (1 - p) / p
+    expected_f = f + (weight * rest).sum()
+    inverse = quad(lambda u: (1 - u) ** (f - 1) * (weight * np.exp(-rest * u)).sum(), 0, 1,
+                   points=[min(1.0, 10.0 / f), 1e-3], limit=400, epsabs=0, epsrel=1e-10)[0]
+
+    _, got_inverse, got_f, _ = posterior(np.array([float(f)]), np.array([math.log(m)]), p, 0.0, sigma, 4.0)
+    assert got_f[0] == pytest.approx(expected_f, rel=0.01)
+    assert got_inverse[0] == pytest.approx(inverse, rel=0.01)
+
+
+@pytest.mark.parametrize("delta, sigma", [(0.0, 1.0), (-0.5, 2.0), (0.3, 0.05)])
+def test_the_fits_likelihood_matches_a_fine_grid_for_large_counts_and_spreads(delta, sigma):
+    from analysis.risk.loglinear import _truncated_log_likelihood
+
+    values = np.array([1.0, 2.0, 5.0, 50.0, 1000.0, 1.0])
+    log_m = np.log(np.array([0.3, 1.0, 3.0, 50.0, 1000.0, 20.0]))
+    z = np.linspace(-12, 12, 400_001)
+    mean = np.exp(log_m[:, None] + delta + sigma * z[None, :])
+    pf = np.trapz(norm.pdf(z) * poisson.pmf(values[:, None], mean), z, axis=1)
+    p0 = np.trapz(norm.pdf(z) * np.exp(-mean), z, axis=1)
+    counts = np.ones(len(values))
+    for i in range(len(values)):           # group by group: each group's term
+        one = slice(i, i + 1)
+        got = _truncated_log_likelihood(values[one], log_m[one], counts[one], delta, sigma)
+        assert got == pytest.approx(math.log(pf[i] / (1 - p0[i])), abs=1e-4)

@@ -10,8 +10,7 @@ import pytest
 
 from analysis.risk import assess_risk, record_class_sizes
 from analysis.risk.classes import combine, encode_columns
-from analysis.risk.loglinear import LOGLINEAR, fitted_log_counts
-from analysis.risk.metrics import estimated_population_risk
+from analysis.risk.loglinear import fitted_log_counts
 from analysis.risk.population import class_size_model
 
 # Classes on (zip, age): A30 x3, B40 x2, C50 x1  -> n = 6, J = 3
@@ -51,18 +50,21 @@ def test_without_population_journalist_equals_prosecutor_and_marketer_is_j_over_
     assert r.marketer.records_at_risk_share is None and r.marketer.highest_risk is None
 
 
-def test_journalist_and_marketer_with_population_size_use_the_fitted_log_linear_model():
-    # Two quasi-identifiers: each class's F given f under the log-linear model fitted to the table
-    # (`test_loglinear.py` checks that model's posterior term by term).
+def test_a_saturated_log_linear_model_gives_way_to_pitman_and_says_why():
+    # zip and age determine each other: BIC keeps zip x age, whose fitted counts are the classes' own
+    # (m = f), so the model says nothing about the population; the figures are Pitman's, as with one column.
     r = assess_risk(SMALL, ["zip", "age"], risk_threshold=0.4, population_size=60)
     encoded = encode_columns(SMALL, ["zip", "age"])
     ids, sizes = combine([encoded["zip"], encoded["age"]])
-    log_expected, terms = fitted_log_counts([encoded["zip"], encoded["age"]], ids, sizes)
-    model = class_size_model(sizes, 60, r.population_uniqueness.population_uniques, log_expected, terms)
-    assert model.kind == LOGLINEAR and model.source in r.journalist.population
-    want = estimated_population_risk(sizes, 60, model, 0.4, log_expected)
-    assert r.journalist.records_at_risk_share == pytest.approx(want["journalist"]["records_at_risk_share"])
-    assert r.marketer.average_risk == pytest.approx(want["marketer"])
+    log_expected, terms, leverage = fitted_log_counts([encoded["zip"], encoded["age"]], ids, sizes)
+    assert terms == [("zip", "age")] and leverage == pytest.approx(1.0)
+    model = class_size_model(sizes, 60, r.population_uniqueness.population_uniques, log_expected, terms, leverage)
+    assert model.kind == "Pitman" and model.source in r.journalist.population
+    assert r.journalist.assumptions[-1] == ("The log-linear model (main effects + zip x age) was not used: its "
+                                            "terms reproduce every sample class count (saturated).")
+    one = assess_risk(SMALL, ["zip"], risk_threshold=0.4, population_size=60)
+    assert r.journalist.records_at_risk_share == pytest.approx(one.journalist.records_at_risk_share)
+    assert r.marketer.average_risk == pytest.approx(one.marketer.average_risk)
     assert r.prosecutor.highest_risk == pytest.approx(1.0)  # the prosecutor knows the target is in the table
 
 
