@@ -34,3 +34,17 @@ def history_url(tmp_path, monkeypatch):
     yield url
     history.dispose_engines()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """settings_env(worker_timeout_seconds=5, ...): set PRIVACY_AUDIT_* variables for one test, settings re-read."""
+
+    def set_env(**values):
+        for key, value in values.items():
+            monkeypatch.setenv(f"PRIVACY_AUDIT_{key.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield set_env
+    monkeypatch.undo()
+    get_settings.cache_clear()

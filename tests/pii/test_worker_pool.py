@@ -17,7 +17,7 @@ import pytest
 
 from analysis.models.sandbox import SLOTS, SandboxError
 from analysis.pii import scan_table
-from analysis.settings import SAMPLE_DATA_DIR, get_settings
+from analysis.settings import SAMPLE_DATA_DIR
 from analysis.worker_pool import pool, pool_map, worker_probe
 
 
@@ -25,18 +25,6 @@ from analysis.worker_pool import pool, pool_map, worker_probe
 def warm_pool():
     yield pool()
     pool().close()
-
-
-@pytest.fixture
-def settings_env(monkeypatch):
-    def set_env(**values):
-        for key, value in values.items():
-            monkeypatch.setenv(f"PRIVACY_AUDIT_{key.upper()}", str(value))
-        get_settings.cache_clear()
-
-    yield set_env
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _comparable(scan):

@@ -23,22 +23,9 @@ from analysis.models.gate import ModelLoadError
 from analysis.models.remote import inspect_file, open_model
 from analysis.models.sandbox import SLOTS, ModelWorker, SandboxError
 from analysis.models.wire import Remote, WireError, decode, encode
-from analysis.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SELFTEST = "analysis.models.sandbox:worker_selftest"
-
-
-@pytest.fixture
-def settings_env(monkeypatch):
-    def set_env(**values):
-        for key, value in values.items():
-            monkeypatch.setenv(f"PRIVACY_AUDIT_{key.upper()}", str(value))
-        get_settings.cache_clear()
-
-    yield set_env
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_a_crash_ends_the_worker_with_a_clear_message_and_the_next_worker_works():
