@@ -31,7 +31,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any, Callable, Optional, Sequence
 
-from analysis.models.sandbox import SLOTS, ModelWorker
+from analysis.models.sandbox import SLOTS, ModelWorker, settings_env
 from analysis.progress import ProgressCallback, report
 from analysis.settings import get_settings
 
@@ -57,21 +57,15 @@ class PoolWorker(ModelWorker):
         settings = get_settings()
         super().__init__(memory_mb=settings.worker_memory_mb, timeout_seconds=settings.pool_timeout_seconds,
                          nice=WORKER_NICE)
-        self.settings = _settings_env()
+        self.settings = settings_env()
         self.tasks = 0
 
     @property
     def usable(self) -> bool:
         """Alive (or not started), started with the settings the app has now (a worker reads them once),
         and not yet at MAX_TASKS_PER_WORKER."""
-        return (not self._dead and (self.alive or self._process is None) and self.settings == _settings_env()
+        return (not self._dead and (self.alive or self._process is None) and self.settings == settings_env()
                 and self.tasks < MAX_TASKS_PER_WORKER)
-
-
-def _settings_env() -> dict[str, str]:
-    """The settings a worker inherits (the history store's address aside: no worker reads it)."""
-    return {k: v for k, v in os.environ.items()
-            if k.startswith("PRIVACY_AUDIT_") and k != "PRIVACY_AUDIT_HISTORY_URL"}
 
 
 class WorkerPool:

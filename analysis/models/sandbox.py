@@ -55,6 +55,11 @@ _ERROR_CLASSES = ("ModelLoadError", "UntrustedTypesError", "RefusedTypesError", 
 _ENV_WITHHELD = frozenset({"PRIVACY_AUDIT_HISTORY_URL"})
 
 
+def settings_env() -> dict[str, str]:
+    """The PRIVACY_AUDIT_* settings a worker inherits (those in _ENV_WITHHELD aside)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_") and k not in _ENV_WITHHELD}
+
+
 class SandboxError(ModelLoadError):
     """The worker crashed, hung or hit a limit; the message says which, in page words."""
 
@@ -151,7 +156,7 @@ class ModelWorker:
         parent_sock, child_sock = socket.socketpair()
         self._tmpdir = tempfile.mkdtemp(prefix="privacy-audit-worker-")
         env = {k: os.environ[k] for k in _ENV_KEEP if k in os.environ}
-        env.update({k: v for k, v in os.environ.items() if k.startswith("PRIVACY_AUDIT_") and k not in _ENV_WITHHELD})
+        env.update(settings_env())
         env.update({"HOME": self._tmpdir, "TMPDIR": self._tmpdir, "PYTHONPATH": str(PROJECT_ROOT),
                     "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
                     "RAY_USAGE_STATS_ENABLED": "0"})
