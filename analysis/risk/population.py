@@ -249,9 +249,7 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
     `interactions` the model's two-way terms and `leverage` each class's share of its own fitted count,
     `loglinear.fitted_log_counts`), the log-linear model with a lognormal class effect when its fit exists
     and is not degenerate (`loglinear.saturated`, `loglinear.fit_at_bound`; the reason is then kept in
-    `log_linear_rejected`). Otherwise Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise the Pitman fit's alpha when it converges; otherwise
-    the alpha whose expected sample-unique population uniques, c_1 p^(1 - alpha), equal the chosen
-    estimate's U p."""
+    `log_linear_rejected`). Otherwise Dankar et al.'s split by sampling fraction (`_pitman_or_snb`)."""
     from analysis.risk import loglinear
 
     n = float(np.asarray(sizes).sum())
@@ -272,7 +270,9 @@ def class_size_model(sizes: np.ndarray, population_size: int, population_uniques
 
 
 def _pitman_or_snb(sizes: np.ndarray, population_size: int, population_uniques: float) -> ClassSizeModel:
-    """Dankar et al.'s split by sampling fraction (`class_size_model`)."""
+    """Dankar et al.'s split by sampling fraction: above 0.1 the SNB fit when it exists; otherwise the
+    Pitman fit's alpha when it converges; otherwise the alpha whose expected sample-unique population
+    uniques, c_1 p^(1 - alpha), equal the chosen estimate's U p."""
     n = float(np.asarray(sizes).sum())
     p = n / float(population_size)
     counts = frequency_counts(sizes)
