@@ -53,28 +53,66 @@ def cached(namespace: str, key: str) -> Any:
     return st.session_state.get(_STORE, {}).get(namespace, {}).get(key)
 
 
-def progress_bar(label: str) -> Callable[[float, str], None]:
-    """An engine progress callback drawn as st.progress."""
-    bar = st.progress(0.0, text=markdown_text(label))
+def check_for_cancel() -> None:
+    """Let a pending Cancel (Streamlit's rerun or stop request) take effect here, without drawing anything:
+    Streamlit handles those requests whenever the script touches its session state, as when it draws."""
+    st.session_state.get(_STORE)
+
+
+def progress_bar(label: str, parent=None) -> Callable[[float, str], None]:
+    """An engine progress callback drawn as st.progress. Only a change is drawn: every update is a message to
+    the browser and a redraw of its page, and 16 waiting pages redrawing the same words twice a second keep
+    the cores from the pages that have something new to show; an unchanged update only checks for Cancel.
+    `parent`: the container to draw in (a running st.status: entering it as a `with` block would mark it
+    complete when the block ends)."""
+    bar = (parent or st).progress(0.0, text=markdown_text(label))
+    shown: list = [(0.0, label)]
 
     def update(fraction: float, message: str) -> None:
-        # the text is Markdown, and engine messages name columns
-        bar.progress(min(1.0, max(0.0, fraction)), text=markdown_text(f"{label}: {message}"))
+        drawn = (round(min(1.0, max(0.0, fraction)), 2), f"{label}: {message}")
+        if drawn == shown[0]:
+            check_for_cancel()
+            return
+        shown[0] = drawn
+        bar.progress(drawn[0], text=markdown_text(drawn[1]))  # the text is Markdown; engine messages name columns
 
     return update
 
 
+WAITING_ICON = ":material/hourglass_top:"
+
+
+def waiting_notice(slot, label: str) -> Callable[[int], None]:
+    """Draw "<label>: starting…" in `slot` now, and return the job line's `on_wait` for it: the notice names
+    the place in the line whenever it changes, and otherwise only checks for Cancel.
+
+    The notice is still (no spinner): a waiting job is not running, and a spinner is redrawn by every
+    browser many times a second; 14 waiting pages spinning took more of a 2-core machine than the two jobs
+    that were running (benchmarks/load_sessions.py). The running job's status keeps its spinner."""
+    shown: list = [f"{label}: starting…"]
+    slot.info(shown[0], icon=WAITING_ICON)
+
+    def on_wait(ahead: int) -> None:
+        text = f"{label}: {jobs.waiting_text(ahead)}"
+        if text == shown[0]:
+            check_for_cancel()
+            return
+        shown[0] = text
+        slot.info(text, icon=WAITING_ICON)
+
+    return on_wait
+
+
 def memo_job(namespace: str, key: str, compute: Callable[[], T], *, label: str) -> T:
-    """`memo` for heavy work a button starts (no Cancel of its own): on a miss, a status names the work, shows
-    its place in the job line (dashboard/jobs.py) and holds the progress bars `compute` draws."""
+    """`memo` for heavy work a button starts (no Cancel of its own): on a miss, a notice shows its place in
+    the job line (dashboard/jobs.py), then a status names the work and holds the progress bars `compute`
+    draws."""
     if key in session_store(namespace):
         return memo(namespace, key, compute)
     slot = st.empty()
-    status = slot.status(f"{label}: starting…", expanded=True)
     try:
-        with jobs.job_line().slot(lambda ahead: status.update(label=f"{label}: {jobs.waiting_text(ahead)}")):
-            status.update(label=f"{label}: running…")
-            with status:
+        with jobs.job_line().slot(waiting_notice(slot, label)):
+            with slot.status(f"{label}: running…", expanded=True):
                 value = memo(namespace, key, compute)
     except Exception:  # the caller shows the error; no status is left behind
         slot.empty()
@@ -89,7 +127,7 @@ def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str],
     """A long engine call behind a Cancel button and a status with its progress bar, memoized by content key.
 
     `compute(progress)` runs only on a cache miss, once a place in the process's job line is free
-    (dashboard/jobs.py); until then the status says how many jobs are ahead. Cancel (which reruns the page
+    (dashboard/jobs.py); until then a notice says how many jobs are ahead. Cancel (which reruns the page
     and so stops the work at its next progress report, or takes it out of the line) or an error in `errors`
     clears the request in `request_key`, says so, and stops the page. The status and the Cancel button never
     outlive the run that drew them.
@@ -103,12 +141,9 @@ def run_once(namespace: str, key: str, compute: Callable[[Callable[[float, str],
         cancel_slot.empty()
         st.warning(f"{label}: cancelled.")
         st.stop()
-    status = status_slot.status(f"{label}: starting…", expanded=True)
-    with status:
-        bar = progress_bar(label)
     try:
-        with jobs.job_line().slot(lambda ahead: status.update(label=f"{label}: {jobs.waiting_text(ahead)}")):
-            status.update(label=f"{label}: running…")
+        with jobs.job_line().slot(waiting_notice(status_slot, label)):
+            bar = progress_bar(label, parent=status_slot.status(f"{label}: running…", expanded=True))
             result = memo(namespace, key, lambda: compute(bar))
     except errors as exc:
         st.session_state[request_key] = None

@@ -5,6 +5,10 @@ own. Both marker elements are drawn at the top of every run; which one shows fol
 script state (the `data-test-script-state` attribute Streamlit's front end keeps on the app root), so
 "Ready" appears only once a run has really ended, however it ended (to the end, st.stop, an error).
 Tests wait for `.st-key-app_run_done` to be visible (tests/e2e/conftest.py `wait_idle`).
+
+Streamlit's own status widget is taken out of the page as well (display: none): "minimal" hides it from
+view, but its animation kept running in every browser while a script ran, at about 0.02 of a core per
+page (benchmarks/load_sessions.py with 16 pages on the app's 2 cores).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ _CSS = f"""<style>
 [data-test-script-state="running"] .st-key-{BUSY_KEY},
 [data-test-script-state="rerunRequested"] .st-key-{BUSY_KEY},
 [data-test-script-state="notRunning"] .st-key-{DONE_KEY} {{ display: block; }}
+[data-testid="stStatusWidget"] {{ display: none; }}
 </style>"""
 
 

@@ -13,7 +13,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -35,11 +37,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
+@contextmanager
+def running_app(**settings: str) -> Iterator[str]:
+    """The app on a free local port with a throw-away history database and `settings` (environment
+    variables) added; yields its URL and stops it afterwards."""
     port = _free_port()
     home = tempfile.mkdtemp(prefix="privacy-audit-e2e-")
-    env = {**os.environ, "PRIVACY_AUDIT_HISTORY_URL": f"sqlite:///{home}/history.db"}
+    env = {**os.environ, "PRIVACY_AUDIT_HISTORY_URL": f"sqlite:///{home}/history.db", **settings}
     log = open(Path(home) / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.serve", "--server.port", str(port), "--server.headless", "true"],
@@ -55,12 +59,20 @@ def app_url():
     else:
         proc.kill()
         raise RuntimeError(f"streamlit did not start; see {log.name}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
