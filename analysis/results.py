@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import json
 import math
 import platform
@@ -64,7 +65,13 @@ class Result:
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of the packages that shape results, plus Python's."""
+    """Versions of the packages that shape results, plus Python's (a copy: the caller may change it)."""
+    return dict(_installed_versions())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> dict[str, str]:
+    """Read once per process: each lookup walks the installed distributions, and every result asks."""
     versions = {"python": platform.python_version()}
     for name in _TRACKED_PACKAGES:
         try:

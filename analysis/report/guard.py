@@ -32,6 +32,7 @@ class IdentifierGuard:
 
     def __init__(self, table: Any, columns: Iterable[str], memo: Optional[MutableMapping] = None):
         self.values: list[str] = []
+        self._by_head: dict[str, list[int]] = {}  # first 4 characters -> positions in self.values
         self.remasked = 0
         frame = get(table, "frame")
         if frame is None:
@@ -39,7 +40,7 @@ class IdentifierGuard:
         columns = tuple(c for c in columns if c in frame.columns)
         key = (get(table, "fingerprint"), columns)
         if memo is not None and key[0] is not None and key in memo:
-            self.values = memo[key]
+            self.values, self._by_head = memo[key]
             return
         seen: set[str] = set()
         for col in columns:
@@ -48,18 +49,23 @@ class IdentifierGuard:
                 if len(v) >= 4:
                     seen.add(v)
         self.values = sorted(seen, key=len, reverse=True)  # longest first, so substrings go last
+        for i, v in enumerate(self.values):
+            self._by_head.setdefault(v[:4], []).append(i)
         if memo is not None and key[0] is not None:
             while len(memo) >= self._MEMO_KEEP:
                 memo.pop(next(iter(memo)))
-            memo[key] = self.values
+            memo[key] = (self.values, self._by_head)
 
     def clean(self, text: Any, entity_type: str = "") -> Any:
         if not isinstance(text, str) or not self.values:
             return text
         out = text
-        windows = {text[i:i + 4] for i in range(len(text) - 3)}  # a value can only occur if its head does
-        for v in self.values:
-            if v[:4] in windows and v in out:
+        # A value can only occur if its first 4 characters do: look up the text's 4-character windows instead of
+        # trying every value (thousands of names or e-mails, for each of the report's strings, on every rerun).
+        windows = {text[start:start + 4] for start in range(len(text) - 3)}
+        candidates = sorted({pos for window in windows for pos in self._by_head.get(window, ())})
+        for v in (self.values[pos] for pos in candidates):  # in self.values's order: still longest first
+            if v in out:
                 out = out.replace(v, mask_text(v, entity_type))
         if out != text:
             self.remasked += 1

@@ -89,6 +89,32 @@ def test_identifier_values_are_kept_only_in_the_callers_memo():
     table = {"frame": pd.DataFrame({"email": ["ann.first@example.org"]}), "fingerprint": "fp"}
     session_a, session_b = {}, {}
     IdentifierGuard(table, ["email"], memo=session_a)
-    assert list(session_a.values()) == [["ann.first@example.org"]] and session_b == {}
+    assert [values for values, _ in session_a.values()] == [["ann.first@example.org"]] and session_b == {}
     other = {"frame": pd.DataFrame({"email": ["cyd.second@example.org"]}), "fingerprint": "fp"}
     assert IdentifierGuard(other, ["email"], memo=session_b).values == ["cyd.second@example.org"]
+
+
+def test_identifier_guard_masks_exactly_what_trying_every_value_masks():
+    """The guard looks values up by their first 4 characters; the result is the same as trying every value,
+    longest first, including values inside other values and values that overlap."""
+    import random
+
+    from analysis.report.guard import IdentifierGuard, mask_text
+
+    rng = random.Random(7)
+    names = ["anna", "annabel", "anna smith", "bellamy", "elle", "smith", "jo", "mith", "josephine", "ann"]
+    frame = pd.DataFrame({"name": names + [f"user{n:04d}" for n in range(300)]})
+    guard = IdentifierGuard({"frame": frame, "fingerprint": "f"}, ["name"])
+    assert guard.values and all(len(v) >= 4 for v in guard.values)
+
+    def every_value(text: str) -> str:
+        out = text
+        for v in guard.values:
+            if v in out:
+                out = out.replace(v, mask_text(v))
+        return out
+
+    pieces = names + ["user0042", "user0299", "xx", " ", "annabella smith", "user00"]
+    for _ in range(300):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert guard.clean(text) == every_value(text), text
