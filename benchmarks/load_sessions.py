@@ -83,13 +83,18 @@ def tree_rss_bytes(pid: int) -> int:
     while todo:
         current = todo.pop()
         todo.extend(children.get(current, []))
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
+        total += _rss_bytes(current)
     return total
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def cpu_seconds_by_role(app_pid: int, browser_pid: int) -> dict[str, float]:
@@ -136,11 +141,13 @@ class MemorySampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak, self.load_peak = pid, 0, 0.0
+        self.server_peak = 0  # the Streamlit process alone (the rest of the tree: its worker processes)
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.wait(0.5):
             self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            self.server_peak = max(self.server_peak, _rss_bytes(self.pid))
             self.load_peak = max(self.load_peak, os.getloadavg()[0])
 
     def stop(self) -> None:
@@ -318,7 +325,8 @@ async def main_async(args) -> int:
               f"(the ideal with 2 jobs at once is about {args.sessions / 2:.0f}x for the last, "
               f"{args.sessions / 4:.0f}x for the median)")
     print(f"  app memory (RSS of the streamlit process tree): idle after warm-up {idle_rss / 2**20:,.0f} MB, "
-          f"peak {sampler.peak / 2**20:,.0f} MB (target < 1,536 MB)")
+          f"peak {sampler.peak / 2**20:,.0f} MB (target < 1,536 MB); the server process alone peaked at "
+          f"{sampler.server_peak / 2**20:,.0f} MB, the rest is its worker processes")
     used = {role: cpu_after[role] - cpu_before[role] for role in cpu_before}
     print(f"  CPU while the sessions ran ({wall:.0f} s wall x {os.cpu_count()} cores = {wall * (os.cpu_count() or 1):.0f} "
           f"core-seconds): " + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in used.items()))
