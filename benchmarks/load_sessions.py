@@ -344,8 +344,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each session may take at most")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
     parser.add_argument("--browser-nice", type=int, default=0,
-                        help="run Chromium and this benchmark's Playwright driver at this nice level (e.g. 10): closer to real use, where each person's "
-                             "browser runs on their own machine, not on the app's cores (default 0: same priority)")
+                        help="run the clients (Chromium and this benchmark's Playwright driver) at this nice level; "
+                             "above 5 they also fall below the app's scan workers (default 0: the app's priority)")
     return asyncio.run(main_async(parser.parse_args()))
 
 
