@@ -59,22 +59,32 @@ def check_for_cancel() -> None:
     st.session_state.get(_STORE)
 
 
+def draw_changes(draw: Callable[[Any], None], shown: Any) -> Callable[[Any], None]:
+    """`draw(value)` for a value unlike the last one drawn (at first `shown`); an unchanged value only checks
+    for Cancel. Every draw is a message to the browser and a redraw of its page, and 16 waiting pages
+    redrawing the same words twice a second keep the cores from the pages that have something new to show."""
+    last = [shown]
+
+    def update(value: Any) -> None:
+        if value == last[0]:
+            check_for_cancel()
+            return
+        last[0] = value
+        draw(value)
+
+    return update
+
+
 def progress_bar(label: str, parent=None) -> Callable[[float, str], None]:
-    """An engine progress callback drawn as st.progress. Only a change is drawn: every update is a message to
-    the browser and a redraw of its page, and 16 waiting pages redrawing the same words twice a second keep
-    the cores from the pages that have something new to show; an unchanged update only checks for Cancel.
+    """An engine progress callback drawn as st.progress, only its changes (`draw_changes`).
     `parent`: the container to draw in (a running st.status: entering it as a `with` block would mark it
     complete when the block ends)."""
     bar = (parent or st).progress(0.0, text=markdown_text(label))
-    shown: list = [(0.0, label)]
+    # the text is Markdown; engine messages name columns
+    draw = draw_changes(lambda drawn: bar.progress(drawn[0], text=markdown_text(drawn[1])), (0.0, label))
 
     def update(fraction: float, message: str) -> None:
-        drawn = (round(min(1.0, max(0.0, fraction)), 2), f"{label}: {message}")
-        if drawn == shown[0]:
-            check_for_cancel()
-            return
-        shown[0] = drawn
-        bar.progress(drawn[0], text=markdown_text(drawn[1]))  # the text is Markdown; engine messages name columns
+        draw((round(min(1.0, max(0.0, fraction)), 2), f"{label}: {message}"))
 
     return update
 
@@ -84,23 +94,15 @@ WAITING_ICON = ":material/hourglass_top:"
 
 def waiting_notice(slot, label: str) -> Callable[[int], None]:
     """Draw "<label>: starting…" in `slot` now, and return the job line's `on_wait` for it: the notice names
-    the place in the line whenever it changes, and otherwise only checks for Cancel.
+    the place in the line whenever it changes (`draw_changes`).
 
     The notice is still (no spinner): a waiting job is not running, and a spinner is redrawn by every
     browser many times a second; 14 waiting pages spinning took more of a 2-core machine than the two jobs
     that were running (benchmarks/load_sessions.py). The running job's status keeps its spinner."""
-    shown: list = [f"{label}: starting…"]
-    slot.info(shown[0], icon=WAITING_ICON)
-
-    def on_wait(ahead: int) -> None:
-        text = f"{label}: {jobs.waiting_text(ahead)}"
-        if text == shown[0]:
-            check_for_cancel()
-            return
-        shown[0] = text
-        slot.info(text, icon=WAITING_ICON)
-
-    return on_wait
+    starting = f"{label}: starting…"
+    slot.info(starting, icon=WAITING_ICON)
+    draw = draw_changes(lambda text: slot.info(text, icon=WAITING_ICON), starting)
+    return lambda ahead: draw(f"{label}: {jobs.waiting_text(ahead)}")
 
 
 def memo_job(namespace: str, key: str, compute: Callable[[], T], *, label: str) -> T:

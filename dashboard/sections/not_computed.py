@@ -34,8 +34,8 @@ def render_not_computed(failures: Sequence[StepFailure], table: Table) -> Option
                     request = _config(state.label_column(), chosen)
             elif failure.fix == "label":
                 st.warning(f"**{title} not computed.** The attack trains a model to predict the label column, "
-                           f"and here it could not: {markdown_text(failure.reason)}. Choose a label column with at least two "
-                           "values:")
+                           f"and here it could not: {markdown_text(failure.reason)}. Choose a label column with "
+                           "at least two values:")
                 columns = table.columns
                 current = state.label_column()
                 label = st.selectbox("Label column", columns, key=f"report_fix_label_{table.fingerprint[:12]}",
