@@ -15,7 +15,8 @@ until all are ready, and click "Run quick audit" together. Per session it measur
 each as the page shows it, timed inside the page from the moment it handled the click (a MutationObserver,
 WATCH_JS). For the app: peak RSS of the Streamlit process and its children (sampled every 0.5 s from /proc)
 and the load average; and the CPU seconds of the app server, its workers, the browser's pages, the rest of
-the browser and the benchmark itself while the N sessions run (all on the same cores). Every wait is bounded (--timeout per session); the script stops the app it started.
+the browser and the benchmark itself while the N sessions run (all on the same cores). Every wait is
+bounded (--timeout per session); the script stops the app it started.
 Target (issue 26): N of N reports, every feedback within 5 s, app memory under 1.5 GB.
 """
 
@@ -68,23 +69,35 @@ def start_app(port: int, home: str) -> subprocess.Popen:
     raise SystemExit(f"the app did not start; see {log.name}")
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """RSS of `pid` and all its descendants, from /proc (Linux)."""
-    children: dict[int, list[int]] = {}
+def processes() -> dict[int, tuple[str, int, float]]:
+    """Every process now: pid -> (name, parent pid, CPU seconds so far, user + system), from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
+            name, rest = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
+            fields = rest.split()
+            table[int(entry)] = (name.split("(", 1)[-1], int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo.extend(children.get(current, []))
-        total += _rss_bytes(current)
-    return total
+    return table
+
+
+def descends(table: dict[int, tuple[str, int, float]], pid: int, root: int) -> bool:
+    """`pid` is `root` or one of its descendants."""
+    while pid != root:
+        if pid <= 1 or pid not in table:
+            return False
+        pid = table[pid][1]
+    return True
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """RSS of `pid` and all its descendants."""
+    table = processes()
+    return sum(_rss_bytes(other) for other in table if descends(table, other, pid))
 
 
 def _rss_bytes(pid: int) -> int:
@@ -97,44 +110,41 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def cpu_seconds_by_role(app_pid: int, browser_pid: int) -> dict[str, float]:
-    """CPU seconds (user + system) so far of the app server, its worker processes, the browser's pages
+ROLES = ("app server", "app workers", "browser pages", "browser other", "benchmark and driver")
+
+
+def cpu_by_process(app_pid: int, browser_pid: int) -> dict[int, tuple[str, float]]:
+    """pid -> (role, CPU seconds so far) for the app server, its worker processes, the browser's pages
     (renderer processes), the rest of the browser (its main, GPU and utility processes) and this benchmark
-    with its Playwright driver, from /proc (Linux): where the two cores go while the sessions run."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parent: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        parent[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-
-    def under(pid: int, root: int) -> bool:
-        while pid > 1:
-            if pid == root:
-                return True
-            pid = parent.get(pid, 1)
-        return False
-
-    out = {"app server": cpu.get(app_pid, 0.0), "app workers": 0.0, "browser pages": 0.0, "browser other": 0.0,
-           "benchmark and driver": 0.0}
-    for pid, seconds in cpu.items():
-        if pid != app_pid and under(pid, app_pid):
-            out["app workers"] += seconds
-        elif under(pid, browser_pid):
+    with its Playwright driver: where the two cores go while the sessions run."""
+    table = processes()
+    out = {}
+    for pid, (_, _, seconds) in table.items():
+        if pid == app_pid:
+            role = "app server"
+        elif descends(table, pid, app_pid):
+            role = "app workers"
+        elif descends(table, pid, browser_pid):
             try:
                 renderer = b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:
                 renderer = False
-            out["browser pages" if renderer else "browser other"] += seconds
-        elif under(pid, os.getpid()):
-            out["benchmark and driver"] += seconds
+            role = "browser pages" if renderer else "browser other"
+        elif descends(table, pid, os.getpid()):
+            role = "benchmark and driver"
+        else:
+            continue
+        out[pid] = (role, seconds)
     return out
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds per role between two `cpu_by_process` readings. A process that ended in between is not
+    counted (its last seconds are lost, never negative); one that started counts from zero."""
+    used = dict.fromkeys(ROLES, 0.0)
+    for pid, (role, seconds) in after.items():
+        used[role] += seconds - (before[pid][1] if pid in before else 0.0)
+    return used
 
 
 class MemorySampler(threading.Thread):
@@ -239,7 +249,7 @@ async def one_alone(browser, url: str, timeout_ms: int) -> dict:
         await context.close()
 
 
-async def many(browser, url: str, n: int, timeout_ms: int, cpu_now) -> tuple[list[dict], dict[str, float]]:
+async def many(browser, url: str, n: int, timeout_ms: int, cpu_now) -> tuple[list[dict], dict]:
     """The N sessions' results and the CPU counters once the last report is in (before the pages close)."""
     opened = await asyncio.gather(*(open_report(browser, url, timeout_ms) for _ in range(n)))
     try:
@@ -253,16 +263,9 @@ async def many(browser, url: str, n: int, timeout_ms: int, cpu_now) -> tuple[lis
 def browser_root_pid() -> int:
     """The Chromium that Playwright started: the chromium process whose parent is this benchmark's Playwright
     driver (not a chromium process, and not init: Chromium's crash handler detaches itself)."""
-    names, parents = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                name, rest = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
-            except (OSError, ValueError):
-                continue
-            names[int(entry)], parents[int(entry)] = name.split("(", 1)[-1], int(rest.split()[1])
-    roots = [pid for pid, name in names.items() if "chrom" in name and parents[pid] > 1
-             and "chrom" not in names.get(parents[pid], "")]
+    table = processes()
+    roots = [pid for pid, (name, parent, _) in table.items() if "chrom" in name and parent > 1
+             and "chrom" not in table.get(parent, ("",))[0]]
     return max(roots) if roots else -1  # the newest, if an older browser is still around
 
 
@@ -291,10 +294,10 @@ async def main_async(args) -> int:
             warm = await one_alone(browser, url, timeout_ms)
             idle_rss = tree_rss_bytes(proc.pid)
             browser_pid = browser_root_pid()
-            cpu_before = cpu_seconds_by_role(proc.pid, browser_pid)
+            cpu_before = cpu_by_process(proc.pid, browser_pid)
             t0 = time.monotonic()
             results, cpu_after = await many(browser, url, args.sessions, timeout_ms,
-                                            lambda: cpu_seconds_by_role(proc.pid, browser_pid))
+                                            lambda: cpu_by_process(proc.pid, browser_pid))
             wall = time.monotonic() - t0
             await browser.close()
     finally:
@@ -327,7 +330,7 @@ async def main_async(args) -> int:
     print(f"  app memory (RSS of the streamlit process tree): idle after warm-up {idle_rss / 2**20:,.0f} MB, "
           f"peak {sampler.peak / 2**20:,.0f} MB (target < 1,536 MB); the server process alone peaked at "
           f"{sampler.server_peak / 2**20:,.0f} MB, the rest is its worker processes")
-    used = {role: cpu_after[role] - cpu_before[role] for role in cpu_before}
+    used = cpu_used(cpu_before, cpu_after)
     print(f"  CPU while the sessions ran ({wall:.0f} s wall x {os.cpu_count()} cores = {wall * (os.cpu_count() or 1):.0f} "
           f"core-seconds): " + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in used.items()))
     print(f"  peak 1-min load average while running: {sampler.load_peak:.1f} (shared machine: other work "
