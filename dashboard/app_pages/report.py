@@ -103,20 +103,41 @@ inputs = ReportInputs(
                                                      ("attack", state.ATTACKS))
              if step in q.seconds and state.get(key) is None})
 
-with st.expander("Traffic-light thresholds (visible in the report, yours to set)"):
-    overrides = {}
-    for rule in default_thresholds().rules:
+
+def keep_threshold(key: str) -> None:
+    """Copy an edited threshold out of its input: the inputs exist only while their panel is open."""
+    state.get(state.THRESHOLDS)[key] = st.session_state[key]
+
+
+def threshold_inputs(rules, chosen: dict) -> None:
+    for rule in rules:
         c1, c2, c3 = st.columns([4, 1, 1])
         better = "lower" if rule.direction == "lower" else "higher"
         c1.markdown(f"**{rule.label}** — {better} is better" + (f" ({rule.unit})" if rule.unit else ""))
-        green = c2.number_input("green", value=float(rule.green), key=f"report_thr_{rule.metric}_green", format="%g")
-        amber = c3.number_input("amber", value=float(rule.amber), key=f"report_thr_{rule.metric}_amber", format="%g")
-        overrides[rule.metric] = {"green": green, "amber": amber}
-    try:
-        thresholds = default_thresholds().with_overrides(overrides)
-    except ValueError as exc:
-        st.error(f"{markdown_text(safe_message(exc))}. Using the default thresholds until this is fixed.")
-        thresholds = default_thresholds()
+        for column, level in ((c2, "green"), (c3, "amber")):
+            key = f"report_thr_{rule.metric}_{level}"
+            column.number_input(level, value=float(chosen.get(key, getattr(rule, level))), key=key, format="%g",
+                                on_change=keep_threshold, args=(key,))
+
+
+# Drawn only while open (on_change="rerun"): 16 inputs that every rerun of the page would send and every
+# browser redraw, the click that starts the quick audit included (about half of a page's work at that click).
+panel = st.expander("Traffic-light thresholds (visible in the report, yours to set)", key="report_thresholds_open",
+                    on_change="rerun")
+chosen = state.get(state.THRESHOLDS, {})
+state.put(state.THRESHOLDS, chosen)
+rules = default_thresholds().rules
+if panel.open:
+    with panel:
+        threshold_inputs(rules, chosen)
+try:
+    thresholds = default_thresholds().with_overrides(
+        {rule.metric: {level: float(chosen.get(f"report_thr_{rule.metric}_{level}", getattr(rule, level)))
+                       for level in ("green", "amber")} for rule in rules})
+except ValueError as exc:
+    st.error(f"Traffic-light thresholds: {markdown_text(safe_message(exc))}. Using the default thresholds until "
+             "this is fixed.")
+    thresholds = default_thresholds()
 
 try:
     report = assemble_report(inputs, thresholds=thresholds)

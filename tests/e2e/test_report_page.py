@@ -30,6 +30,18 @@ def test_report_page_builds_downloads_and_saves_a_run(page, app_url, tmp_path):
     assert placed >= 4
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(placed, timeout=60_000)
 
+    # A team that accepts k = 1 opens the thresholds (drawn only while open) and sets both to 1; closed again,
+    # the panel keeps them and the JSON report rates k green.
+    page.get_by_text("Traffic-light thresholds").click()
+    for level in ("green", "amber"):
+        field = page.locator(f".st-key-report_thr_k_anonymity_{level} input")
+        field.fill("1")
+        field.press("Enter")
+        wait_idle(page)
+        expect(field).to_have_value("1")
+    page.get_by_text("Traffic-light thresholds").click()
+    expect(page.locator(".st-key-report_thr_k_anonymity_green")).to_have_count(0)
+
     with page.expect_download() as html_download:
         page.get_by_role("button", name="Download HTML report").click()
     html_path = tmp_path / "report.html"
@@ -45,6 +57,8 @@ def test_report_page_builds_downloads_and_saves_a_run(page, app_url, tmp_path):
     report = json.loads(json_path.read_text(encoding="utf-8"))
     assert report["provenance"]["dataset"]["name"] == "customers.csv"
     assert [s["key"] for s in report["sections"]] == ["scan", "risk", "attack", "consent"]
+    k_rule = next(item for item in report["summary"] if item["metric"] == "k_anonymity")
+    assert k_rule["rating"] == "green" and "green ≥ 1" in k_rule["rule"]
 
     page.get_by_role("button", name="Save to history").click()
     wait_idle(page)

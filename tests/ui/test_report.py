@@ -26,6 +26,18 @@ def _summary(at: AppTest):
     return _frame_with(at, "rating")
 
 
+def _open_thresholds(at: AppTest, open_: bool = True) -> None:
+    """Open (or close) the thresholds panel, as a click on its header does: its inputs exist only while open."""
+    at.session_state["report_thresholds_open"] = open_
+    at.run()
+
+
+def _set_threshold(at: AppTest, key: str, value: float) -> None:
+    """Type a threshold into the open panel (AppTest does not send a panel's open state back by itself)."""
+    at.session_state["report_thresholds_open"] = True
+    at.number_input(key=key).set_value(value).run()
+
+
 def test_report_with_nothing_run_is_all_grey_but_names_the_dataset():
     at = _open_report()
     assert at.title[0].value == "Report"
@@ -51,11 +63,21 @@ def test_quick_audit_fills_the_report_and_thresholds_change_the_lights(history_u
     assert report.provenance.dataset["name"] == "customers.csv"
 
     # A team that accepts k = 1 sets both thresholds to 1: the light turns green.
-    at.number_input(key="report_thr_k_anonymity_green").set_value(1.0).run()
-    at.number_input(key="report_thr_k_anonymity_amber").set_value(1.0).run()
+    assert not [n for n in at.number_input if n.key.startswith("report_thr_")]  # closed: not drawn
+    _open_thresholds(at)
+    _set_threshold(at, "report_thr_k_anonymity_green", 1.0)
+    _set_threshold(at, "report_thr_k_anonymity_amber", 1.0)
     summary = _summary(at).set_index("what")
     assert summary.loc["k (smallest group)", "rating"] == "● OK"
     assert "green ≥ 1" in summary.loc["k (smallest group)", "thresholds"]
+    # Closing the panel, or leaving the page and coming back, keeps them.
+    _open_thresholds(at, False)
+    assert not [n for n in at.number_input if n.key.startswith("report_thr_")]
+    at.switch_page("app_pages/data.py").run()
+    at.switch_page(PAGE).run()
+    assert _summary(at).set_index("what").loc["k (smallest group)", "rating"] == "● OK"
+    _open_thresholds(at)
+    assert at.number_input(key="report_thr_k_anonymity_green").value == 1.0
 
     at.button(key="report_save").click().run()
     assert any("Saved as run" in s.value for s in at.success)
@@ -65,7 +87,8 @@ def test_quick_audit_fills_the_report_and_thresholds_change_the_lights(history_u
 
 def test_inconsistent_thresholds_show_an_error_not_a_traceback():
     at = _open_report()
-    at.number_input(key="report_thr_attack_auc_green").set_value(0.9).run()
+    _open_thresholds(at)
+    _set_threshold(at, "report_thr_attack_auc_green", 0.9)
     assert not at.exception
     assert any("attack_auc" in shown(e.value) for e in at.error)
 
