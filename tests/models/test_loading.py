@@ -117,7 +117,7 @@ def test_keras_file_loads_and_lambda_layers_are_refused_before_keras_sees_them(t
     model = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(4, activation="relu"),
                                  tf.keras.layers.Dense(2, activation="softmax")])
     path = tmp_path / "mlp.keras"
-    model.save(path)
+    model.save(path, save_format="keras_v3")  # not HDF5 by another test's thread state (see hostile_models)
     loaded = load_model(path.read_bytes(), "mlp.keras")
     assert loaded.kind == "keras"
     fitted = loaded.bind(table, "y")  # numeric columns age, income in table order
@@ -134,6 +134,6 @@ def test_keras_file_loads_and_lambda_layers_are_refused_before_keras_sees_them(t
     unsafe = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Lambda(lambda t: t * 2),
                                   tf.keras.layers.Dense(2, activation="softmax")])
     bad_path = tmp_path / "lambda.keras"
-    unsafe.save(bad_path)
+    unsafe.save(bad_path, save_format="keras_v3")
     with pytest.raises(ModelLoadError, match=r"layer 'lambda' is a 'Lambda'"):
         load_model(bad_path.read_bytes(), "lambda.keras")

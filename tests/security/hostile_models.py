@@ -204,7 +204,10 @@ def keras_valid_mlp() -> bytes:
                                  tf.keras.layers.Dense(2, activation="softmax")])
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "mlp.keras")
-        model.save(path)
+        # "keras_v3", not a plain save: Keras 2.15 keeps "save .keras as the v3 zip" in a thread-local flag set
+        # only in the thread that imported it; once Keras was imported in another thread (an AppTest page) a
+        # save in this thread turns the flag off and the next ".keras" comes out as HDF5.
+        model.save(path, save_format="keras_v3")
         with open(path, "rb") as handle:
             return handle.read()
 
