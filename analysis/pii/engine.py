@@ -38,6 +38,11 @@ LABELS_TO_IGNORE = ["ORGANIZATION", "ORG", "MISC", "CARDINAL", "EVENT", "LANGUAG
 NER_ONLY_DISABLE = ("tagger", "parser", "attribute_ruler", "lemmatizer", "senter")
 # Pipes free-text analysis does not need (the lemmatizer stays: Presidio's context words use lemmas).
 TEXT_DISABLE = ("parser", "senter")
+# The other languages' spaCy pipelines are loaded without their rule lemmatizer: its lookup tables are most of
+# a pipeline's memory (fr_core_news_sm: 168 MB of 357 MB, in every scan worker), and Presidio reads lemmas
+# only to find context words near a match, by substring ("téléphone" is in "téléphones"). The lower-case word
+# stands in for the lemma there (LOWERCASE_LEMMA). English keeps its own (small) lemmatizer.
+LOWERCASE_LEMMA = "privacy_audit_lowercase_lemma"
 
 # Entity types searched in free text (the rest of Presidio's recognizers are country-specific or noisy).
 TEXT_ENTITIES = ["PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO", "CREDIT_CARD",
@@ -143,6 +148,45 @@ def _missing_model(model_name: str, problem: str) -> SpacyModelError:
         f"PRIVACY_AUDIT_SPACY_MODEL to an installed model package. Models are never downloaded.")
 
 
+def _register_lowercase_lemma() -> None:
+    from spacy.language import Language
+
+    if LOWERCASE_LEMMA in Language.factories:
+        return
+
+    @Language.component(LOWERCASE_LEMMA)
+    def lowercase_lemma(doc):
+        for token in doc:
+            token.lemma_ = token.lower_
+        return doc
+
+
+def load_pipeline(model_name: str, language: str):
+    """The installed spaCy pipeline `model_name` for `language`, English as packaged, another language with
+    its lower-case word as lemma instead of its rule lemmatizer (see LOWERCASE_LEMMA)."""
+    import spacy
+
+    if language == LANGUAGE:
+        return spacy.load(model_name)
+    _register_lowercase_lemma()
+    nlp = spacy.load(model_name, exclude=["lemmatizer"])
+    nlp.add_pipe(LOWERCASE_LEMMA)
+    return nlp
+
+
+def _spacy_engine_class():
+    """Presidio's spaCy engine with its models loaded by `load_pipeline` (Presidio's own load() would also
+    download a model that is not installed; every model here is checked to be installed first)."""
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+
+    class SpacyEngine(SpacyNlpEngine):
+        def load(self) -> None:  # noqa: D102
+            self.nlp = {model["lang_code"]: load_pipeline(model["model_name"], model["lang_code"])
+                        for model in self.models}
+
+    return SpacyEngine
+
+
 def nlp_configuration(model_name: str, extra_models: Optional[dict] = None) -> dict:
     """The NlpEngineProvider configuration dict for the spaCy engine (`extra_models`: language -> installed
     model package, for the locales' languages)."""
@@ -176,7 +220,8 @@ def build_engine(model_name: Optional[str] = None, locales: Optional[tuple] = No
     extra = {lang: m for lang in loc.languages(locales) if lang != LANGUAGE
              for m in [loc.installed_ner_model(lang)] if m}
     try:
-        nlp_engine = NlpEngineProvider(nlp_configuration=nlp_configuration(model_name, extra)).create_engine()
+        nlp_engine = NlpEngineProvider(nlp_engines=(_spacy_engine_class(),),
+                                       nlp_configuration=nlp_configuration(model_name, extra)).create_engine()
     except Exception as exc:  # noqa: BLE001 - installed, but not a loadable spaCy model
         raise _missing_model(model_name, f"could not be loaded ({type(exc).__name__})") from exc
     nlp = nlp_engine.nlp[LANGUAGE]
