@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load_sessions.py                 # 16 sessions (issue 26's target)
     .venv/bin/python benchmarks/load_sessions.py --sessions 4    # a quick check
+    .venv/bin/python benchmarks/load_sessions.py --cpu-hogs 1    # with a CPU-bound process beside the app
 
 Starts the app itself on 127.0.0.1 (a free port, `python -m dashboard.serve`, a throw-away history
 database), drives Debian's Chromium (--chromium, default /usr/bin/chromium) with Playwright: one browser,
@@ -15,7 +16,8 @@ until all are ready, and click "Run quick audit" together. Per session it measur
 each as the page shows it, timed inside the page from the moment it handled the click (a MutationObserver,
 WATCH_JS). For the app: peak RSS of the Streamlit process and its children (sampled every 0.5 s from /proc)
 and the load average; and the CPU seconds of the app server, its workers, the browser's pages, the rest of
-the browser and the benchmark itself while the N sessions run (all on the same cores). Every wait is
+the browser and the benchmark itself while the N sessions run (all on the same cores), and everything else
+the machine ran meanwhile (other processes, time stolen by the host), which a slow run should be read against. Every wait is
 bounded (--timeout per session); the script stops the app it started.
 Target (issue 26): N of N reports, every feedback within 5 s, app memory under 1.5 GB.
 """
@@ -110,17 +112,19 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-ROLES = ("app server", "app workers", "browser pages", "browser other", "benchmark and driver")
+ROLES = ("app server", "app workers", "browser pages", "browser other", "benchmark and driver", "CPU hogs")
 
 
-def cpu_by_process(app_pid: int, browser_pid: int) -> dict[int, tuple[str, float]]:
+def cpu_by_process(app_pid: int, browser_pid: int, hogs: frozenset = frozenset()) -> dict[int, tuple[str, float]]:
     """pid -> (role, CPU seconds so far) for the app server, its worker processes, the browser's pages
     (renderer processes), the rest of the browser (its main, GPU and utility processes) and this benchmark
-    with its Playwright driver: where the two cores go while the sessions run."""
+    with its Playwright driver (and the --cpu-hogs it started): where the two cores go while the sessions run."""
     table = processes()
     out = {}
     for pid, (_, _, seconds) in table.items():
-        if pid == app_pid:
+        if pid in hogs:
+            role = "CPU hogs"
+        elif pid == app_pid:
             role = "app server"
         elif descends(table, pid, app_pid):
             role = "app workers"
@@ -145,6 +149,15 @@ def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, f
     for pid, (role, seconds) in after.items():
         used[role] += seconds - (before[pid][1] if pid in before else 0.0)
     return used
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, of which stolen by the hypervisor) so far, from /proc/stat: what
+    ran beside the app and its clients (other processes, another guest on the host) shows in a run's figures."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / tick, steal / tick
 
 
 class MemorySampler(threading.Thread):
@@ -294,10 +307,17 @@ async def main_async(args) -> int:
             warm = await one_alone(browser, url, timeout_ms)
             idle_rss = tree_rss_bytes(proc.pid)
             browser_pid = browser_root_pid()
-            cpu_before = cpu_by_process(proc.pid, browser_pid)
+            hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.cpu_hogs)]
+            hog_pids = frozenset(hog.pid for hog in hogs)
+            cpu_before, machine_before = cpu_by_process(proc.pid, browser_pid, hog_pids), machine_cpu()
             t0 = time.monotonic()
-            results, cpu_after = await many(browser, url, args.sessions, timeout_ms,
-                                            lambda: cpu_by_process(proc.pid, browser_pid))
+            try:
+                results, (cpu_after, machine_after) = await many(
+                    browser, url, args.sessions, timeout_ms,
+                    lambda: (cpu_by_process(proc.pid, browser_pid, hog_pids), machine_cpu()))
+            finally:
+                for hog in hogs:
+                    hog.kill()
             wall = time.monotonic() - t0
             await browser.close()
     finally:
@@ -311,7 +331,8 @@ async def main_async(args) -> int:
     feedback = [r["feedback_s"] for r in results if r["feedback_s"] is not None]
     reports = [r["report_s"] for r in delivered]
     log_errors = (Path(home) / "streamlit.log").read_text(errors="replace").count("Exception in ASGI application")
-    print(f"machine: {os.cpu_count()} cores; PRIVACY_AUDIT_MAX_CONCURRENT_JOBS="
+    print(f"machine: {os.cpu_count()} cores, {args.cpu_hogs} CPU-bound processes beside the app; "
+          f"PRIVACY_AUDIT_MAX_CONCURRENT_JOBS="
           f"{os.environ.get('PRIVACY_AUDIT_MAX_CONCURRENT_JOBS', '2 (default)')}; browsers and the benchmark's driver at nice {args.browser_nice}")
     print(f"one session alone: cold {cold['report_s'] or float('nan'):.1f} s (spaCy/Presidio load), "
           f"warm {warm['report_s'] or float('nan'):.1f} s to the report, feedback after "
@@ -331,8 +352,11 @@ async def main_async(args) -> int:
           f"peak {sampler.peak / 2**20:,.0f} MB (target < 1,536 MB); the server process alone peaked at "
           f"{sampler.server_peak / 2**20:,.0f} MB, the rest is its worker processes")
     used = cpu_used(cpu_before, cpu_after)
+    busy, stolen = (after - before for after, before in zip(machine_after, machine_before))
     print(f"  CPU while the sessions ran ({wall:.0f} s wall x {os.cpu_count()} cores = {wall * (os.cpu_count() or 1):.0f} "
-          f"core-seconds): " + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in used.items()))
+          f"core-seconds): " + ", ".join(f"{role} {seconds:.0f} s" for role, seconds in used.items())
+          + f"; everything else on the machine {max(0.0, busy - sum(used.values())):.0f} s (of which stolen by the "
+            f"host {stolen:.0f} s)")
     print(f"  peak 1-min load average while running: {sampler.load_peak:.1f} (shared machine: other work "
           f"counts too); server log errors (Exception in ASGI application): {log_errors}")
     met = (len(delivered) == args.sessions and len(feedback) == args.sessions and max(feedback) <= 5
@@ -346,6 +370,9 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds each session may take at most")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+    parser.add_argument("--cpu-hogs", type=int, default=0,
+                        help="run this many CPU-bound processes (at the app's priority) beside the app while the "
+                             "sessions run: a machine that is busy with something else as well")
     parser.add_argument("--browser-nice", type=int, default=0,
                         help="run the clients (Chromium and this benchmark's Playwright driver) at this nice level; "
                              "above 5 they also fall below the app's scan workers (default 0: the app's priority)")
