@@ -30,6 +30,7 @@ class Settings:
     worker_memory_mb: float = 1536.0        # data segment and resident size of one worker
     worker_timeout_seconds: float = 60.0    # wall time and CPU time of one call (load, bind, score, one refit)
     worker_max_busy: int = 2                # workers computing at once in one app process; others queue
+    worker_idle_seconds: float = 600.0      # a model worker unused this long is closed (0: never)
     # The app's worker pool (analysis/worker_pool.py): the dashboard's PII scans run there, not in its threads
     app_scan_backend: str = "workers"       # the dashboard's PII scans: workers, or serial/joblib/ray/auto
     pool_timeout_seconds: float = 300.0     # wall and CPU time of one pool task (a scan task: ~5 s alone)

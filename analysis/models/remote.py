@@ -12,12 +12,13 @@ the app. The app pre-checks only what needs no parser: the extension (pickles re
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
-from analysis.models.sandbox import ModelWorker, keep
+from analysis.models.sandbox import ModelWorker, WorkerIdleClosed, keep
 from analysis.progress import ProgressCallback, report
 
 _MODULE = "analysis.models.remote"
@@ -117,10 +118,14 @@ def open_model(data: bytes, name: str, *, trusted_types: Optional[list[str]] = N
 
 
 class RemoteLoadedModel:
-    """A model file loaded in its worker; what `loading.LoadedModel` offers, by handle."""
+    """A model file loaded in its worker; what `loading.LoadedModel` offers, by handle.
+
+    A worker left unused is closed (setting PRIVACY_AUDIT_WORKER_IDLE_SECONDS); the next use loads the file
+    again in a new worker (`generation` counts the loads) and each bound model binds its rows again."""
 
     def __init__(self, worker: ModelWorker, handle, meta: dict, data: bytes, options: dict):
         self.worker, self.handle = worker, handle
+        self.generation = 0
         self.name, self.kind = meta["name"], meta["kind"]
         self.fingerprint = meta["fingerprint"]
         self.trusted_types = list(meta["trusted_types"])
@@ -132,13 +137,27 @@ class RemoteLoadedModel:
     def isolation(self) -> dict:
         return dict(self.worker.isolation)
 
+    def ensure_open(self) -> None:
+        """Load the file again if its worker was closed for being idle (the same checks run there again)."""
+        if self.worker.idle:
+            again = open_model(self._data, self.name, **self._options)
+            self.worker, self.handle = again.worker, again.handle
+            self.generation += 1
+        self.worker.last_used = time.monotonic()  # the call that follows is not closed under it
+
+    def call(self, target: str, *args: Any, activity: str) -> Any:
+        """`worker.call` on the loaded file's worker, loading it again first if it was closed for being idle."""
+        self.ensure_open()
+        return self.worker.call(target, *args, activity=activity)
+
     def input_description(self) -> str:
         return self.inputs
 
     def bind(self, frame: pd.DataFrame, label: str) -> "RemoteModel":
+        self.ensure_open()
         handle, meta = self.worker.call(f"{_MODULE}:worker_bind", self.handle, frame, label,
                                         activity="checking the model against the data")
-        return RemoteModel(self, handle, meta)
+        return RemoteModel(self, handle, meta, bound_to=(frame, label))
 
     def recipe(self) -> "RemoteRecipe":
         return RemoteRecipe(self)
@@ -152,17 +171,27 @@ class RemoteLoadedModel:
 
 
 class RemoteModel:
-    """A bound model in the worker: `predict_proba` sends the rows there and gets the array back."""
+    """A bound model in the worker: `predict_proba` sends the rows there and gets the array back.
+    `bound_to`: the (rows, label) of `bind`, to bind again after the file was loaded again (a reference model
+    trained in the worker has none: it lives only as long as its worker)."""
 
-    def __init__(self, loaded: RemoteLoadedModel, handle, meta: dict):
+    def __init__(self, loaded: RemoteLoadedModel, handle, meta: dict, bound_to: Optional[tuple] = None):
         self.loaded, self.handle = loaded, handle
         self.classes_ = np.asarray(meta["classes"])
         self.forest_trees = meta.get("forest_trees")  # read by attacks.scores.forest_size
         self.name = loaded.name
+        self._bound_to, self._generation = bound_to, loaded.generation
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        return self.loaded.worker.call(f"{_MODULE}:worker_predict_proba", self.handle, features,
-                                       activity="scoring records")
+        self.loaded.ensure_open()
+        if self._generation != self.loaded.generation:
+            if self._bound_to is None:
+                raise WorkerIdleClosed("this reference model's worker was closed after it was left unused; run "
+                                       "the audit again")
+            self.handle = self.loaded.call(f"{_MODULE}:worker_bind", self.loaded.handle, *self._bound_to,
+                                           activity="checking the model against the data")[0]
+            self._generation = self.loaded.generation
+        return self.loaded.call(f"{_MODULE}:worker_predict_proba", self.handle, features, activity="scoring records")
 
 
 class RemoteRecipe:
@@ -176,8 +205,8 @@ class RemoteRecipe:
         return dict(self.loaded.recipe_settings)
 
     def fit(self, features: pd.DataFrame, labels: np.ndarray, *, seed: int, progress=None) -> RemoteModel:
-        handle, meta = self.loaded.worker.call(f"{_MODULE}:worker_fit", self.loaded.handle, features, np.asarray(labels),
-                                               int(seed), activity="training a reference model")
+        handle, meta = self.loaded.call(f"{_MODULE}:worker_fit", self.loaded.handle, features, np.asarray(labels),
+                                        int(seed), activity="training a reference model")
         return RemoteModel(self.loaded, handle, meta)
 
     def fit_and_score_all(self, tasks: Sequence, *, n_jobs: int, progress: Optional[ProgressCallback],
@@ -185,6 +214,7 @@ class RemoteRecipe:
         """Each reference task (`attacks.reference.ReferenceTask`) trained and scored in a worker: the
         loaded one plus up to n_jobs - 1 more opened on the same file; results in task order."""
         tasks = list(tasks)
+        self.loaded.ensure_open()
         loaded_models = [self.loaded]
         try:
             for _ in range(max(0, min(n_jobs, len(tasks)) - 1)):

@@ -36,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from multiprocessing.connection import Connection
 from typing import Any, Callable, Optional
 
@@ -128,8 +129,10 @@ class ModelWorker:
     """One limited worker process; `call("analysis.mod:function", *args)` runs a function there.
 
     Calls are serialized (one at a time per worker). The worker starts on the first call and ends on
-    `close()`, when the object is garbage-collected, or after a crash. `nice` lowers its CPU priority
-    (the app's worker pool). The class attributes are the words its errors use.
+    `close()`, when the object is garbage-collected, after a crash, or once it has not been used for
+    `worker_idle_seconds` (setting; `idle` is then True and a call raises `WorkerIdleClosed`: what it held is
+    gone, and `remote.RemoteLoadedModel` loads its file again). `nice` lowers its CPU priority (the app's
+    worker pool). The class attributes are the words its errors use.
     """
 
     NAME = "model worker"
@@ -137,6 +140,7 @@ class ModelWorker:
     TIMEOUT_SETTING = "PRIVACY_AUDIT_WORKER_TIMEOUT_SECONDS"
     LARGE_HINT = "if the model is legitimate but large, raise its memory limit"
     WHAT = "the model"
+    CLOSE_WHEN_IDLE = True  # a session that loaded a model and went away must not keep its memory
 
     def __init__(self, *, memory_mb: Optional[float] = None, timeout_seconds: Optional[float] = None,
                  nice: int = 0):
@@ -150,6 +154,8 @@ class ModelWorker:
         self._tmpdir: Optional[str] = None
         self._dead: Optional[str] = None
         self._isolation: dict[str, Any] = {}
+        self.idle = False  # closed for not being used (see the class)
+        self.last_used = time.monotonic()
 
     # -- lifecycle -------------------------------------------------------------------------------
     def _start(self) -> None:
@@ -169,12 +175,14 @@ class ModelWorker:
         self._conn = Connection(parent_sock.detach())
         hello = self._receive("starting", self.timeout_seconds)
         self._isolation = hello if isinstance(hello, dict) else {}
+        if self.CLOSE_WHEN_IDLE:
+            _IDLE_WATCH.add(self)
 
     @property
     def isolation(self) -> dict[str, Any]:
         """What the worker reported at start: its network isolation and limits (starts it if needed)."""
         with self._lock:
-            if self._process is None and not self._dead:
+            if self._process is None and not self._dead and not self.idle:
                 self._start()
         return dict(self._isolation)
 
@@ -211,6 +219,7 @@ class ModelWorker:
     def call(self, target: str, *args: Any, activity: str = "running the model", progress=None,
              **kwargs: Any) -> Any:
         """Run `target` ("analysis.module:function") in the worker with these arguments; return its result."""
+        self.last_used = time.monotonic()  # before the lock: the idle watch checks again under it
         waiting = None
         if progress is not None:
             waiting = lambda ahead: progress(0.0, f"waiting for a free {self.NAME}: {ahead} ahead")
@@ -225,6 +234,7 @@ class ModelWorker:
 
     def run(self, target: str, *args: Any, activity: str, **kwargs: Any) -> Any:
         """`call` for a caller that already holds one of the SLOTS (the app's worker pool)."""
+        self.last_used = time.monotonic()
         with self._lock:
             return self._request(target, args, kwargs, activity)
 
@@ -233,6 +243,9 @@ class ModelWorker:
             raise ValueError("the model worker runs functions of the analysis package only")
         if self._dead:
             raise SandboxError(self._dead)
+        if self.idle:
+            raise WorkerIdleClosed(f"the {self.NAME} was closed after {get_settings().worker_idle_seconds:.0f} s "
+                                   f"without use (setting PRIVACY_AUDIT_WORKER_IDLE_SECONDS); load {self.WHAT} again")
         try:
             if self._process is None:
                 self._start()
@@ -240,6 +253,8 @@ class ModelWorker:
             reply = self._receive(activity, self.timeout_seconds)
         except (EOFError, OSError):
             raise self._fail(activity) from None
+        finally:
+            self.last_used = time.monotonic()
         if "error" in reply:
             raise _rebuild_error(reply["error"], self)
         return reply["result"]
@@ -299,6 +314,64 @@ class ModelWorker:
             self._dead = f"the {self.NAME} stopped while {activity} (exit code {code})"
         self.close()
         return SandboxError(self._dead)
+
+
+class WorkerIdleClosed(SandboxError):
+    """The worker was closed for not being used; what it held is gone (see ModelWorker)."""
+
+
+class _IdleWatch:
+    """Closes workers unused for `worker_idle_seconds`, from one daemon thread per process. It holds the
+    workers weakly (a worker no session references still closes when garbage-collected) and never one that
+    is in a call (it takes the worker's own lock, without waiting)."""
+
+    def __init__(self) -> None:
+        self._workers: "weakref.WeakSet[ModelWorker]" = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()  # a new worker: read the setting again now
+        self._thread: Optional[threading.Thread] = None
+
+    def add(self, worker: ModelWorker) -> None:
+        with self._lock:
+            self._workers.add(worker)
+            self._wake.set()
+            if self._thread is None and get_settings().worker_idle_seconds > 0:
+                self._thread = threading.Thread(target=self._run, name="model-worker-idle-watch", daemon=True)
+                self._thread.start()
+
+    def close_idle(self) -> int:
+        """Close every worker idle for longer than the setting; the number closed."""
+        limit = get_settings().worker_idle_seconds
+        if limit <= 0:
+            return 0
+        closed = 0
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
+            if not worker.alive or time.monotonic() - worker.last_used < limit:
+                continue
+            if worker._lock.acquire(blocking=False):
+                try:
+                    if worker.alive and time.monotonic() - worker.last_used >= limit:
+                        worker.close()
+                        worker.idle = True
+                        closed += 1
+                finally:
+                    worker._lock.release()
+        return closed
+
+    def _run(self) -> None:
+        while True:
+            limit = get_settings().worker_idle_seconds
+            self._wake.wait(max(0.2, min(30.0, limit / 4)) if limit > 0 else 30.0)
+            self._wake.clear()
+            try:
+                self.close_idle()
+            except Exception:  # noqa: BLE001 - the watch must outlive one bad worker
+                pass
+
+
+_IDLE_WATCH = _IdleWatch()
 
 
 def _rebuild_error(error: dict, worker: ModelWorker) -> Exception:

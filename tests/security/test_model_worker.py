@@ -207,3 +207,62 @@ def test_cli_attack_with_a_crashing_model_file_exits_2_with_a_message(tmp_path):
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert "model.json" in done.stderr or "model worker" in done.stderr or "tree" in done.stderr
+
+
+def _churn_model():
+    from analysis.models.loading import dump_skops
+    from analysis.models.recipes import get_recipe, train_model
+    from analysis.tables import load_sample
+
+    frame = load_sample("customers.csv").frame[["age", "amount", "plan", "churned"]].head(400)
+    trained = train_model(frame, "churned", recipe=get_recipe("logistic_regression"), member_share=0.5, seed=0)
+    return dump_skops(trained.model), trained
+
+
+def _wait_for(condition, seconds: float) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_model_left_unused_frees_its_worker_and_scores_the_same_when_used_again(settings_env):
+    settings_env(worker_idle_seconds=1)
+    data, trained = _churn_model()
+    loaded = open_model(data, "churn.skops")
+    model = loaded.bind(trained.members, "churned")
+    reference = loaded.recipe().fit(trained.members.drop(columns=["churned"]),
+                                    trained.members["churned"].to_numpy(), seed=0)
+    before = model.predict_proba(trained.non_members.drop(columns=["churned"]))
+    first = loaded.worker._process.pid
+    _wait_for(lambda: loaded.worker.idle, 15)  # the session went quiet: its worker process is gone
+    assert not loaded.worker.alive and not os.path.exists(f"/proc/{first}/status")
+
+    again = model.predict_proba(trained.non_members.drop(columns=["churned"]))  # loaded and bound again
+    assert np.array_equal(before, again)
+    assert loaded.generation == 1 and loaded.worker.alive and loaded.worker._process.pid != first
+    with pytest.raises(SandboxError, match="closed after it was left unused; run the audit again"):
+        reference.predict_proba(trained.members.drop(columns=["churned"]))  # lived only in the closed worker
+    refit = loaded.recipe().fit(trained.members.drop(columns=["churned"]), trained.members["churned"].to_numpy(),
+                                seed=0)
+    assert refit.predict_proba(trained.members.drop(columns=["churned"])).shape == (len(trained.members), 2)
+    loaded.close()
+
+
+def test_a_worker_in_a_call_is_never_closed_for_idleness(settings_env):
+    import time
+
+    from analysis.models.sandbox import _IDLE_WATCH, WorkerIdleClosed
+
+    settings_env(worker_idle_seconds=600)
+    with ModelWorker() as worker:
+        worker.call(SELFTEST, "tmpdir")
+        settings_env(worker_idle_seconds=0.01)
+        _wait_for(lambda: time.monotonic() - worker.last_used > 0.05, 5)
+        with worker._lock:  # as during a call
+            assert _IDLE_WATCH.close_idle() == 0 and worker.alive
+        assert _IDLE_WATCH.close_idle() == 1 and worker.idle and not worker.alive
+        with pytest.raises(WorkerIdleClosed, match="PRIVACY_AUDIT_WORKER_IDLE_SECONDS"):
+            worker.call(SELFTEST, "tmpdir")
