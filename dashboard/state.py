@@ -37,7 +37,7 @@ CONSENT_INCLUDE_UNKNOWN = "consent_include_unknown"  # bool: unknown consent cou
 CONSENT_FILTER = "consent_filter"              # the last ConsentFilter a training path applied
 WITHDRAWAL = "withdrawal_check"                # analysis.attacks.withdrawal.WithdrawalCheck
 LANGUAGE_MODEL = "language_model_audit"        # analysis.text_lm.result.TextAuditResult
-THRESHOLDS = "report_thresholds"               # {input key: value} the user set on the Report page (kept
+THRESHOLDS = "report_thresholds"               # {metric: {"green"/"amber": value}} set on the Report page (kept
                                                # across datasets: a team's thresholds, not a table's result)
 
 # Results that describe the current table; dropped when another table is loaded.

@@ -104,20 +104,20 @@ inputs = ReportInputs(
              if step in q.seconds and state.get(key) is None})
 
 
-def keep_threshold(key: str) -> None:
+def keep_threshold(metric: str, level: str, key: str) -> None:
     """Copy an edited threshold out of its input: the inputs exist only while their panel is open."""
-    state.get(state.THRESHOLDS)[key] = st.session_state[key]
+    state.get(state.THRESHOLDS).setdefault(metric, {})[level] = st.session_state[key]
 
 
-def threshold_inputs(rules, chosen: dict) -> None:
-    for rule in rules:
+def threshold_inputs(chosen: dict) -> None:
+    for rule in default_thresholds().rules:
         c1, c2, c3 = st.columns([4, 1, 1])
         better = "lower" if rule.direction == "lower" else "higher"
         c1.markdown(f"**{rule.label}** — {better} is better" + (f" ({rule.unit})" if rule.unit else ""))
         for column, level in ((c2, "green"), (c3, "amber")):
             key = f"report_thr_{rule.metric}_{level}"
-            column.number_input(level, value=float(chosen.get(key, getattr(rule, level))), key=key, format="%g",
-                                on_change=keep_threshold, args=(key,))
+            column.number_input(level, value=float(chosen.get(rule.metric, {}).get(level, getattr(rule, level))),
+                                key=key, format="%g", on_change=keep_threshold, args=(rule.metric, level, key))
 
 
 # Drawn only while open (on_change="rerun"): 16 inputs that every rerun of the page would send and every
@@ -126,14 +126,11 @@ panel = st.expander("Traffic-light thresholds (visible in the report, yours to s
                     on_change="rerun")
 chosen = state.get(state.THRESHOLDS, {})
 state.put(state.THRESHOLDS, chosen)
-rules = default_thresholds().rules
 if panel.open:
     with panel:
-        threshold_inputs(rules, chosen)
+        threshold_inputs(chosen)
 try:
-    thresholds = default_thresholds().with_overrides(
-        {rule.metric: {level: float(chosen.get(f"report_thr_{rule.metric}_{level}", getattr(rule, level)))
-                       for level in ("green", "amber")} for rule in rules})
+    thresholds = default_thresholds().with_overrides(chosen)
 except ValueError as exc:
     st.error(f"Traffic-light thresholds: {markdown_text(safe_message(exc))}. Using the default thresholds until "
              "this is fixed.")
