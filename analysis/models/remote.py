@@ -154,9 +154,8 @@ class RemoteLoadedModel:
         return self.inputs
 
     def bind(self, frame: pd.DataFrame, label: str) -> "RemoteModel":
-        self.ensure_open()
-        handle, meta = self.worker.call(f"{_MODULE}:worker_bind", self.handle, frame, label,
-                                        activity="checking the model against the data")
+        handle, meta = self.call(f"{_MODULE}:worker_bind", self.handle, frame, label,
+                                 activity="checking the model against the data")
         return RemoteModel(self, handle, meta, bound_to=(frame, label))
 
     def recipe(self) -> "RemoteRecipe":
@@ -184,14 +183,15 @@ class RemoteModel:
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         self.loaded.ensure_open()
+        worker = self.loaded.worker
         if self._generation != self.loaded.generation:
             if self._bound_to is None:
                 raise WorkerIdleClosed("this reference model's worker was closed after it was left unused; run "
                                        "the audit again")
-            self.handle = self.loaded.call(f"{_MODULE}:worker_bind", self.loaded.handle, *self._bound_to,
-                                           activity="checking the model against the data")[0]
+            self.handle = worker.call(f"{_MODULE}:worker_bind", self.loaded.handle, *self._bound_to,
+                                      activity="checking the model against the data")[0]
             self._generation = self.loaded.generation
-        return self.loaded.call(f"{_MODULE}:worker_predict_proba", self.handle, features, activity="scoring records")
+        return worker.call(f"{_MODULE}:worker_predict_proba", self.handle, features, activity="scoring records")
 
 
 class RemoteRecipe:
