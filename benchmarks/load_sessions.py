@@ -17,8 +17,8 @@ each as the page shows it, timed inside the page from the moment it handled the 
 WATCH_JS). For the app: peak RSS of the Streamlit process and its children (sampled every 0.5 s from /proc)
 and the load average; and the CPU seconds of the app server, its workers, the browser's pages, the rest of
 the browser and the benchmark itself while the N sessions run (all on the same cores), and everything else
-the machine ran meanwhile (other processes, time stolen by the host), which a slow run should be read against. Every wait is
-bounded (--timeout per session); the script stops the app it started.
+the machine ran meanwhile (other processes, time stolen by the host), which a slow run should be read
+against. Every wait is bounded (--timeout per session); the script stops the app it started.
 Target (issue 26): N of N reports, every feedback within 5 s, app memory under 1.5 GB.
 """
 
