@@ -40,10 +40,11 @@ def federated_notes(result) -> None:
         if run.strategy not in FEDERATED_STRATEGIES or run.strategy in seen:
             continue
         seen.add(run.strategy)
-        st.info(f"**{markdown_text(run.name)}:** {markdown_text(run.protects)}")  # escaped like every text from a result
+        name = markdown_text(run.name)  # escaped like every text from a result
+        st.info(f"**{name}:** {markdown_text(run.protects)}")
         details = run.details
         if run.unit == "client":
-            st.caption(f"{markdown_text(run.name)}: ε = {run.epsilon:.2f} per client (PLD {run.pld_epsilon:.2f}) at δ = "
+            st.caption(f"{name}: ε = {run.epsilon:.2f} per client (PLD {run.pld_epsilon:.2f}) at δ = "
                        f"{run.delta:.2g}, noise multiplier {run.noise_multiplier:.2f}, update clip "
                        f"{details.get('clip_norm')}, {details.get('rounds')} rounds · "
                        f"{details.get('sampling_assumption', '')}.")
